@@ -1,0 +1,24 @@
+-- The orchestrator's metadata table: one row per table to load.
+-- The first 17 columns are the contract; timeout_seconds is optional (NULL: the environment's
+-- default_timeout_seconds). `medallion init` runs this with the configured table name.
+CREATE TABLE IF NOT EXISTS dev_silver.metadata.execution_table (
+  src_system STRING,
+  src_catalog STRING,
+  src_table_name STRING,
+  src_schema STRING,
+  load_type STRING,
+  dst_catalog STRING,
+  dst_table_name STRING,
+  dst_schema STRING,
+  layer STRING,
+  is_active_flag BOOLEAN,
+  execution_order INT,
+  execution_pipeline STRING,
+  business_key_columns ARRAY<STRING>,
+  primary_key_columns ARRAY<STRING>,
+  sql_file_path STRING,
+  cdc_source_config STRING,
+  comment STRING,
+  timeout_seconds INT
+) USING DELTA
+COMMENT 'medallion-orchestrator execution metadata'

@@ -1,0 +1,22 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Gold SQL loader
+# MAGIC Runs the SQL file named by the row's sql_file_path (under metadata/sql/).
+# MAGIC
+# MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
+# MAGIC `environment`; exits with the load result as JSON.
+
+# COMMAND ----------
+
+from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
+
+# COMMAND ----------
+
+task = task_from_widgets(dbutils)
+app = notebook_application(spark, widget(dbutils, "environment"))
+result = load_gold_sql(app.lakehouse, task, app.layout.sql_dir)
+
+# COMMAND ----------
+
+dbutils.notebook.exit(result.to_json())

@@ -1,0 +1,39 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Medallion orchestrator
+# MAGIC Reads the active rows of one layer from the execution table, runs them in batches by
+# MAGIC `execution_order` (each batch in parallel), prints the summary and fails the run if any
+# MAGIC task did not succeed.
+
+# COMMAND ----------
+
+dbutils.widgets.text("layer", "bronze_to_silver")
+dbutils.widgets.text("max_workers", "")
+dbutils.widgets.dropdown("continue_on_failure", "false", ["false", "true"])
+dbutils.widgets.text("environment", "")
+
+# COMMAND ----------
+
+from medallion_orchestrator.errors import RunFailed
+from medallion_orchestrator.execution.summary import render_summary
+from medallion_orchestrator.notebook_support import notebook_application
+from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
+
+layer = dbutils.widgets.get("layer")
+max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
+continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
+app = notebook_application(spark, dbutils.widgets.get("environment"))
+app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
+
+# COMMAND ----------
+
+result = run_layer(app, layer, max_workers=max_workers, continue_on_failure=continue_on_failure)
+print(render_summary(result))
+
+# COMMAND ----------
+
+if not result.succeeded:
+    failed = ", ".join(f"{r.key} ({r.status})" for r in result.not_succeeded)
+    raise RunFailed(f"{len(result.not_succeeded)} task(s) did not succeed: {failed}")
+dbutils.notebook.exit(result.to_json())

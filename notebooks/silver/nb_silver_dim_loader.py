@@ -1,0 +1,22 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Silver dimension loader (SCD1 / SCD2)
+# MAGIC Upserts one dimension from its bronze table; SCD2 keeps every version.
+# MAGIC
+# MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
+# MAGIC `environment`; exits with the load result as JSON.
+
+# COMMAND ----------
+
+from medallion_orchestrator.loaders.dispatch import load_dimension
+from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
+
+# COMMAND ----------
+
+task = task_from_widgets(dbutils)
+app = notebook_application(spark, widget(dbutils, "environment"))
+result = load_dimension(app.lakehouse, task)
+
+# COMMAND ----------
+
+dbutils.notebook.exit(result.to_json())

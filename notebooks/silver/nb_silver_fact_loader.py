@@ -1,0 +1,22 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Silver fact loader (full overwrite)
+# MAGIC Replaces one fact table with its bronze table in one atomic commit.
+# MAGIC
+# MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
+# MAGIC `environment`; exits with the load result as JSON.
+
+# COMMAND ----------
+
+from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
+
+# COMMAND ----------
+
+task = task_from_widgets(dbutils)
+app = notebook_application(spark, widget(dbutils, "environment"))
+result = load_fact_overwrite(app.lakehouse, task)
+
+# COMMAND ----------
+
+dbutils.notebook.exit(result.to_json())

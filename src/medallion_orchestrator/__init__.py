@@ -1,0 +1,3 @@
+"""Metadata-driven orchestrator for Databricks Medallion lakehouses."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,162 @@
+"""`medallion`: the local command line (see DESIGN.md for the contract)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from medallion_orchestrator.application import Application
+from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
+from medallion_orchestrator.execution.results import RunResult
+from medallion_orchestrator.execution.summary import render_summary
+
+EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
+HOME_ENV = "MEDALLION_HOME"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    app = Application(
+        home=Path(args.home),
+        environment_name=args.env,
+        metadata_table_override=args.metadata_table,
+    )
+    try:
+        return int(args.command(app, args))
+    except InvalidMetadata as invalid:
+        print(f"error: {invalid}", file=sys.stderr)
+        print("nothing was run", file=sys.stderr)
+        return EXIT_NOT_RUN
+    except (ConfigError, EnvironmentProblem) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_NOT_RUN
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home",
+        default=os.environ.get(HOME_ENV, ".medallion"),
+        help=f"local lakehouse folder (env {HOME_ENV}, default ./.medallion)",
+    )
+    common.add_argument("--env", default=None, help="environment in conf/environments.yml")
+    common.add_argument("--metadata-table", default=None, help="catalog.schema.table to use")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+    parser = argparse.ArgumentParser(prog="medallion", parents=[common], description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", parents=[common], help="build the demo lakehouse and run it")
+    demo.add_argument("--day", type=int, default=1, choices=[1, 2], help="which day of bronze data")
+    demo.add_argument("--max-workers", type=int, default=None)
+    demo.set_defaults(command=_demo)
+
+    init = commands.add_parser("init", parents=[common], help="create the execution table")
+    init.set_defaults(command=_init)
+
+    run = commands.add_parser("run", parents=[common], help="run one layer")
+    _layer_options(run)
+    run.add_argument("--max-workers", type=int, default=None, help="parallel tasks (default 5)")
+    run.add_argument("--continue-on-failure", action="store_true", help="start later batches anyway")
+    run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
+    run.set_defaults(command=_run)
+
+    validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
+    _layer_options(validate)
+    validate.set_defaults(command=_validate)
+
+    sql = commands.add_parser("sql", parents=[common], help="run Spark SQL on the lakehouse")
+    sql.add_argument("statement", help="SQL; three-level names work as on Databricks")
+    sql.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sql.set_defaults(command=_sql)
+
+    metadata = commands.add_parser("metadata", parents=[common], help="metadata rows")
+    metadata_commands = metadata.add_subparsers(required=True, metavar="ACTION")
+    load = metadata_commands.add_parser("load", parents=[common], help="MERGE rows from YAML")
+    load.add_argument("path", type=Path, help="a YAML file or a folder of them")
+    load.set_defaults(command=_metadata_load)
+    return parser
+
+
+def _layer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--layer", required=True, help="e.g. bronze_to_silver, silver_to_gold")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("py4j", "pyspark"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _init(app: Application, args: argparse.Namespace) -> int:
+    app.repository.init()
+    print(f"execution table ready: {app.repository.table_name}")
+    return EXIT_OK
+
+
+def _validate(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.orchestration import validated_rows
+
+    rows = validated_rows(app, args.layer)
+    print(f"layer {args.layer}: {len(rows)} active row(s), all valid")
+    return EXIT_OK
+
+
+def _run(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.orchestration import plan, run_layer
+
+    if args.max_workers is not None and args.max_workers < 1:
+        print("error: --max-workers must be at least 1", file=sys.stderr)
+        return EXIT_NOT_RUN
+    if args.dry_run:
+        print(plan(app, args.layer).describe())
+        return EXIT_OK
+    result = run_layer(app, args.layer, args.max_workers, args.continue_on_failure)
+    return _report(result)
+
+
+def _report(result: RunResult) -> int:
+    print(render_summary(result))
+    return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _sql(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.sql_console import run_statements
+
+    run_statements(app.lakehouse, args.statement, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def _metadata_load(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.metadata.files import read_rows
+
+    rows = read_rows(args.path)
+    app.repository.init()
+    counts = app.repository.upsert(rows)
+    print(
+        f"{len(rows)} row(s) from {args.path}: {counts.inserted} inserted, "
+        f"{counts.updated} updated, {counts.unchanged} unchanged"
+    )
+    return EXIT_OK
+
+
+def _demo(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.demo.run import run_demo
+
+    results = run_demo(app, day=args.day, max_workers=args.max_workers)
+    codes = [_report(result) for result in results]
+    return max(codes, default=EXIT_OK)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

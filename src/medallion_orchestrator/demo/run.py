@@ -1,0 +1,29 @@
+"""`medallion demo`: bronze data, its metadata rows, then bronze_to_silver and silver_to_gold."""
+
+from __future__ import annotations
+
+import logging
+
+from medallion_orchestrator.application import Application
+from medallion_orchestrator.demo.bronze import write_bronze
+from medallion_orchestrator.execution.results import RunResult
+from medallion_orchestrator.metadata.files import read_rows
+from medallion_orchestrator.orchestration import run_layer
+
+logger = logging.getLogger(__name__)
+LAYERS = ("bronze_to_silver", "silver_to_gold")
+
+
+def run_demo(app: Application, day: int = 1, max_workers: int | None = None) -> list[RunResult]:
+    app.repository.init()
+    counts = app.repository.upsert(read_rows(app.layout.root / "metadata" / "demo"))
+    logger.info("metadata rows: %d inserted, %d updated", counts.inserted, counts.updated)
+    tables = write_bronze(app.lakehouse, day)
+    logger.info("bronze day %d: %d tables written", day, len(tables))
+    results = []
+    for layer in LAYERS:
+        result = run_layer(app, layer, max_workers=max_workers)
+        results.append(result)
+        if not result.succeeded:
+            break
+    return results

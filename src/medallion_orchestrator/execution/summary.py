@@ -1,0 +1,39 @@
+"""The end-of-run summary: counts, every task, and each failure with its full error."""
+
+from __future__ import annotations
+
+from medallion_orchestrator.execution.results import RunResult, TaskStatus
+
+
+def render_summary(run: RunResult) -> str:
+    counts = run.counts
+    lines = [
+        f"Run {run.run_id}  layer {run.layer}  {len(run.results)} task(s)  "
+        f"{run.duration_seconds:.1f}s",
+        "  ".join(
+            [f"total {len(run.results)}", f"succeeded {counts[TaskStatus.SUCCESS]}"]
+            + [
+                f"{status.value.lower().replace('_', ' ')} {counts[status]}"
+                for status in (TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.SKIPPED)
+            ]
+        ),
+        "",
+        f"{'status':<10}{'order':>5}  {'seconds':>8}  {'rows':>9}  task",
+    ]
+    for result in run.results:
+        rows = result.output.get("rows_written")
+        lines.append(
+            f"{result.status.value:<10}{result.execution_order:>5}  "
+            f"{result.duration_seconds:>8.1f}  {'' if rows is None else rows:>9}  {result.key}"
+        )
+    for result in run.not_succeeded:
+        if result.status is TaskStatus.SKIPPED:
+            continue
+        lines += ["", f"{result.status.value} {result.key} ({result.notebook}): {result.message}"]
+        if result.error:
+            lines += [f"    {line}" for line in result.error.rstrip().splitlines()]
+    skipped = [result for result in run.not_succeeded if result.status is TaskStatus.SKIPPED]
+    if skipped:
+        lines += ["", f"SKIPPED {len(skipped)} task(s): {skipped[0].message}"]
+    lines += ["", "RESULT: " + ("SUCCESS" if run.succeeded else "FAILED")]
+    return "\n".join(lines)

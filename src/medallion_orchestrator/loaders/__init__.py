@@ -1,0 +1,1 @@
+"""Loaders: functions of (lakehouse, task) that write one target table in one Delta commit."""

@@ -1,0 +1,49 @@
+"""What the loader notebooks call: the task's loader, chosen by its execution_pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders.common import LoadResult
+from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
+from medallion_orchestrator.loaders.scd1 import load_scd1
+from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.metadata.model import TaskRow
+
+if TYPE_CHECKING:
+    from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+TableLoader = Callable[["Lakehouse", TaskRow], LoadResult]
+
+DIMENSION_LOADERS: dict[str, TableLoader] = {"scd1": load_scd1, "scd2": load_scd2}
+FACT_LOADERS: dict[str, TableLoader] = {
+    "fact_overwrite": load_fact_overwrite,
+    "fact_incremental_merge": load_incremental_merge,
+}
+
+
+def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    loader = loaders.get(task.execution_pipeline or "")
+    if loader is None:
+        raise LoadError(
+            f"{task.destination}: this notebook loads {', '.join(sorted(loaders))}, "
+            f"not execution_pipeline {task.execution_pipeline!r}"
+        )
+    return loader(lakehouse, task)
+
+
+def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    return load_with(DIMENSION_LOADERS, lakehouse, task)
+
+
+def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    return load_with(FACT_LOADERS, lakehouse, task)
+
+
+def load_gold(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadResult:
+    return load_gold_sql(lakehouse, task, sql_dir)

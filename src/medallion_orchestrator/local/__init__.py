@@ -1,0 +1,1 @@
+"""Running the project's Databricks notebooks in-process, without Databricks."""

@@ -1,0 +1,162 @@
+"""Runs notebook files in-process on the shared SparkSession, each in its own thread.
+
+A notebook's Spark jobs carry a job group, so a timeout cancels them (and its children's).
+A notebook stuck in plain Python is interrupted at its next bytecode and abandoned.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from medallion_orchestrator.local.dbutils import (
+    LocalDbutils,
+    NotebookExit,
+    NotebookTimedOut,
+    WorkflowException,
+)
+from medallion_orchestrator.local.notebook_source import read_notebook
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+_run_ids = itertools.count(1)
+
+
+class NotebookFailed(WorkflowException):
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+@dataclass
+class _Run:
+    notebook: str
+    job_group: str
+    children: list[_Run] = field(default_factory=list)
+    value: str | None = None
+    error: BaseException | None = None
+    details: str = ""
+    thread: threading.Thread | None = None
+
+    def all_job_groups(self) -> list[str]:
+        return [self.job_group] + [group for child in self.children for group in child.all_job_groups()]
+
+
+_current = threading.local()
+
+
+class LocalNotebookEngine:
+    def __init__(self, spark: SparkSession, notebooks_dir: Path, lakehouse: Lakehouse) -> None:
+        self.spark = spark
+        self.notebooks_dir = notebooks_dir.resolve()
+        self.lakehouse = lakehouse
+
+    def run(
+        self,
+        path: str,
+        arguments: Mapping[str, str],
+        timeout_seconds: int,
+        calling_notebook: str | None = None,
+    ) -> str | None:
+        """Like dbutils.notebook.run: the exit value, or WorkflowException/NotebookTimedOut."""
+        notebook = self.resolve(path, calling_notebook)
+        run = _Run(notebook, f"medallion-notebook-{next(_run_ids)}")
+        parent: _Run | None = getattr(_current, "run", None)
+        if parent is not None:
+            parent.children.append(run)
+        run.thread = threading.Thread(
+            target=self._execute, args=(run, dict(arguments)), name=run.job_group, daemon=True
+        )
+        run.thread.start()
+        run.thread.join(timeout_seconds or None)
+        if run.thread.is_alive():
+            self._stop(run)
+            raise NotebookTimedOut(f"notebook {notebook} timed out after {timeout_seconds} seconds")
+        if run.error is not None:
+            raise NotebookFailed(
+                f"notebook {notebook} failed: {type(run.error).__name__}: {run.error}".splitlines()[0],
+                run.details,
+            )
+        return run.value
+
+    def resolve(self, path: str, calling_notebook: str | None = None) -> str:
+        """A notebook path as Databricks takes it: relative to the caller, or from the root."""
+        base = PurePosixPath(calling_notebook).parent if calling_notebook else PurePosixPath()
+        joined = PurePosixPath(path.lstrip("/")) if path.startswith("/") else base / path
+        resolved = (self.notebooks_dir / joined.as_posix()).resolve()
+        if not resolved.is_relative_to(self.notebooks_dir):
+            raise WorkflowException(f"notebook path {path!r} leaves {self.notebooks_dir}")
+        relative = resolved.relative_to(self.notebooks_dir).as_posix().removesuffix(".py")
+        if not (self.notebooks_dir / f"{relative}.py").is_file():
+            raise WorkflowException(f"notebook not found: {relative} (under {self.notebooks_dir})")
+        return relative
+
+    def _execute(self, run: _Run, arguments: dict[str, str]) -> None:
+        _current.run = run
+        context = self.spark.sparkContext
+        context.setJobGroup(run.job_group, f"notebook {run.notebook}", interruptOnCancel=True)
+        try:
+            namespace = self._namespace(run, arguments)
+            self._run_cells(run.notebook, namespace)
+        except NotebookExit as exit_:
+            run.value = exit_.value
+        except BaseException as error:
+            run.error = error
+            run.details = "".join(traceback.format_exception(error))
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)
+            _current.run = None
+
+    def _run_cells(self, notebook: str, namespace: dict[str, Any]) -> None:
+        for cell in read_notebook(self.notebooks_dir / f"{notebook}.py"):
+            if cell.kind == "python":
+                code = compile(cell.source, f"{notebook} [cell {cell.number}]", "exec")
+                exec(code, namespace)
+            elif cell.kind == "sql":
+                namespace["_sqldf"] = self.lakehouse.sql(cell.source)
+            elif cell.kind == "run":
+                self._run_cells(self.resolve(cell.source, notebook), namespace)
+
+    def _namespace(self, run: _Run, arguments: dict[str, str]) -> dict[str, Any]:
+        def run_child(path: str, timeout_seconds: int, child_arguments: Mapping[str, str]) -> str | None:
+            return self.run(path, child_arguments, timeout_seconds, calling_notebook=run.notebook)
+
+        return {
+            "__name__": "__main__",
+            "spark": self.spark,
+            "sc": self.spark.sparkContext,
+            "dbutils": LocalDbutils(arguments, run_child),
+            "display": _display,
+            "displayHTML": print,
+        }
+
+    def _stop(self, run: _Run) -> None:
+        for group in run.all_job_groups():
+            self.spark.sparkContext.cancelJobGroup(group)
+        for thread in _threads(run):
+            if thread.is_alive() and thread.ident is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(thread.ident), ctypes.py_object(NotebookTimedOut)
+                )
+
+
+def _threads(run: _Run) -> list[threading.Thread]:
+    own = [run.thread] if run.thread is not None else []
+    return own + [thread for child in run.children for thread in _threads(child)]
+
+
+def _display(value: Any) -> None:
+    show = getattr(value, "show", None)
+    if callable(show):
+        show(truncate=False)
+    else:
+        print(value)

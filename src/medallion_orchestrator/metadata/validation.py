@@ -1,0 +1,127 @@
+"""Checks every active row of a layer before anything runs."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from medallion_orchestrator.errors import InvalidMetadata, Problem
+from medallion_orchestrator.metadata.cdc_config import CdcSourceConfig
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.project import Pipeline
+
+SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
+SOURCE_FREE_REQUIREMENT = "sql_file_path"
+
+
+def is_safe_identifier(name: str | None) -> bool:
+    return name is not None and bool(SAFE_IDENTIFIER.match(name))
+
+
+def validate_rows(
+    rows: Sequence[TaskRow], pipelines: Mapping[str, Pipeline], sql_dir: Path
+) -> list[Problem]:
+    """Every problem of every row, each naming the row's destination."""
+    problems: list[Problem] = []
+    for row in rows:
+        problems += [
+            Problem(row.destination, message) for message in _row_problems(row, pipelines, sql_dir)
+        ]
+    for destination, count in Counter(row.destination for row in rows).items():
+        if count > 1:
+            problems.append(Problem(destination, f"{count} active rows write this destination"))
+    return problems
+
+
+def check_rows(rows: Sequence[TaskRow], pipelines: Mapping[str, Pipeline], sql_dir: Path) -> None:
+    if problems := validate_rows(rows, pipelines, sql_dir):
+        raise InvalidMetadata(problems)
+
+
+def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path) -> Iterable[str]:
+    pipeline = pipelines.get(row.execution_pipeline or "")
+    if pipeline is None:
+        known = ", ".join(sorted(pipelines))
+        yield f"unknown execution_pipeline {row.execution_pipeline!r} (known: {known})"
+    if row.execution_order is None:
+        yield "execution_order is NULL"
+    elif row.execution_order < 0:
+        yield f"execution_order must be >= 0, got {row.execution_order}"
+    if row.timeout_seconds is not None and row.timeout_seconds <= 0:
+        yield f"timeout_seconds must be positive, got {row.timeout_seconds}"
+    yield from _identifier_problems("dst", (row.dst_catalog, row.dst_schema, row.dst_table_name))
+    requires = pipeline.requires if pipeline else ()
+    if SOURCE_FREE_REQUIREMENT not in requires:
+        yield from _identifier_problems(
+            "src", (row.src_catalog, row.src_schema, row.src_table_name)
+        )
+    for column_list in ("business_key_columns", "primary_key_columns"):
+        columns = getattr(row, column_list)
+        if column_list in requires and not columns:
+            yield f"{column_list} is required by execution_pipeline {row.execution_pipeline!r}"
+        yield from (
+            f"{column_list} has unsafe column name {name!r}"
+            for name in columns or ()
+            if not is_safe_identifier(name)
+        )
+    if "sql_file_path" in requires or row.sql_file_path:
+        yield from _sql_file_problems(row.sql_file_path, sql_dir)
+    yield from _cdc_problems(row.cdc_source_config)
+
+
+def _identifier_problems(prefix: str, parts: tuple[str | None, ...]) -> Iterable[str]:
+    for kind, name in zip(("catalog", "schema", "table_name"), parts):
+        if name is None or name == "":
+            yield f"{prefix}_{kind} is missing"
+        elif not is_safe_identifier(name):
+            yield f"{prefix}_{kind} {name!r} is not a safe identifier (letters, digits, _ only)"
+
+
+def _sql_file_problems(sql_file_path: str | None, sql_dir: Path) -> Iterable[str]:
+    if not sql_file_path:
+        yield "sql_file_path is missing"
+        return
+    root = sql_dir.resolve()
+    candidate = (root / sql_file_path).resolve()
+    if Path(sql_file_path).is_absolute() or not candidate.is_relative_to(root):
+        yield f"sql_file_path {sql_file_path!r} leaves the SQL folder {root}"
+    elif not candidate.is_file():
+        yield f"sql_file_path {sql_file_path!r} does not exist under {root}"
+
+
+def _cdc_problems(text: str | None) -> Iterable[str]:
+    try:
+        config = CdcSourceConfig.parse(text)
+    except ValueError as error:
+        yield str(error)
+        return
+    for name in config.column_names():
+        if not is_safe_identifier(name):
+            yield f"cdc_source_config names unsafe column {name!r}"
+    if config.track_history_columns is not None and config.track_history_except_columns is not None:
+        yield "cdc_source_config: give track_history_columns or track_history_except_columns, not both"
+    if config.delete_condition is not None:
+        yield from _expression_problems(config.delete_condition)
+
+
+def _expression_problems(condition: str) -> Iterable[str]:
+    """A delete_condition must be one boolean expression over the row, nothing more."""
+    try:
+        parsed = sqlglot.parse(condition, read="databricks")
+    except ParseError as error:
+        yield f"cdc_source_config.delete_condition is not valid SQL: {error.errors[0]['description']}"
+        return
+    if len(parsed) != 1 or parsed[0] is None:
+        yield "cdc_source_config.delete_condition must be a single expression"
+        return
+    expression = parsed[0]
+    if isinstance(expression, (exp.Query, exp.Command, exp.DDL, exp.DML)) or expression.find(
+        exp.Subquery, exp.Select
+    ):
+        yield "cdc_source_config.delete_condition must be an expression, not a statement or query"

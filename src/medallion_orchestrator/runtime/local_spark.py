@@ -1,0 +1,90 @@
+"""A local Delta-enabled SparkSession whose tables persist under the medallion home."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medallion_orchestrator.errors import EnvironmentProblem
+from medallion_orchestrator.runtime.java import check_java
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
+
+HOME_CONF = "spark.medallion.home"
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+_lock = threading.Lock()
+
+
+def warehouse_dir(home: Path) -> Path:
+    return home / "warehouse"
+
+
+def local_spark(home: Path, cores: int | None = None) -> SparkSession:
+    """The process's local session for `home`; started once, then shared by every thread."""
+    with _lock:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise EnvironmentProblem(
+                "pyspark is not installed: install the local extra, "
+                "pip install 'medallion-orchestrator[local]'"
+            ) from None
+        active = SparkSession.getActiveSession()
+        if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
+            return active
+        check_java()
+        return _start(home.resolve(), cores)
+
+
+def _start(home: Path, cores: int | None) -> SparkSession:
+    from delta import configure_spark_with_delta_pip
+    from pyspark.sql import SparkSession
+
+    from medallion_orchestrator.runtime.jars import with_delta_jars
+
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PYSPARK_PIN_THREAD", "true")
+    builder = (
+        SparkSession.builder.master(f"local[{cores or '*'}]")
+        .appName("medallion")
+        .config(HOME_CONF, str(home))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+        )
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.sql.warehouse.dir", str(warehouse_dir(home)))
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.scheduler.mode", "FAIR")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
+        .config("spark.driver.memory", os.environ.get("MEDALLION_DRIVER_MEMORY", "2g"))
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+    )
+    builder = with_delta_jars(builder, configure_spark_with_delta_pip)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as error:
+        raise EnvironmentProblem(_start_failure(error)) from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _start_failure(error: Exception) -> str:
+    text = str(error)
+    if "JAVA_GATEWAY_EXITED" in text or "unresolved dependency" in text:
+        return (
+            "Spark could not start: the Delta Lake jars could not be fetched from Maven Central "
+            "or the JVM exited (see the lines above); check the network and run it again"
+        )
+    return f"Spark could not start: {text.splitlines()[0] if text else type(error).__name__}"
