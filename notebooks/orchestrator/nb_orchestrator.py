@@ -11,6 +11,7 @@ dbutils.widgets.text("layer", "bronze_to_silver")
 dbutils.widgets.text("max_workers", "")
 dbutils.widgets.dropdown("continue_on_failure", "false", ["false", "true"])
 dbutils.widgets.text("environment", "")
+dbutils.widgets.text("metadata_table", "")
 
 # COMMAND ----------
 
@@ -23,7 +24,9 @@ from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 layer = dbutils.widgets.get("layer")
 max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
-app = notebook_application(spark, dbutils.widgets.get("environment"))
+app = notebook_application(
+    spark, dbutils.widgets.get("environment"), dbutils.widgets.get("metadata_table")
+)
 app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
 
 # COMMAND ----------

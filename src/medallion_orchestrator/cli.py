@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", parents=[common], help="run one layer")
     _layer_options(run)
     run.add_argument("--max-workers", type=int, default=None, help="parallel tasks (default 5)")
-    run.add_argument("--continue-on-failure", action="store_true", help="start later batches anyway")
+    run.add_argument(
+        "--continue-on-failure", action="store_true", help="start later batches anyway"
+    )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
     run.set_defaults(command=_run)
 
@@ -94,7 +96,7 @@ def _configure_logging(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    for noisy in ("py4j", "pyspark"):
+    for noisy in ("py4j", "pyspark", "SQLQueryContextLogger"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

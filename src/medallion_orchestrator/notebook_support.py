@@ -12,9 +12,13 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def notebook_application(spark: SparkSession, environment: str | None = None) -> Application:
+def notebook_application(
+    spark: SparkSession, environment: str | None = None, metadata_table: str | None = None
+) -> Application:
     """The notebook's own session; the environment's catalogs; local naming when local."""
-    app = Application(environment_name=environment or None).replace(spark=spark)
+    app = Application(
+        environment_name=environment or None, metadata_table_override=metadata_table or None
+    ).replace(spark=spark)
     return app.replace(lakehouse=lakehouse_for(spark, app.environment.catalogs))
 
 

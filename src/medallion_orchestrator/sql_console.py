@@ -46,7 +46,9 @@ def _after_drop(lakehouse: Lakehouse, statement: str) -> None:
 
 def _print(frame: DataFrame, output_format: str, out: TextIO) -> None:
     columns = frame.columns
-    rows = [row.asDict(recursive=True) for row in frame.limit(MAX_ROWS).collect()] if columns else []
+    rows = (
+        [row.asDict(recursive=True) for row in frame.limit(MAX_ROWS).collect()] if columns else []
+    )
     if output_format == "json":
         out.write(json.dumps(rows, default=str, indent=2) + "\n")
     elif output_format == "csv":

@@ -10,7 +10,7 @@ from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -50,7 +50,9 @@ def read_source(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
 
 def without_excluded(frame: DataFrame, task: TaskRow, keep: tuple[str, ...] = ()) -> DataFrame:
     """`exclude_columns` are never copied to silver (keys are never excluded)."""
-    return frame.drop(*[c for c in task.cdc.exclude_columns if c in frame.columns and c not in keep])
+    return frame.drop(
+        *[c for c in task.cdc.exclude_columns if c in frame.columns and c not in keep]
+    )
 
 
 def require_columns(frame: DataFrame, columns: list[str], task: TaskRow, role: str) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.common import reject_null_keys, require_columns, without_excluded
+from medallion_orchestrator.loaders.common import (
+    reject_null_keys,
+    require_columns,
+    without_excluded,
+)
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -27,7 +31,9 @@ def change_events(source: DataFrame, task: TaskRow, keys: list[str]) -> DataFram
     reject_null_keys(source, keys, task)
     deleted = F.expr(config.delete_condition) if config.delete_condition else F.lit(False)
     sequence = F.col(f"`{config.sequence_column}`") if config.sequence_column else F.lit(None)
-    flagged = source.withColumn(DELETED, F.coalesce(deleted, F.lit(False))).withColumn(SEQUENCE, sequence)
+    flagged = source.withColumn(DELETED, F.coalesce(deleted, F.lit(False))).withColumn(
+        SEQUENCE, sequence
+    )
     events = without_excluded(flagged, task, keep=tuple(keys)).dropDuplicates()
     _reject_conflicts(events, task, keys)
     return events
@@ -38,7 +44,9 @@ def latest_per_key(events: DataFrame, keys: list[str]) -> DataFrame:
     from pyspark.sql import functions as F
 
     order = Window.partitionBy(*[F.col(f"`{key}`") for key in keys]).orderBy(F.col(SEQUENCE).desc())
-    return events.withColumn("__rank", F.row_number().over(order)).where("__rank = 1").drop("__rank")
+    return (
+        events.withColumn("__rank", F.row_number().over(order)).where("__rank = 1").drop("__rank")
+    )
 
 
 def _reject_conflicts(events: DataFrame, task: TaskRow, keys: list[str]) -> None:

@@ -38,7 +38,9 @@ def _check_schema(current, incoming, task: TaskRow) -> None:  # type: ignore[no-
         return
     changes = [f"+{name} {kind}" for name, kind in new.items() if name not in old]
     changes += [f"-{name}" for name in old if name not in new]
-    changes += [f"{name} {old[name]}->{new[name]}" for name in new if name in old and old[name] != new[name]]
+    changes += [
+        f"{name} {old[name]}->{new[name]}" for name in new if name in old and old[name] != new[name]
+    ]
     raise LoadError(
         f"{task.destination}: source {task.source} schema changed ({', '.join(changes)}); "
         "the target was left as it was"

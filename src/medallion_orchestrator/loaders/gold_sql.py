@@ -27,12 +27,18 @@ def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadRes
             lakehouse.sql(statement)
         except Exception as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise LoadError(f"{task.destination}: {task.sql_file_path} statement {number}: {first}") from error
+            raise LoadError(
+                f"{task.destination}: {task.sql_file_path} statement {number}: {first}"
+            ) from error
     target = target_name(lakehouse, task)
     if not lakehouse.spark.catalog.tableExists(target):
-        raise LoadError(f"{task.destination}: {task.sql_file_path} ran but did not create {task.destination}")
+        raise LoadError(
+            f"{task.destination}: {task.sql_file_path} ran but did not create {task.destination}"
+        )
     rows = lakehouse.spark.table(target).count()
-    return LoadResult(task.destination, rows, latest_version(lakehouse, target), f"{len(statements)} statement(s)")
+    return LoadResult(
+        task.destination, rows, latest_version(lakehouse, target), f"{len(statements)} statement(s)"
+    )
 
 
 def sql_file(task: TaskRow, sql_dir: Path) -> Path:
@@ -40,7 +46,9 @@ def sql_file(task: TaskRow, sql_dir: Path) -> Path:
     root = sql_dir.resolve()
     candidate = (root / (task.sql_file_path or "")).resolve()
     if not task.sql_file_path or not candidate.is_relative_to(root) or not candidate.is_file():
-        raise LoadError(f"{task.destination}: sql_file_path {task.sql_file_path!r} is not a file under {root}")
+        raise LoadError(
+            f"{task.destination}: sql_file_path {task.sql_file_path!r} is not a file under {root}"
+        )
     return candidate
 
 

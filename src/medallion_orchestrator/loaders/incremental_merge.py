@@ -45,7 +45,9 @@ def load_incremental_merge(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
         rows = latest.where(f"NOT {DELETED}").drop(*INTERNAL)
         rows.write.format("delta").saveAsTable(target)
-        return LoadResult(task.destination, rows.count(), latest_version(lakehouse, target), "created")
+        return LoadResult(
+            task.destination, rows.count(), latest_version(lakehouse, target), "created"
+        )
     existing = set(spark.table(target).columns)
     values = {f"`{column}`": f"s.`{column}`" for column in (*keys, *attributes)}
     changed = null_safe_changed([column for column in attributes if column in existing])
@@ -60,5 +62,8 @@ def load_incremental_merge(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         .execute()
     )
     metrics = last_operation_metrics(lakehouse, target)
-    written = sum(int(metrics.get(name, 0)) for name in ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted"))
+    written = sum(
+        int(metrics.get(name, 0))
+        for name in ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted")
+    )
     return LoadResult(task.destination, written, latest_version(lakehouse, target), "merged")

@@ -13,7 +13,13 @@ from medallion_orchestrator.loaders.common import (
     read_source,
     target_name,
 )
-from medallion_orchestrator.loaders.events import DELETED, INTERNAL, SEQUENCE, change_events, latest_per_key
+from medallion_orchestrator.loaders.events import (
+    DELETED,
+    INTERNAL,
+    SEQUENCE,
+    change_events,
+    latest_per_key,
+)
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -33,11 +39,17 @@ def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
         rows = latest.where(f"NOT {DELETED}").drop(*INTERNAL)
         rows.write.format("delta").saveAsTable(target)
-        return LoadResult(task.destination, rows.count(), latest_version(lakehouse, target), "created")
+        return LoadResult(
+            task.destination, rows.count(), latest_version(lakehouse, target), "created"
+        )
 
     sequence = task.cdc.sequence_column
     existing = set(spark.table(target).columns)
-    newer = f" AND (t.`{sequence}` IS NULL OR s.{SEQUENCE} >= t.`{sequence}`)" if sequence in existing else ""
+    newer = (
+        f" AND (t.`{sequence}` IS NULL OR s.{SEQUENCE} >= t.`{sequence}`)"
+        if sequence in existing
+        else ""
+    )
     compared = [column for column in attributes if column != sequence and column in existing]
     values = {f"`{column}`": f"s.`{column}`" for column in (*keys, *attributes)}
     merge = (
@@ -46,12 +58,17 @@ def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         .merge(latest.alias("s"), key_match(keys))
         .withSchemaEvolution()
         .whenMatchedDelete(condition=f"s.{DELETED}{newer}")
-        .whenMatchedUpdate(condition=f"NOT s.{DELETED} AND ({null_safe_changed(compared)}){newer}", set=values)
+        .whenMatchedUpdate(
+            condition=f"NOT s.{DELETED} AND ({null_safe_changed(compared)}){newer}", set=values
+        )
         .whenNotMatchedInsert(condition=f"NOT s.{DELETED}", values=values)
     )
     if task.cdc.full_extract:
         merge = merge.whenNotMatchedBySourceDelete()
     merge.execute()
     metrics = last_operation_metrics(lakehouse, target)
-    written = sum(int(metrics.get(name, 0)) for name in ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted"))
+    written = sum(
+        int(metrics.get(name, 0))
+        for name in ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted")
+    )
     return LoadResult(task.destination, written, latest_version(lakehouse, target), "merged")

@@ -16,7 +16,13 @@ from medallion_orchestrator.loaders.common import (
     read_source,
     target_name,
 )
-from medallion_orchestrator.loaders.events import DELETED, INTERNAL, SEQUENCE, change_events, latest_per_key
+from medallion_orchestrator.loaders.events import (
+    DELETED,
+    INTERNAL,
+    SEQUENCE,
+    change_events,
+    latest_per_key,
+)
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -46,11 +52,15 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
         rows = _as_versions(latest.where(f"NOT {DELETED}"), keys, attributes)
         rows.write.format("delta").saveAsTable(target)
-        return LoadResult(task.destination, rows.count(), latest_version(lakehouse, target), "created")
+        return LoadResult(
+            task.destination, rows.count(), latest_version(lakehouse, target), "created"
+        )
     staged = _staged_changes(lakehouse, task, latest, keys, attributes, target)
     _merge(lakehouse, target, staged, keys, attributes)
     metrics = last_operation_metrics(lakehouse, target)
-    written = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
+    written = int(metrics.get("numTargetRowsInserted", 0)) + int(
+        metrics.get("numTargetRowsUpdated", 0)
+    )
     return LoadResult(task.destination, written, latest_version(lakehouse, target), "merged")
 
 
@@ -75,7 +85,12 @@ def _as_versions(events: DataFrame, keys: list[str], attributes: list[str]) -> D
 
 
 def _staged_changes(
-    lakehouse: Lakehouse, task: TaskRow, latest: DataFrame, keys: list[str], attributes: list[str], target: str
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    latest: DataFrame,
+    keys: list[str],
+    attributes: list[str],
+    target: str,
 ) -> DataFrame:
     from pyspark.sql import functions as F
 
@@ -83,7 +98,9 @@ def _staged_changes(
     existing = set(current.columns)
     tracked = [column for column in tracked_columns(task, attributes) if column in existing]
     in_place = [column for column in attributes if column not in tracked and column in existing]
-    joined = latest.alias("s").join(current.alias("t"), on=[F.col(f"s.`{k}`") == F.col(f"t.`{k}`") for k in keys], how="left")
+    joined = latest.alias("s").join(
+        current.alias("t"), on=[F.col(f"s.`{k}`") == F.col(f"t.`{k}`") for k in keys], how="left"
+    )
     found = F.col(f"t.`{EFFECTIVE_FROM}`").isNotNull()
     newer = F.col(f"s.{SEQUENCE}") > F.col(f"t.`{EFFECTIVE_FROM}`")
     changed = F.expr(null_safe_changed(tracked))
@@ -102,7 +119,9 @@ def _staged_changes(
     inserts = staged.where(F.col(ACTION).isin("insert", "close_and_insert"))
     merge_keys = [F.col(f"`{k}`").alias(f"{MERGE_KEY}{k}") for k in keys]
     null_keys = [F.lit(None).alias(f"{MERGE_KEY}{k}") for k in keys]
-    return keyed.select("*", *merge_keys).unionByName(inserts.withColumn(ACTION, F.lit("insert")).select("*", *null_keys))
+    return keyed.select("*", *merge_keys).unionByName(
+        inserts.withColumn(ACTION, F.lit("insert")).select("*", *null_keys)
+    )
 
 
 def _missing_keys(latest: DataFrame, current: DataFrame, keys: list[str]) -> DataFrame:
@@ -118,14 +137,20 @@ def _missing_keys(latest: DataFrame, current: DataFrame, keys: list[str]) -> Dat
     )
 
 
-def _merge(lakehouse: Lakehouse, target: str, staged: DataFrame, keys: list[str], attributes: list[str]) -> None:
+def _merge(
+    lakehouse: Lakehouse, target: str, staged: DataFrame, keys: list[str], attributes: list[str]
+) -> None:
     from delta.tables import DeltaTable
 
     match = " AND ".join(f"t.`{k}` = s.`{MERGE_KEY}{k}`" for k in keys) + f" AND t.`{IS_CURRENT}`"
     existing = set(lakehouse.spark.table(target).columns)
     in_place = {f"`{c}`": f"s.`{c}`" for c in attributes if c in existing}
     insert = {f"`{c}`": f"s.`{c}`" for c in (*keys, *attributes)}
-    insert |= {f"`{EFFECTIVE_FROM}`": f"s.{SEQUENCE}", f"`{EFFECTIVE_TO}`": "NULL", f"`{IS_CURRENT}`": "true"}
+    insert |= {
+        f"`{EFFECTIVE_FROM}`": f"s.{SEQUENCE}",
+        f"`{EFFECTIVE_TO}`": "NULL",
+        f"`{IS_CURRENT}`": "true",
+    }
     (
         DeltaTable.forName(lakehouse.spark, target)
         .alias("t")

@@ -15,7 +15,7 @@ class InputWidgetNotDefined(Exception):
     pass
 
 
-class NotebookExit(BaseException):  # noqa: N818 - mirrors dbutils' control flow, not an error
+class NotebookExit(BaseException):
     """Raised by notebook.exit to stop the notebook; carries its exit value."""
 
     def __init__(self, value: str) -> None:
@@ -36,11 +36,15 @@ class Widgets:
         self._arguments = dict(arguments)
         self._defaults: dict[str, str] = {}
 
-    def text(self, name: str, defaultValue: str = "", label: str | None = None) -> None:  # noqa: N803
+    def text(self, name: str, defaultValue: str = "", label: str | None = None) -> None:
         self._defaults[name] = str(defaultValue)
 
     def dropdown(
-        self, name: str, defaultValue: str, choices: list[str], label: str | None = None  # noqa: N803
+        self,
+        name: str,
+        defaultValue: str,
+        choices: list[str],
+        label: str | None = None,
     ) -> None:
         if defaultValue not in choices:
             raise ValueError(f"widget {name!r}: default {defaultValue!r} is not one of {choices}")
@@ -49,7 +53,11 @@ class Widgets:
     combobox = dropdown
 
     def multiselect(
-        self, name: str, defaultValue: str, choices: list[str], label: str | None = None  # noqa: N803
+        self,
+        name: str,
+        defaultValue: str,
+        choices: list[str],
+        label: str | None = None,
     ) -> None:
         self._defaults[name] = defaultValue
 
@@ -60,19 +68,19 @@ class Widgets:
             return self._defaults[name]
         raise InputWidgetNotDefined(f"No input widget named {name} is defined")
 
-    def getArgument(self, name: str, defaultValue: str | None = None) -> str | None:  # noqa: N802, N803
+    def getArgument(self, name: str, defaultValue: str | None = None) -> str | None:
         try:
             return self.get(name)
         except InputWidgetNotDefined:
             return defaultValue
 
-    def getAll(self) -> dict[str, str]:  # noqa: N802
+    def getAll(self) -> dict[str, str]:
         return {**self._defaults, **self._arguments}
 
     def remove(self, name: str) -> None:
         self._defaults.pop(name, None)
 
-    def removeAll(self) -> None:  # noqa: N802
+    def removeAll(self) -> None:
         self._defaults.clear()
 
 
@@ -86,7 +94,9 @@ class NotebookUtils:
     def exit(self, value: Any) -> None:
         raise NotebookExit(value if isinstance(value, str) else str(value))
 
-    def run(self, path: str, timeout_seconds: int, arguments: Mapping[str, str] | None = None) -> str:
+    def run(
+        self, path: str, timeout_seconds: int, arguments: Mapping[str, str] | None = None
+    ) -> str:
         if not isinstance(timeout_seconds, int) or timeout_seconds < 0:
             raise ValueError(f"timeout_seconds must be a non-negative int, got {timeout_seconds!r}")
         arguments = arguments or {}

@@ -48,7 +48,9 @@ class _Run:
     thread: threading.Thread | None = None
 
     def all_job_groups(self) -> list[str]:
-        return [self.job_group] + [group for child in self.children for group in child.all_job_groups()]
+        return [self.job_group] + [
+            group for child in self.children for group in child.all_job_groups()
+        ]
 
 
 _current = threading.local()
@@ -83,7 +85,9 @@ class LocalNotebookEngine:
             raise NotebookTimedOut(f"notebook {notebook} timed out after {timeout_seconds} seconds")
         if run.error is not None:
             raise NotebookFailed(
-                f"notebook {notebook} failed: {type(run.error).__name__}: {run.error}".splitlines()[0],
+                f"notebook {notebook} failed: {type(run.error).__name__}: {run.error}".splitlines()[
+                    0
+                ],
                 run.details,
             )
         return run.value
@@ -127,7 +131,9 @@ class LocalNotebookEngine:
                 self._run_cells(self.resolve(cell.source, notebook), namespace)
 
     def _namespace(self, run: _Run, arguments: dict[str, str]) -> dict[str, Any]:
-        def run_child(path: str, timeout_seconds: int, child_arguments: Mapping[str, str]) -> str | None:
+        def run_child(
+            path: str, timeout_seconds: int, child_arguments: Mapping[str, str]
+        ) -> str | None:
             return self.run(path, child_arguments, timeout_seconds, calling_notebook=run.notebook)
 
         return {

@@ -24,7 +24,9 @@ class NotebookFormatError(ValueError):
 def read_notebook(path: Path) -> list[Cell]:
     text = path.read_text()
     if not text.startswith(HEADER):
-        raise NotebookFormatError(f"{path} is not a Databricks source notebook (no {HEADER!r} line)")
+        raise NotebookFormatError(
+            f"{path} is not a Databricks source notebook (no {HEADER!r} line)"
+        )
     chunks = text[len(HEADER) :].split(f"\n{CELL_SEPARATOR}\n")
     return [_cell(number, chunk.strip("\n"), path) for number, chunk in enumerate(chunks, start=1)]
 
@@ -36,9 +38,11 @@ def _cell(number: int, chunk: str, path: Path) -> Cell:
     body = "\n".join(line[len(MAGIC_PREFIX) :].removeprefix(" ") for line in lines).strip()
     magic, _, rest = body.partition("\n") if not body.startswith("%run") else (body, "", "")
     command = magic.split()[0] if magic.split() else ""
-    if command == "%md":
+    if command in ("%md", "%md-sandbox"):
         return Cell(number, "md", rest)
     if command == "%run":
+        if len(magic.split()) < 2:
+            raise NotebookFormatError(f"{path} cell {number}: %run needs a notebook path")
         return Cell(number, "run", magic.split(maxsplit=1)[1].strip())
     if command == "%sql":
         return Cell(number, "sql", (magic.removeprefix("%sql") + "\n" + rest).strip())

@@ -80,6 +80,8 @@ class TaskRow:
             raise ValueError(f"unknown column(s) {', '.join(unknown)}")
         row = {name: values.get(name) for name in known}
         for name in ("business_key_columns", "primary_key_columns"):
+            if isinstance(row[name], str):
+                raise ValueError(f"{name} must be a list of column names, got {row[name]!r}")
             if row[name] is not None:
                 row[name] = tuple(row[name])
         if isinstance(row["cdc_source_config"], Mapping):

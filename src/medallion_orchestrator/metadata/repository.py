@@ -63,7 +63,9 @@ class MetadataRepository:
 
     def _require(self) -> None:
         if not self.exists():
-            raise ConfigError(f"metadata table {self.table_name} does not exist: run `medallion init`")
+            raise ConfigError(
+                f"metadata table {self.table_name} does not exist: run `medallion init`"
+            )
 
     def active_rows(self, layer: str) -> list[TaskRow]:
         self._require()
@@ -82,13 +84,18 @@ class MetadataRepository:
         from delta.tables import DeltaTable
 
         self._require()
-        duplicates = [name for name, count in Counter(r.destination for r in rows).items() if count > 1]
+        duplicates = [
+            name for name, count in Counter(r.destination for r in rows).items() if count > 1
+        ]
         if duplicates:
-            raise InvalidMetadata([Problem(name, "appears more than once in the input") for name in duplicates])
+            raise InvalidMetadata(
+                [Problem(name, "appears more than once in the input") for name in duplicates]
+            )
         spark = self.lakehouse.spark
         schema = spark.table(self.physical_name).schema
         incoming = spark.createDataFrame(
-            [tuple(row.to_dict().get(field.name) for field in schema.fields) for row in rows], schema
+            [tuple(row.to_dict().get(field.name) for field in schema.fields) for row in rows],
+            schema,
         )
         columns = [field.name for field in schema.fields]
         changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in columns if c not in DESTINATION)
@@ -100,7 +107,9 @@ class MetadataRepository:
             .whenNotMatchedInsertAll()
             .execute()
         )
-        metrics = spark.sql(f"DESCRIBE HISTORY {self.physical_name} LIMIT 1").first()["operationMetrics"]
+        metrics = spark.sql(f"DESCRIBE HISTORY {self.physical_name} LIMIT 1").first()[
+            "operationMetrics"
+        ]
         inserted = int(metrics.get("numTargetRowsInserted", 0))
         updated = int(metrics.get("numTargetRowsUpdated", 0))
         return UpsertCounts(inserted, updated, len(rows) - inserted - updated)

@@ -21,7 +21,7 @@ SOURCE_FREE_REQUIREMENT = "sql_file_path"
 
 
 def is_safe_identifier(name: str | None) -> bool:
-    return name is not None and bool(SAFE_IDENTIFIER.match(name))
+    return name is not None and bool(SAFE_IDENTIFIER.fullmatch(name))
 
 
 def validate_rows(
@@ -76,7 +76,7 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
 
 
 def _identifier_problems(prefix: str, parts: tuple[str | None, ...]) -> Iterable[str]:
-    for kind, name in zip(("catalog", "schema", "table_name"), parts):
+    for kind, name in zip(("catalog", "schema", "table_name"), parts, strict=True):
         if name is None or name == "":
             yield f"{prefix}_{kind} is missing"
         elif not is_safe_identifier(name):
@@ -105,7 +105,10 @@ def _cdc_problems(text: str | None) -> Iterable[str]:
         if not is_safe_identifier(name):
             yield f"cdc_source_config names unsafe column {name!r}"
     if config.track_history_columns is not None and config.track_history_except_columns is not None:
-        yield "cdc_source_config: give track_history_columns or track_history_except_columns, not both"
+        yield (
+            "cdc_source_config: give track_history_columns or track_history_except_columns, "
+            "not both"
+        )
     if config.delete_condition is not None:
         yield from _expression_problems(config.delete_condition)
 
@@ -115,13 +118,12 @@ def _expression_problems(condition: str) -> Iterable[str]:
     try:
         parsed = sqlglot.parse(condition, read="databricks")
     except ParseError as error:
-        yield f"cdc_source_config.delete_condition is not valid SQL: {error.errors[0]['description']}"
+        reason = error.errors[0]["description"] if error.errors else str(error)
+        yield f"cdc_source_config.delete_condition is not valid SQL: {reason}"
         return
     if len(parsed) != 1 or parsed[0] is None:
         yield "cdc_source_config.delete_condition must be a single expression"
         return
     expression = parsed[0]
-    if isinstance(expression, (exp.Query, exp.Command, exp.DDL, exp.DML)) or expression.find(
-        exp.Subquery, exp.Select
-    ):
+    if not isinstance(expression, exp.Condition) or expression.find(exp.Subquery, exp.Select):
         yield "cdc_source_config.delete_condition must be an expression, not a statement or query"

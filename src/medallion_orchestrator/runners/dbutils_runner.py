@@ -30,5 +30,7 @@ class DbutilsNotebookRunner:
                 else TaskStatus.FAILED
             )
             details = getattr(error, "details", "") or text
-            return TaskOutcome(status, text.splitlines()[0] if text else type(error).__name__, details)
+            return TaskOutcome(
+                status, text.splitlines()[0] if text else type(error).__name__, details
+            )
         return outcome_from_exit_value(value)

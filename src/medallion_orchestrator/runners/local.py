@@ -17,7 +17,9 @@ class LocalNotebookRunner:
         try:
             value = self.engine.run(task.notebook, task.arguments, task.timeout_seconds)
         except NotebookTimedOut as timed_out:
-            return TaskOutcome(TaskStatus.TIMED_OUT, str(timed_out), "its Spark jobs were cancelled")
+            return TaskOutcome(
+                TaskStatus.TIMED_OUT, str(timed_out), "its Spark jobs were cancelled"
+            )
         except NotebookFailed as failed:
             return TaskOutcome(TaskStatus.FAILED, str(failed), failed.details)
         except WorkflowException as error:

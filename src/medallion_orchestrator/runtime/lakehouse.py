@@ -34,11 +34,14 @@ class Lakehouse:
 
     def __init__(self, spark: SparkSession, catalogs: Mapping[str, str] | None = None) -> None:
         self.spark = spark
-        self.catalogs = dict(catalogs or {})
+        self.catalogs = {name.lower(): value for name, value in (catalogs or {}).items()}
+
+    def catalog(self, name: str) -> str:
+        return self.catalogs.get(name.lower(), name)
 
     def table(self, catalog: str, schema: str, name: str) -> str:
         """The quoted name to give Spark for a metadata three-level name."""
-        return quote(self.catalogs.get(catalog, catalog), schema, name)
+        return quote(self.catalog(catalog), schema, name)
 
     def table_of(self, three_level_name: str) -> str:
         parts = three_level_name.split(".")
@@ -47,7 +50,7 @@ class Lakehouse:
         return self.table(*parts)
 
     def schema(self, catalog: str, schema: str) -> str:
-        return quote(self.catalogs.get(catalog, catalog), schema)
+        return quote(self.catalog(catalog), schema)
 
     def ensure_schema(self, catalog: str, schema: str) -> None:
         self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema(catalog, schema)}")
@@ -58,7 +61,7 @@ class Lakehouse:
     def rewrite(self, statement: str) -> str:
         if not self.catalogs:
             return statement
-        return _rewrite_three_part(statement, lambda c, s, t: self.table(c, s, t), self.schema)
+        return _rewrite_three_part(statement, self.table, self.schema)
 
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
         return self.spark.sql(self.rewrite(statement), args=dict(args) if args else None)
@@ -76,7 +79,7 @@ class LocalLakehouse(Lakehouse):
         self._lock = threading.Lock()
 
     def database(self, catalog: str, schema: str) -> str:
-        return f"{self.catalogs.get(catalog, catalog)}{LOCAL_SEPARATOR}{schema}".lower()
+        return f"{self.catalog(catalog)}{LOCAL_SEPARATOR}{schema}".lower()
 
     def table(self, catalog: str, schema: str, name: str) -> str:
         database = self.database(catalog, schema)
@@ -152,9 +155,9 @@ def _rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
             replacement = sqlglot.parse_one(
                 schema(node.catalog, node.db), into=exp.Table, read="spark"
             )
-        for arg in ("alias", "joins", "laterals", "pivots", "version", "when", "hints"):
-            if node.args.get(arg) is not None:
-                replacement.set(arg, node.args[arg])
+        for arg, value in node.args.items():
+            if arg not in ("this", "db", "catalog") and value is not None:
+                replacement.set(arg, value)
         node.replace(replacement)
     return expression.sql(dialect="spark") if changed else statement
 

@@ -60,6 +60,7 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         )
         .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.sql.warehouse.dir", str(warehouse_dir(home)))
+        .config("spark.sql.sources.default", "delta")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "true")
@@ -69,7 +70,9 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
         .config("spark.driver.memory", os.environ.get("MEDALLION_DRIVER_MEMORY", "2g"))
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+        .config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+        )
     )
     builder = with_delta_jars(builder, configure_spark_with_delta_pip)
     try:

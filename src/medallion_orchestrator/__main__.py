@@ -1,0 +1,3 @@
+from medallion_orchestrator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Small builders for integration tests: bronze tables and metadata rows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+FIVETRAN = {
+    "sequence_column": "_fivetran_synced",
+    "delete_condition": "_fivetran_deleted = true",
+    "exclude_columns": ["_fivetran_deleted"],
+}
+
+
+def write_table(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema: str) -> None:
+    catalog, db, table = name.split(".")
+    lakehouse.ensure_schema(catalog, db)
+    frame = lakehouse.spark.createDataFrame(rows, schema)
+    frame.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(
+        lakehouse.table(catalog, db, table)
+    )
+
+
+def read_table(lakehouse: Lakehouse, name: str, order_by: str) -> list[dict[str, Any]]:
+    frame = lakehouse.spark.table(lakehouse.table_of(name)).orderBy(*order_by.split(","))
+    return [row.asDict() for row in frame.collect()]
+
+
+def task_row(
+    source: str,
+    destination: str,
+    pipeline: str,
+    order: int = 1,
+    keys: list[str] | None = None,
+    config: dict[str, Any] | None = None,
+    layer: str = "bronze_to_silver",
+    **extra: Any,
+) -> TaskRow:
+    src = source.split(".") if source else [None, None, None]
+    dst = destination.split(".")
+    key_column = (
+        "primary_key_columns" if pipeline == "fact_incremental_merge" else "business_key_columns"
+    )
+    values: dict[str, Any] = {
+        "src_system": "test",
+        "src_catalog": src[0],
+        "src_schema": src[1],
+        "src_table_name": src[2],
+        "load_type": "cdc",
+        "dst_catalog": dst[0],
+        "dst_schema": dst[1],
+        "dst_table_name": dst[2],
+        "layer": layer,
+        "is_active_flag": True,
+        "execution_order": order,
+        "execution_pipeline": pipeline,
+        key_column: keys,
+        "cdc_source_config": json.dumps(config) if config else None,
+        **extra,
+    }
+    return TaskRow.from_mapping(values)

@@ -1,0 +1,112 @@
+"""A layer run end to end on local Spark: the real notebooks, batches, failures, skips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from integration.helpers import FIVETRAN, read_table, task_row, write_table
+from medallion_orchestrator.application import Application
+from medallion_orchestrator.errors import InvalidMetadata
+from medallion_orchestrator.execution.results import TaskStatus
+from medallion_orchestrator.local.engine import NotebookFailed
+from medallion_orchestrator.orchestration import run_layer
+
+pytestmark = pytest.mark.spark
+
+DAY1 = dt.datetime(2024, 1, 1)
+SCHEMA = "id INT, name STRING, _fivetran_synced TIMESTAMP, _fivetran_deleted BOOLEAN"
+
+
+@pytest.fixture()
+def app(spark, lakehouse_home: Path, unique: str) -> Application:
+    app = Application(
+        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
+    )
+    app = app.replace(spark=spark)
+    app.repository.init()
+    return app
+
+
+def onboard(app: Application, unique: str, broken_source: bool = False) -> None:
+    write_table(app.lakehouse, f"dev_bronze.{unique}.customers", [(1, "a", DAY1, False)], SCHEMA)
+    write_table(app.lakehouse, f"dev_bronze.{unique}.orders", [(7, "o", DAY1, False)], SCHEMA)
+    stores = f"dev_bronze.{unique}.{'missing' if broken_source else 'customers'}"
+    app.repository.upsert(
+        [
+            task_row(
+                f"dev_bronze.{unique}.customers",
+                f"dev_silver.{unique}.customers",
+                "scd1",
+                1,
+                ["id"],
+                FIVETRAN,
+            ),
+            task_row(stores, f"dev_silver.{unique}.stores", "scd2", 1, ["id"], FIVETRAN),
+            task_row(
+                f"dev_bronze.{unique}.orders", f"dev_silver.{unique}.orders", "fact_overwrite", 2
+            ),
+        ]
+    )
+
+
+def test_failed_task_loads_its_batch_and_skips_later_batches(app: Application, unique: str) -> None:
+    onboard(app, unique, broken_source=True)
+    result = run_layer(app, "bronze_to_silver")
+    statuses = {r.key: r.status for r in result.results}
+    assert statuses == {
+        f"dev_silver.{unique}.customers": TaskStatus.SUCCESS,
+        f"dev_silver.{unique}.stores": TaskStatus.FAILED,
+        f"dev_silver.{unique}.orders": TaskStatus.SKIPPED,
+    }
+    failed = next(r for r in result.results if r.status is TaskStatus.FAILED)
+    assert f"source table dev_bronze.{unique}.missing does not exist" in failed.message
+    skipped = next(r for r in result.results if r.status is TaskStatus.SKIPPED)
+    assert f"dev_silver.{unique}.stores" in skipped.message
+    assert read_table(app.lakehouse, f"dev_silver.{unique}.customers", "id")[0]["name"] == "a"
+    assert not app.spark.catalog.tableExists(app.lakehouse.table("dev_silver", unique, "orders"))
+
+    again = run_layer(app, "bronze_to_silver", continue_on_failure=True)
+    assert {r.key: r.status for r in again.results}[
+        f"dev_silver.{unique}.orders"
+    ] is TaskStatus.SUCCESS
+
+
+def test_invalid_metadata_runs_nothing(app: Application, unique: str) -> None:
+    onboard(app, unique)
+    app.lakehouse.sql(
+        f"UPDATE dev_silver.{unique}_meta.execution_table SET execution_pipeline = 'scd3' "
+        "WHERE dst_table_name = 'stores'"
+    )
+    with pytest.raises(InvalidMetadata) as invalid:
+        run_layer(app, "bronze_to_silver")
+    assert f"dev_silver.{unique}.stores: unknown execution_pipeline 'scd3'" in str(invalid.value)
+    assert not app.spark.catalog.tableExists(app.lakehouse.table("dev_silver", unique, "customers"))
+
+
+def test_orchestrator_notebook_runs_the_loaders_through_dbutils(
+    app: Application, unique: str
+) -> None:
+    onboard(app, unique)
+    arguments = {
+        "layer": "bronze_to_silver",
+        "metadata_table": app.metadata_table,
+        "max_workers": "2",
+    }
+    exit_value = app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
+    run = json.loads(exit_value or "{}")
+    assert run["succeeded"] is True
+    assert run["counts"]["SUCCESS"] == 3
+    assert read_table(app.lakehouse, f"dev_silver.{unique}.orders", "id")[0]["id"] == 7
+
+
+def test_orchestrator_notebook_fails_loudly(app: Application, unique: str) -> None:
+    onboard(app, unique, broken_source=True)
+    arguments = {"layer": "bronze_to_silver", "metadata_table": app.metadata_table}
+    with pytest.raises(NotebookFailed) as failed:
+        app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
+    assert "RunFailed: 2 task(s) did not succeed" in str(failed.value)
+    assert f"dev_silver.{unique}.stores (FAILED)" in str(failed.value)

@@ -1,0 +1,418 @@
+"""Every rule of metadata validation, one row each, and many problems reported at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes import task_row
+from medallion_orchestrator.errors import InvalidMetadata, Problem
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.validation import (
+    check_rows,
+    is_safe_identifier,
+    validate_rows,
+)
+from medallion_orchestrator.project import Pipeline
+
+PIPELINES = {
+    "scd1": Pipeline("scd1", "silver/nb_silver_dim_loader", ("business_key_columns",)),
+    "scd2": Pipeline("scd2", "silver/nb_silver_dim_loader", ("business_key_columns",)),
+    "fact_overwrite": Pipeline("fact_overwrite", "silver/nb_silver_fact_loader"),
+    "fact_incremental_merge": Pipeline(
+        "fact_incremental_merge",
+        "silver/nb_silver_fact_incremental_loader",
+        ("primary_key_columns",),
+    ),
+    "gold_sql": Pipeline("gold_sql", "gold/nb_gold_sql_loader", ("sql_file_path",)),
+}
+DESTINATION = "dev_silver.shop.customers"
+
+
+def gold_row(sql_file_path: str | None, **columns: Any) -> TaskRow:
+    return task_row(
+        **{
+            "src_system": None,
+            "src_catalog": None,
+            "src_schema": None,
+            "src_table_name": None,
+            "dst_catalog": "dev_gold",
+            "dst_schema": "mart",
+            "dst_table_name": "daily_sales",
+            "layer": "silver_to_gold",
+            "execution_pipeline": "gold_sql",
+            "business_key_columns": None,
+            "sql_file_path": sql_file_path,
+            **columns,
+        }
+    )
+
+
+def cdc(**config: Any) -> str:
+    return json.dumps(config)
+
+
+def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
+    problems = validate_rows(rows, PIPELINES, sql_dir)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+@pytest.mark.parametrize(
+    ("columns", "destination", "fragment"),
+    [
+        (
+            {"execution_pipeline": "scd3"},
+            DESTINATION,
+            "unknown execution_pipeline 'scd3' "
+            "(known: fact_incremental_merge, fact_overwrite, gold_sql, scd1, scd2)",
+        ),
+        ({"execution_pipeline": None}, DESTINATION, "unknown execution_pipeline None"),
+        ({"execution_order": None}, DESTINATION, "execution_order is NULL"),
+        ({"execution_order": -1}, DESTINATION, "execution_order must be >= 0, got -1"),
+        ({"timeout_seconds": 0}, DESTINATION, "timeout_seconds must be positive, got 0"),
+        (
+            {"business_key_columns": None},
+            DESTINATION,
+            "business_key_columns is required by execution_pipeline 'scd1'",
+        ),
+        (
+            {"execution_pipeline": "scd2", "business_key_columns": ()},
+            DESTINATION,
+            "business_key_columns is required by execution_pipeline 'scd2'",
+        ),
+        (
+            {"execution_pipeline": "fact_incremental_merge", "business_key_columns": None},
+            DESTINATION,
+            "primary_key_columns is required by execution_pipeline 'fact_incremental_merge'",
+        ),
+        (
+            {"cdc_source_config": '{"sequence_column": '},
+            DESTINATION,
+            "cdc_source_config is not valid JSON",
+        ),
+        (
+            {"cdc_source_config": cdc(sequence_col="seq")},
+            DESTINATION,
+            "cdc_source_config has unknown key(s) sequence_col",
+        ),
+        (
+            {"cdc_source_config": cdc(full_extract="yes")},
+            DESTINATION,
+            "cdc_source_config.full_extract must be true or false",
+        ),
+        (
+            {
+                "cdc_source_config": cdc(
+                    track_history_columns=["a"], track_history_except_columns=[]
+                )
+            },
+            DESTINATION,
+            "give track_history_columns or track_history_except_columns, not both",
+        ),
+        ({"dst_schema": None}, "dev_silver.?.customers", "dst_schema is missing"),
+        ({"src_table_name": ""}, DESTINATION, "src_table_name is missing"),
+    ],
+)
+def test_one_rule_one_problem(
+    columns: dict[str, Any], destination: str, fragment: str, tmp_path: Path
+) -> None:
+    problem = only_problem([task_row(**columns)], tmp_path)
+
+    assert problem.row == destination
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize(
+    ("columns", "destination", "fragment"),
+    [
+        (
+            {"dst_table_name": "my table"},
+            "dev_silver.shop.my table",
+            "dst_table_name 'my table' is not a safe identifier",
+        ),
+        (
+            {"dst_table_name": "t;DROP TABLE x"},
+            "dev_silver.shop.t;DROP TABLE x",
+            "dst_table_name 't;DROP TABLE x' is not a safe identifier",
+        ),
+        (
+            {"dst_table_name": "cust`omers"},
+            "dev_silver.shop.cust`omers",
+            "dst_table_name 'cust`omers' is not a safe identifier",
+        ),
+        (
+            {"dst_table_name": "shop.customers"},
+            "dev_silver.shop.shop.customers",
+            "dst_table_name 'shop.customers' is not a safe identifier",
+        ),
+        (
+            {"dst_catalog": "dev-silver"},
+            "dev-silver.shop.customers",
+            "dst_catalog 'dev-silver' is not a safe identifier",
+        ),
+        ({"src_schema": "sh op"}, DESTINATION, "src_schema 'sh op' is not a safe identifier"),
+        (
+            {"business_key_columns": ("customer_id", "id; DROP")},
+            DESTINATION,
+            "business_key_columns has unsafe column name 'id; DROP'",
+        ),
+        (
+            {"primary_key_columns": ("`id`",)},
+            DESTINATION,
+            "primary_key_columns has unsafe column name '`id`'",
+        ),
+        (
+            {"cdc_source_config": cdc(sequence_column="seq; DROP")},
+            DESTINATION,
+            "cdc_source_config names unsafe column 'seq; DROP'",
+        ),
+        (
+            {"cdc_source_config": cdc(exclude_columns=["ok", "not ok"])},
+            DESTINATION,
+            "cdc_source_config names unsafe column 'not ok'",
+        ),
+    ],
+)
+def test_unsafe_identifiers(
+    columns: dict[str, Any], destination: str, fragment: str, tmp_path: Path
+) -> None:
+    problem = only_problem([task_row(**columns)], tmp_path)
+
+    assert problem.row == destination
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize("name", ["customers", "Dim_Customer_2", "_fivetran_synced", "9lives"])
+def test_safe_identifiers(name: str) -> None:
+    assert is_safe_identifier(name)
+
+
+@pytest.mark.parametrize("name", [None, "", "a b", "a.b", "a;b", "a`b", "a-b", "a'b", "é"])
+def test_unsafe_identifier_examples(name: str | None) -> None:
+    assert not is_safe_identifier(name)
+
+
+@pytest.mark.parametrize("name", ["customers\n", "id\n"])
+def test_a_trailing_newline_is_not_a_safe_identifier(name: str) -> None:
+    assert not is_safe_identifier(name)
+
+
+@pytest.fixture
+def sql_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "sql"
+    (folder / "mart").mkdir(parents=True)
+    (folder / "mart" / "daily_sales.sql").write_text("SELECT 1", encoding="utf-8")
+    return folder
+
+
+def test_a_gold_row_with_its_sql_file_has_no_problem(sql_dir: Path) -> None:
+    assert validate_rows([gold_row("mart/daily_sales.sql")], PIPELINES, sql_dir) == []
+
+
+@pytest.mark.parametrize(
+    ("sql_file_path", "fragment"),
+    [
+        (None, "sql_file_path is missing"),
+        ("", "sql_file_path is missing"),
+        ("../x.sql", "sql_file_path '../x.sql' leaves the SQL folder"),
+        ("mart/../../x.sql", "sql_file_path 'mart/../../x.sql' leaves the SQL folder"),
+        ("/etc/passwd", "sql_file_path '/etc/passwd' leaves the SQL folder"),
+        ("mart/missing.sql", "sql_file_path 'mart/missing.sql' does not exist under"),
+        ("mart", "sql_file_path 'mart' does not exist under"),  # a folder is not a file
+    ],
+)
+def test_sql_file_path_problems(sql_file_path: str | None, fragment: str, sql_dir: Path) -> None:
+    problem = only_problem([gold_row(sql_file_path)], sql_dir)
+
+    assert problem.row == "dev_gold.mart.daily_sales"
+    assert fragment in problem.message
+
+
+def test_an_absolute_path_inside_the_sql_folder_is_still_refused(sql_dir: Path) -> None:
+    path = str(sql_dir / "mart" / "daily_sales.sql")
+
+    problem = only_problem([gold_row(path)], sql_dir)
+
+    assert "leaves the SQL folder" in problem.message
+
+
+def test_a_symlink_that_points_outside_the_sql_folder_is_refused(
+    sql_dir: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "outside.sql"
+    secret.write_text("DROP TABLE everything", encoding="utf-8")
+    (sql_dir / "mart" / "innocent.sql").symlink_to(secret)
+
+    problem = only_problem([gold_row("mart/innocent.sql")], sql_dir)
+
+    assert problem.message.startswith("sql_file_path 'mart/innocent.sql' leaves the SQL folder")
+
+
+def test_a_symlink_inside_the_sql_folder_is_accepted(sql_dir: Path) -> None:
+    (sql_dir / "alias.sql").symlink_to(sql_dir / "mart" / "daily_sales.sql")
+
+    assert validate_rows([gold_row("alias.sql")], PIPELINES, sql_dir) == []
+
+
+def test_a_sql_file_path_on_another_pipeline_is_checked_too(sql_dir: Path) -> None:
+    problem = only_problem([task_row(sql_file_path="../x.sql")], sql_dir)
+
+    assert problem.row == DESTINATION
+    assert "leaves the SQL folder" in problem.message
+
+
+def test_two_rows_with_the_same_destination(tmp_path: Path) -> None:
+    rows = [task_row(), task_row(src_table_name="customers_v2", execution_order=2)]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == [
+        Problem(DESTINATION, "2 active rows write this destination")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "fragment"),
+    [
+        ("id IN (SELECT id FROM dev_bronze.shop.deleted)", "not a statement or query"),
+        ("EXISTS (SELECT 1 FROM t)", "not a statement or query"),
+        ("(SELECT max(x) FROM t) > 1", "not a statement or query"),
+        ("SELECT 1", "not a statement or query"),
+        ("DELETE FROM dev_silver.shop.customers", "not a statement or query"),
+        ("UPDATE t SET x = 1", "not a statement or query"),
+        ("_deleted = true; DROP TABLE t", "must be a single expression"),
+        ("", "must be a single expression"),
+        ("_deleted = ", "delete_condition is not valid SQL"),
+    ],
+)
+def test_a_delete_condition_must_be_one_expression(
+    condition: str, fragment: str, tmp_path: Path
+) -> None:
+    problem = only_problem([task_row(cdc_source_config=cdc(delete_condition=condition))], tmp_path)
+
+    assert problem.row == DESTINATION
+    assert problem.message.startswith("cdc_source_config.delete_condition")
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["DROP TABLE dev_silver.shop.customers", "TRUNCATE TABLE t", "ALTER TABLE t DROP COLUMN x"],
+)
+def test_a_delete_condition_that_is_a_ddl_statement_is_refused(
+    condition: str, tmp_path: Path
+) -> None:
+    problems = validate_rows(
+        [task_row(cdc_source_config=cdc(delete_condition=condition))], PIPELINES, tmp_path
+    )
+
+    assert [problem.row for problem in problems] == [DESTINATION]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "_fivetran_deleted = true",
+        "_deleted",
+        "op = 'D' OR (is_deleted AND deleted_at IS NOT NULL)",
+        "coalesce(_fivetran_deleted, false)",
+        "CASE WHEN op = 'D' THEN true ELSE false END",
+    ],
+)
+def test_a_boolean_expression_is_a_valid_delete_condition(condition: str, tmp_path: Path) -> None:
+    rows = [task_row(cdc_source_config=cdc(delete_condition=condition))]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == []
+
+
+def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
+    rows = [
+        task_row(
+            execution_order=None,
+            business_key_columns=None,
+            cdc_source_config=cdc(sequence_column="seq", colour="red"),
+        ),
+        task_row(dst_table_name="orders", execution_pipeline="bogus", src_schema="a b"),
+        gold_row("../escape.sql"),
+        gold_row("mart/daily_sales.sql"),  # same destination as the one above
+    ]
+
+    problems = validate_rows(rows, PIPELINES, sql_dir)
+
+    assert [(problem.row, problem.message.split(" (")[0]) for problem in problems] == [
+        ("dev_silver.shop.customers", "execution_order is NULL"),
+        (
+            "dev_silver.shop.customers",
+            "business_key_columns is required by execution_pipeline 'scd1'",
+        ),
+        (
+            "dev_silver.shop.customers",
+            "cdc_source_config has unknown key(s) colour; known keys: delete_condition, "
+            "exclude_columns, full_extract, sequence_column, track_history_columns, "
+            "track_history_except_columns, watermark_column",
+        ),
+        ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),
+        ("dev_silver.shop.orders", "src_schema 'a b' is not a safe identifier"),
+        (
+            "dev_gold.mart.daily_sales",
+            f"sql_file_path '../escape.sql' leaves the SQL folder {sql_dir.resolve()}",
+        ),
+        ("dev_gold.mart.daily_sales", "2 active rows write this destination"),
+    ]
+
+
+def test_check_rows_raises_with_every_problem(tmp_path: Path) -> None:
+    rows = [task_row(execution_order=None), task_row(dst_table_name="x y", execution_order=-2)]
+
+    with pytest.raises(InvalidMetadata) as raised:
+        check_rows(rows, PIPELINES, tmp_path)
+
+    assert [problem.row for problem in raised.value.problems] == [
+        DESTINATION,
+        "dev_silver.shop.x y",
+        "dev_silver.shop.x y",
+    ]
+    assert str(raised.value).startswith("3 problem(s) in the metadata:\n  - ")
+    assert "  - dev_silver.shop.customers: execution_order is NULL" in str(raised.value)
+
+
+def test_a_valid_set_of_rows_has_no_problem(sql_dir: Path) -> None:
+    rows = [
+        task_row(),
+        task_row(
+            dst_table_name="products",
+            src_table_name="products",
+            execution_pipeline="scd2",
+            business_key_columns=("sku", "region"),
+            cdc_source_config=cdc(
+                sequence_column="_fivetran_synced",
+                delete_condition="_fivetran_deleted = true",
+                track_history_except_columns=["updated_at"],
+                exclude_columns=["_fivetran_id"],
+            ),
+            timeout_seconds=600,
+        ),
+        task_row(
+            dst_table_name="orders",
+            src_table_name="orders",
+            execution_order=2,
+            execution_pipeline="fact_overwrite",
+            business_key_columns=None,
+            cdc_source_config="{}",
+        ),
+        task_row(
+            dst_table_name="order_lines",
+            src_table_name="order_lines",
+            execution_order=3,
+            execution_pipeline="fact_incremental_merge",
+            business_key_columns=None,
+            primary_key_columns=("order_id", "line_no"),
+            cdc_source_config=cdc(watermark_column="updated_at"),
+        ),
+        gold_row("mart/daily_sales.sql", execution_order=1),
+    ]
+
+    assert validate_rows(rows, PIPELINES, sql_dir) == []
+    check_rows(rows, PIPELINES, sql_dir)  # does not raise
