@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test unit lint bench clean
+.PHONY: setup demo test unit lint bench clean bench-scheduling bench-spark bench-overhead
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -25,6 +25,17 @@ test: setup
 
 unit: setup
 	$(BIN)/pytest tests/unit
+
+bench: bench-scheduling bench-overhead bench-spark
+
+bench-scheduling: setup
+	$(BIN)/python benchmarks/scheduling.py
+
+bench-spark: setup
+	$(BIN)/python benchmarks/local_spark.py
+
+bench-overhead: setup
+	$(BIN)/python benchmarks/overhead.py
 
 clean:
 	rm -rf $(VENV) .medallion

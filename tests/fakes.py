@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from itertools import groupby
 from typing import Any
 
 from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.metadata.model import TaskRow
-from medallion_orchestrator.planning import NotebookTask
+from medallion_orchestrator.planning import Batch, NotebookTask, Plan
 
 _START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -151,3 +152,21 @@ def task_row(**columns: Any) -> TaskRow:
     }
     values.update(columns)
     return TaskRow(**values)
+
+
+def notebook_task(
+    key: str, order: int = 1, depends_on: tuple[str, ...] | None = None
+) -> NotebookTask:
+    return NotebookTask(key, f"nb/{key}", order, 60, depends_on=depends_on)
+
+
+def plan_of(*tasks: NotebookTask, layer: str = "bronze_to_silver") -> Plan:
+    """The plan of these tasks as the planner makes it: batches by order, keys sorted."""
+    ordered = sorted(tasks, key=lambda task: (task.execution_order, task.key))
+    return Plan(
+        layer,
+        tuple(
+            Batch(order, tuple(group))
+            for order, group in groupby(ordered, key=lambda task: task.execution_order)
+        ),
+    )

@@ -1,6 +1,8 @@
 -- The orchestrator's metadata table: one row per table to load.
--- The first 17 columns are the contract; timeout_seconds is optional (NULL: the environment's
--- default_timeout_seconds). `medallion init` runs this with the configured table name.
+-- The first 17 columns are the contract; the optional ones follow: timeout_seconds (NULL: the
+-- environment's default_timeout_seconds) and depends_on (destinations this row waits for; NULL:
+-- every row of the nearest lower execution_order). `medallion init` runs this with the
+-- configured table name and adds optional columns an older table lacks.
 CREATE TABLE IF NOT EXISTS dev_silver.metadata.execution_table (
   src_system STRING,
   src_catalog STRING,
@@ -19,6 +21,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.execution_table (
   sql_file_path STRING,
   cdc_source_config STRING,
   comment STRING,
-  timeout_seconds INT
+  timeout_seconds INT,
+  depends_on ARRAY<STRING>
 ) USING DELTA
 COMMENT 'medallion-orchestrator execution metadata'

@@ -3,13 +3,19 @@
 # MAGIC # Medallion orchestrator
 # MAGIC Reads the active rows of one layer from the execution table, runs them in batches by
 # MAGIC `execution_order` (each batch in parallel), prints the summary and fails the run if any
-# MAGIC task did not succeed.
+# MAGIC task did not succeed. With `scheduler` = `dag` (or `auto` when a row has `depends_on`), a
+# MAGIC task starts as soon as what it depends on has succeeded, longest remaining path first.
+
+# COMMAND ----------
+
+# MAGIC %run ../_bootstrap
 
 # COMMAND ----------
 
 dbutils.widgets.text("layer", "bronze_to_silver")
 dbutils.widgets.text("max_workers", "")
 dbutils.widgets.dropdown("continue_on_failure", "false", ["false", "true"])
+dbutils.widgets.dropdown("scheduler", "auto", ["auto", "batch", "dag"])
 dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
 
@@ -24,6 +30,7 @@ from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 layer = dbutils.widgets.get("layer")
 max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
+scheduler = dbutils.widgets.get("scheduler") or "auto"
 app = notebook_application(
     spark, dbutils.widgets.get("environment"), dbutils.widgets.get("metadata_table")
 )
@@ -31,7 +38,13 @@ app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
 
 # COMMAND ----------
 
-result = run_layer(app, layer, max_workers=max_workers, continue_on_failure=continue_on_failure)
+result = run_layer(
+    app,
+    layer,
+    max_workers=max_workers,
+    continue_on_failure=continue_on_failure,
+    scheduler=scheduler,
+)
 print(render_summary(result))
 
 # COMMAND ----------

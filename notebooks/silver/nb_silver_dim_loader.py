@@ -8,6 +8,10 @@
 
 # COMMAND ----------
 
+# MAGIC %run ../_bootstrap
+
+# COMMAND ----------
+
 from medallion_orchestrator.loaders.dispatch import load_dimension
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 

@@ -8,6 +8,10 @@
 
 # COMMAND ----------
 
+# MAGIC %run ../_bootstrap
+
+# COMMAND ----------
+
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 

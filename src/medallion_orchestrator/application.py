@@ -19,6 +19,7 @@ from medallion_orchestrator.project import (
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
 
 if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
     from pyspark.sql import SparkSession
 
     from medallion_orchestrator.local.engine import LocalNotebookEngine
@@ -32,6 +33,8 @@ class Application:
     home: Path = DEFAULT_HOME
     environment_name: str | None = None
     metadata_table_override: str | None = None
+    runner_choice: str = "auto"  # or force one: "local", "jobs", "dbutils" (runners/chain.py)
+    databricks_profile: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **kwargs: Any) -> Application:
@@ -84,9 +87,27 @@ class Application:
         )
 
     @cached_property
+    def dbutils(self) -> Any | None:
+        """The notebook's dbutils when running in a Databricks notebook; None elsewhere."""
+        if given := self._given("dbutils"):
+            return given
+        from medallion_orchestrator.runners.chain import notebook_dbutils
+
+        return notebook_dbutils()
+
+    @cached_property
+    def workspace_client(self) -> WorkspaceClient | None:
+        """A Databricks client when databricks-sdk's unified auth finds credentials."""
+        if given := self._given("workspace_client"):
+            return given  # type: ignore[no-any-return]
+        from medallion_orchestrator.runners.jobs_api import workspace_client_from_env
+
+        return workspace_client_from_env(self.databricks_profile)
+
+    @cached_property
     def runner(self) -> Runner:
         if given := self._given("runner"):
             return given  # type: ignore[no-any-return]
-        from medallion_orchestrator.runners.local import LocalNotebookRunner
+        from medallion_orchestrator.runners.chain import choose_runner
 
-        return LocalNotebookRunner(self.engine)
+        return choose_runner(self, self.runner_choice)

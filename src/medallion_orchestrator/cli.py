@@ -13,6 +13,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.execution.summary import render_summary
+from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 HOME_ENV = "MEDALLION_HOME"
@@ -25,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         home=Path(args.home),
         environment_name=args.env,
         metadata_table_override=args.metadata_table,
+        runner_choice=getattr(args, "runner", AUTO),
+        databricks_profile=getattr(args, "profile", None),
     )
     try:
         return int(args.command(app, args))
@@ -37,23 +40,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NOT_RUN
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after the command name.
+
+    Only the top-level parser sets defaults, so a value given before the command is kept.
+    """
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--home",
-        default=os.environ.get(HOME_ENV, ".medallion"),
+        default=default(os.environ.get(HOME_ENV, ".medallion")),
         help=f"local lakehouse folder (env {HOME_ENV}, default ./.medallion)",
     )
-    common.add_argument("--env", default=None, help="environment in conf/environments.yml")
-    common.add_argument("--metadata-table", default=None, help="catalog.schema.table to use")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    common.add_argument("--env", default=default(None), help="environment in conf/environments.yml")
+    common.add_argument(
+        "--metadata-table", default=default(None), help="catalog.schema.table to use"
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="debug logging"
+    )
+    return common
 
-    parser = argparse.ArgumentParser(prog="medallion", parents=[common], description=__doc__)
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=False)
+    parser = argparse.ArgumentParser(
+        prog="medallion", parents=[_common_options(defaults=True)], description=__doc__
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", parents=[common], help="build the demo lakehouse and run it")
     demo.add_argument("--day", type=int, default=1, choices=[1, 2], help="which day of bronze data")
     demo.add_argument("--max-workers", type=int, default=None)
+    _runner_options(demo)
     demo.set_defaults(command=_demo)
 
     init = commands.add_parser("init", parents=[common], help="create the execution table")
@@ -63,9 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     _layer_options(run)
     run.add_argument("--max-workers", type=int, default=None, help="parallel tasks (default 5)")
     run.add_argument(
-        "--continue-on-failure", action="store_true", help="start later batches anyway"
+        "--continue-on-failure",
+        action="store_true",
+        help="start later batches (dag: the dependents of a failed task) anyway",
+    )
+    run.add_argument(
+        "--scheduler",
+        choices=["auto", "batch", "dag"],
+        default="auto",
+        help="batch: by execution_order; dag: each task once what it depends on succeeded; "
+        "auto (default): dag if a row has depends_on, else batch",
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
+    _runner_options(run)
     run.set_defaults(command=_run)
 
     validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
@@ -87,6 +119,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", required=True, help="e.g. bronze_to_silver, silver_to_gold")
+
+
+def _runner_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runner",
+        choices=RUNNER_CHOICES,
+        default=AUTO,
+        help="where tasks run: local, jobs (Databricks Jobs API), dbutils (in a Databricks "
+        "notebook); auto (default): the first that applies of dbutils, jobs, local",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="Databricks config profile for the Jobs API (default: DATABRICKS_CONFIG_PROFILE, "
+        "DATABRICKS_HOST/DATABRICKS_TOKEN or the DEFAULT profile)",
+    )
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -115,15 +163,20 @@ def _validate(app: Application, args: argparse.Namespace) -> int:
 
 
 def _run(app: Application, args: argparse.Namespace) -> int:
-    from medallion_orchestrator.orchestration import plan, run_layer
+    from medallion_orchestrator.orchestration import choose_scheduler, plan, run_layer
 
     if args.max_workers is not None and args.max_workers < 1:
         print("error: --max-workers must be at least 1", file=sys.stderr)
         return EXIT_NOT_RUN
     if args.dry_run:
-        print(plan(app, args.layer).describe())
+        layer_plan = plan(app, args.layer)
+        print(layer_plan.describe())
+        print(f"scheduler: {choose_scheduler(layer_plan, args.scheduler)}")
         return EXIT_OK
-    result = run_layer(app, args.layer, args.max_workers, args.continue_on_failure)
+    app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
+    result = run_layer(
+        app, args.layer, args.max_workers, args.continue_on_failure, scheduler=args.scheduler
+    )
     return _report(result)
 
 
@@ -155,6 +208,7 @@ def _metadata_load(app: Application, args: argparse.Namespace) -> int:
 def _demo(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.demo.run import run_demo
 
+    app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     results = run_demo(app, day=args.day, max_workers=args.max_workers)
     codes = [_report(result) for result in results]
     return max(codes, default=EXIT_OK)

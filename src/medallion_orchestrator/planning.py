@@ -1,4 +1,8 @@
-"""What runs when: the active rows of a layer as batches by ascending execution_order."""
+"""What runs when: the active rows of a layer as batches by ascending execution_order.
+
+Rows with `depends_on` also carry their own dependencies; `graph.TaskGraph` turns a plan into
+the graph the ready-queue executor runs.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,17 @@ from medallion_orchestrator.project import Environment, Pipeline
 
 @dataclass(frozen=True)
 class NotebookTask:
-    """One unit of work for a runner: a notebook, its arguments and its time budget."""
+    """One unit of work for a runner: a notebook, its arguments and its time budget.
+
+    `depends_on` names the task keys it waits for; None keeps the execution_order rule.
+    """
 
     key: str
     notebook: str
     execution_order: int
     timeout_seconds: int
     arguments: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class Plan:
         lines = [f"layer {self.layer}: {len(self.tasks)} task(s) in {len(self.batches)} batch(es)"]
         for number, batch in enumerate(self.batches, start=1):
             lines.append(f"batch {number} (execution_order {batch.execution_order}):")
-            lines += [f"  {task.key} -> {task.notebook}" for task in batch.tasks]
+            lines += [f"  {task.key} -> {task.notebook}{_waits_for(task)}" for task in batch.tasks]
         return "\n".join(lines)
 
 
@@ -54,7 +62,14 @@ def task_for(
         execution_order=row.execution_order,
         timeout_seconds=row.timeout_seconds or environment.default_timeout_seconds,
         arguments={"task": row.to_json(), "environment": environment.name},
+        depends_on=None if row.depends_on is None else tuple(dict.fromkeys(row.depends_on)),
     )
+
+
+def _waits_for(task: NotebookTask) -> str:
+    if task.depends_on is None:
+        return ""
+    return f" (after: {', '.join(task.depends_on) or 'nothing'})"
 
 
 def plan_layer(

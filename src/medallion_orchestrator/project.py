@@ -67,12 +67,27 @@ class Pipeline:
 
 
 @dataclass(frozen=True)
+class DatabricksSettings:
+    """Where an environment's notebooks live in the workspace and what compute runs them.
+
+    `notebooks_root` is absolute (`/Workspace/...`) or starts with `~/` (the user's home folder,
+    as in bundles). Without `existing_cluster_id`, the profile's `cluster_id` (env
+    DATABRICKS_CLUSTER_ID) is used, else serverless compute.
+    """
+
+    notebooks_root: str
+    existing_cluster_id: str | None = None
+    poll_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     metadata_table: str
     max_workers: int = 5
     default_timeout_seconds: int = 7200
     catalogs: Mapping[str, str] = field(default_factory=dict)
+    databricks: DatabricksSettings | None = None  # None: tasks cannot run through the Jobs API
 
     def catalog(self, name: str) -> str:
         return self.catalogs.get(name, name)
@@ -101,11 +116,25 @@ def load_environment(layout: ProjectLayout, name: str | None = None) -> Environm
     if chosen not in environments:
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"conf/environments.yml: unknown environment {chosen!r} (known: {known})")
-    entry = environments[chosen]
     try:
+        entry = dict(environments[chosen])
+        if "databricks" in entry:
+            entry["databricks"] = _databricks_settings(entry["databricks"])
         return Environment(name=chosen, **entry)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ConfigError(f"conf/environments.yml: environment {chosen!r}: {error}") from None
+
+
+def _databricks_settings(raw: Any) -> DatabricksSettings:
+    if not isinstance(raw, dict):
+        raise ValueError("`databricks` must be a mapping with at least `notebooks_root`")
+    settings = DatabricksSettings(**raw)
+    root = settings.notebooks_root
+    if not isinstance(root, str) or not root.startswith(("/", "~/")):
+        raise ValueError(
+            f"databricks.notebooks_root {root!r} must be absolute (/Workspace/...) or start with ~/"
+        )
+    return settings
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

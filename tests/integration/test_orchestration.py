@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from integration.helpers import FIVETRAN, read_table, task_row, write_table
 from medallion_orchestrator.application import Application
-from medallion_orchestrator.errors import InvalidMetadata
+from medallion_orchestrator.errors import ConfigError, InvalidMetadata
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.local.engine import NotebookFailed
+from medallion_orchestrator.local.engine import LocalNotebookEngine, NotebookFailed
+from medallion_orchestrator.metadata.repository import MetadataRepository
 from medallion_orchestrator.orchestration import run_layer
 
 pytestmark = pytest.mark.spark
@@ -110,3 +112,114 @@ def test_orchestrator_notebook_fails_loudly(app: Application, unique: str) -> No
         app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
     assert "RunFailed: 2 task(s) did not succeed" in str(failed.value)
     assert f"dev_silver.{unique}.stores (FAILED)" in str(failed.value)
+
+
+def test_dag_scheduler_skips_only_what_depends_on_a_failure(app: Application, unique: str) -> None:
+    onboard(app, unique, broken_source=True)
+    orders = f"dev_bronze.{unique}.orders"
+    app.repository.upsert(
+        [
+            task_row(
+                orders,
+                f"dev_silver.{unique}.orders",
+                "fact_overwrite",
+                2,
+                depends_on=[f"dev_silver.{unique}.customers"],
+            ),
+            task_row(
+                orders,
+                f"dev_silver.{unique}.store_orders",
+                "fact_overwrite",
+                2,
+                depends_on=[f"dev_silver.{unique}.stores"],
+            ),
+        ]
+    )
+
+    result = run_layer(app, "bronze_to_silver", max_workers=2)  # auto: a row has depends_on
+
+    assert {r.key: r.status for r in result.results} == {
+        f"dev_silver.{unique}.customers": TaskStatus.SUCCESS,
+        f"dev_silver.{unique}.stores": TaskStatus.FAILED,
+        f"dev_silver.{unique}.orders": TaskStatus.SUCCESS,
+        f"dev_silver.{unique}.store_orders": TaskStatus.SKIPPED,
+    }
+    skipped = next(r for r in result.results if r.status is TaskStatus.SKIPPED)
+    assert skipped.message == (
+        f"not started: upstream dev_silver.{unique}.stores did not succeed (FAILED)"
+    )
+    assert read_table(app.lakehouse, f"dev_silver.{unique}.orders", "id")[0]["id"] == 7
+
+
+def test_orchestrator_notebook_takes_the_scheduler_widget(app: Application, unique: str) -> None:
+    onboard(app, unique)
+    arguments = {
+        "layer": "bronze_to_silver",
+        "metadata_table": app.metadata_table,
+        "scheduler": "dag",
+    }
+    run = json.loads(app.engine.run("orchestrator/nb_orchestrator", arguments, 600) or "{}")
+    assert run["succeeded"] is True
+    assert run["counts"]["SUCCESS"] == 3
+
+
+def test_a_table_made_before_depends_on_keeps_working_and_init_adds_the_column(
+    app: Application, unique: str, tmp_path: Path
+) -> None:
+    old_ddl = tmp_path / "execution_table.sql"
+    old_ddl.write_text(
+        app.repository.ddl_file.read_text().replace(",\n  depends_on ARRAY<STRING>", "")
+    )
+    table = f"dev_silver.{unique}_old.execution_table"
+    old = MetadataRepository(app.lakehouse, table, old_ddl)
+    old.init()
+    assert "depends_on" not in app.spark.table(old.physical_name).columns
+    app = app.replace(repository=old)
+    onboard(app, unique)
+
+    assert run_layer(app, "bronze_to_silver").succeeded
+    waits = task_row(
+        f"dev_bronze.{unique}.orders",
+        f"dev_silver.{unique}.orders",
+        "fact_overwrite",
+        2,
+        depends_on=[f"dev_silver.{unique}.customers"],
+    )
+    with pytest.raises(ConfigError, match="has no column\\(s\\) depends_on: run `medallion init`"):
+        old.upsert([waits])
+
+    current = MetadataRepository(app.lakehouse, table, app.layout.ddl_dir / "execution_table.sql")
+    current.init()
+    current.upsert([waits])
+    depends_on = {
+        row.destination: row.depends_on for row in current.active_rows("bronze_to_silver")
+    }
+    assert depends_on[f"dev_silver.{unique}.orders"] == (f"dev_silver.{unique}.customers",)
+    assert run_layer(app.replace(repository=current), "bronze_to_silver").succeeded
+
+
+def test_a_notebook_and_its_children_run_in_the_fair_pool_of_their_worker(
+    spark, lakehouse, tmp_path: Path
+) -> None:
+    header = "# Databricks notebook source\n"
+    (tmp_path / "child.py").write_text(
+        header + 'dbutils.notebook.exit(sc.getLocalProperty("spark.scheduler.pool"))\n'
+    )
+    (tmp_path / "parent.py").write_text(
+        header + 'child = dbutils.notebook.run("./child", 60, {})\n'
+        'dbutils.notebook.exit(sc.getLocalProperty("spark.scheduler.pool") + " " + child)\n'
+    )
+    engine = LocalNotebookEngine(spark, tmp_path, lakehouse)
+    seen: list[str | None] = []
+    worker = threading.Thread(
+        target=lambda: seen.append(engine.run("parent", {}, 60)), name="medallion-task_3"
+    )
+    worker.start()
+    worker.join(timeout=60)
+
+    assert seen == ["pool-medallion-task_3 pool-medallion-task_3"]
+    assert (
+        spark.sparkContext.getConf()
+        .get("spark.scheduler.allocation.file")
+        .endswith("fairscheduler.xml")
+    )

@@ -45,6 +45,16 @@ def test_null_blank_or_empty_object_means_the_defaults(text: str | None) -> None
         ('{"exclude_columns": ["_id", "raw"]}', "exclude_columns", ("_id", "raw")),
         ('{"exclude_columns": []}', "exclude_columns", ()),
         ('{"sequence_column": null}', "sequence_column", None),
+        ('{"effective_from_column": "valid_from"}', "effective_from_column", "valid_from"),
+        ('{"effective_to_column": "valid_to"}', "effective_to_column", "valid_to"),
+        ('{"is_current_column": "current"}', "is_current_column", "current"),
+        ('{"is_current_column": null}', "is_current_column", "is_current"),
+        (
+            '{"quarantine_table": "dev_silver.q.bad_keys"}',
+            "quarantine_table",
+            "dev_silver.q.bad_keys",
+        ),
+        ('{"allow_schema_change": true}', "allow_schema_change", True),
     ],
 )
 def test_each_key_is_read_with_its_type(text: str, field: str, expected: Any) -> None:
@@ -74,7 +84,7 @@ def test_an_unknown_key_is_an_error_naming_it_and_the_known_keys() -> None:
 
     message = str(raised.value)
     assert "delete_conditon, zz" in message
-    assert "known keys: delete_condition, exclude_columns, full_extract" in message
+    assert "known keys: allow_schema_change, delete_condition, effective_from_column" in message
 
 
 @pytest.mark.parametrize("text", ["{", '{"full_extract": tru}', "sequence_column=seq", "{'a': 1}"])
@@ -101,6 +111,9 @@ def test_json_that_is_not_an_object_is_an_error(text: str) -> None:
         ('{"track_history_except_columns": [1]}', "track_history_except_columns must be a list"),
         ('{"exclude_columns": null}', "cdc_source_config.exclude_columns must be a list"),
         ('{"exclude_columns": ["a", null]}', "cdc_source_config.exclude_columns must be a list"),
+        ('{"effective_to_column": ""}', "cdc_source_config.effective_to_column must be a column"),
+        ('{"quarantine_table": 3}', "cdc_source_config.quarantine_table must be a string"),
+        ('{"allow_schema_change": "no"}', "allow_schema_change must be true or false"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(text: str, message: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from fakes import task_row
 from medallion_orchestrator.metadata.cdc_config import CdcSourceConfig
-from medallion_orchestrator.metadata.model import CONTRACT_COLUMNS, TaskRow
+from medallion_orchestrator.metadata.model import CONTRACT_COLUMNS, OPTIONAL_COLUMNS, TaskRow
 
 
 def test_from_mapping_of_a_spark_row_dict() -> None:
@@ -28,7 +28,8 @@ def test_from_mapping_of_a_spark_row_dict() -> None:
     assert row.business_key_columns == ("customer_id", "region")
     assert row.primary_key_columns == ()
     assert row.execution_order == 2
-    assert row.timeout_seconds is None  # the optional column may be absent
+    assert row.timeout_seconds is None  # the optional columns may be absent
+    assert row.depends_on is None
     assert row.cdc == CdcSourceConfig()
 
 
@@ -57,7 +58,9 @@ def test_an_unknown_column_is_an_error_naming_every_one() -> None:
             cdc_source_config='{"watermark_column": "ts"}',
             comment="orders, ünïcode too",
             timeout_seconds=900,
+            depends_on=("dev_silver.shop.orders",),
         ),
+        task_row(depends_on=()),
         task_row(execution_pipeline="gold_sql", src_catalog=None, sql_file_path="mart/x.sql"),
     ],
 )
@@ -65,7 +68,7 @@ def test_to_json_and_from_json_round_trip(row: TaskRow) -> None:
     text = row.to_json()
 
     assert TaskRow.from_json(text) == row
-    assert set(json.loads(text)) == set(CONTRACT_COLUMNS) | {"timeout_seconds"}
+    assert set(json.loads(text)) == set(CONTRACT_COLUMNS) | set(OPTIONAL_COLUMNS)
 
 
 def test_to_dict_gives_key_columns_as_lists() -> None:
@@ -73,6 +76,19 @@ def test_to_dict_gives_key_columns_as_lists() -> None:
 
     assert values["business_key_columns"] == ["customer_id"]
     assert values["primary_key_columns"] == ["a", "b"]
+
+
+def test_depends_on_is_a_tuple_of_destinations_and_a_list_in_dicts() -> None:
+    row = TaskRow.from_mapping({"depends_on": ["dev_silver.shop.customers"]})
+
+    assert row.depends_on == ("dev_silver.shop.customers",)
+    assert row.to_dict()["depends_on"] == ["dev_silver.shop.customers"]
+    assert TaskRow.from_mapping({"depends_on": []}).depends_on == ()
+
+
+def test_depends_on_given_as_one_string_is_an_error() -> None:
+    with pytest.raises(ValueError, match="depends_on must be a list of names"):
+        TaskRow.from_mapping({"depends_on": "dev_silver.shop.customers"})
 
 
 def test_destination_and_source_are_three_level_names() -> None:

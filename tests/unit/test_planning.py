@@ -111,3 +111,27 @@ def test_describe() -> None:
         "batch 2 (execution_order 3):\n"
         "  dev_silver.shop.orders -> silver/nb_silver_fact_loader"
     )
+
+
+def test_a_task_carries_depends_on_without_duplicates_and_none_when_absent() -> None:
+    waits = row("orders", 2, "fact_overwrite", depends_on=("a.b.c", "a.b.d", "a.b.c"))
+
+    assert task_for(waits, PIPELINES, DEV).depends_on == ("a.b.c", "a.b.d")
+    assert task_for(row("customers", 1), PIPELINES, DEV).depends_on is None
+    assert task_for(row("customers", 1, depends_on=()), PIPELINES, DEV).depends_on == ()
+
+
+def test_describe_shows_what_a_task_with_depends_on_waits_for() -> None:
+    rows = [
+        row("customers", 1),
+        row("orders", 2, "fact_overwrite", depends_on=("dev_silver.shop.customers",)),
+        row("rates", 2, "fact_overwrite", depends_on=()),
+    ]
+
+    text = plan_layer("bronze_to_silver", rows, PIPELINES, DEV).describe()
+
+    assert text.splitlines()[-2:] == [
+        "  dev_silver.shop.orders -> silver/nb_silver_fact_loader"
+        " (after: dev_silver.shop.customers)",
+        "  dev_silver.shop.rates -> silver/nb_silver_fact_loader (after: nothing)",
+    ]

@@ -8,6 +8,7 @@ import pytest
 
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.project import (
+    DatabricksSettings,
     Environment,
     Pipeline,
     ProjectLayout,
@@ -186,4 +187,33 @@ def test_an_unknown_environment_setting_is_an_error(tmp_path: Path) -> None:
     text = "environments:\n  local:\n    metadata_table: a.b.c\n    workers: 3\n"
 
     with pytest.raises(ConfigError, match=r"environment 'local': .*workers"):
+        load_environment(make_project(tmp_path, environments=text))
+
+
+def test_databricks_settings_of_an_environment(tmp_path: Path) -> None:
+    text = (
+        "environments:\n  dev:\n    metadata_table: a.b.c\n    databricks:\n"
+        "      notebooks_root: ~/.bundle/x/dev/files/notebooks\n"
+        "      existing_cluster_id: 0101-abc\n      poll_seconds: 5\n"
+    )
+
+    dev = load_environment(make_project(tmp_path, environments=text), "dev")
+
+    assert dev.databricks == DatabricksSettings("~/.bundle/x/dev/files/notebooks", "0101-abc", 5)
+    assert load_environment(make_project(tmp_path / "other")).databricks is None
+
+
+@pytest.mark.parametrize(
+    ("databricks", "message"),
+    [
+        ("{cluster: 0101-abc}", "cluster"),
+        ("{notebooks_root: /Workspace/x, cluster: 0101-abc}", "cluster"),
+        ("{notebooks_root: notebooks}", "must be absolute"),
+        ("/Workspace/x", "must be a mapping"),
+    ],
+)
+def test_wrong_databricks_settings(tmp_path: Path, databricks: str, message: str) -> None:
+    text = f"environments:\n  local:\n    metadata_table: a.b.c\n    databricks: {databricks}\n"
+
+    with pytest.raises(ConfigError, match=rf"environment 'local': .*{message}"):
         load_environment(make_project(tmp_path, environments=text))

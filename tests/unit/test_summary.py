@@ -128,3 +128,17 @@ def test_the_summary_of_a_real_run_shows_the_traceback_of_the_exception() -> Non
     assert "    KeyError: 'region'" in text
     assert "SKIPPED 1 task(s): not started: batch 1 (execution_order 1)" in text
     assert text.endswith("RESULT: FAILED")
+
+
+def test_skips_for_different_upstream_failures_list_each_reason_with_its_count() -> None:
+    first = "not started: upstream dev_silver.shop.b did not succeed (FAILED)"
+    second = "not started: upstream dev_silver.shop.c did not succeed (TIMED_OUT)"
+    run = run_of(
+        result("dev_silver.shop.d", TaskStatus.SKIPPED, first, order=2, seconds=0),
+        result("dev_silver.shop.e", TaskStatus.SKIPPED, second, order=2, seconds=0),
+        result("dev_silver.shop.f", TaskStatus.SKIPPED, first, order=3, seconds=0),
+    )
+
+    text = render_summary(run)
+
+    assert f"\n\nSKIPPED 3 task(s):\n  2 {first}\n  1 {second}\n\nRESULT: FAILED" in text

@@ -349,9 +349,10 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
         ),
         (
             "dev_silver.shop.customers",
-            "cdc_source_config has unknown key(s) colour; known keys: delete_condition, "
-            "exclude_columns, full_extract, sequence_column, track_history_columns, "
-            "track_history_except_columns, watermark_column",
+            "cdc_source_config has unknown key(s) colour; known keys: allow_schema_change, "
+            "delete_condition, effective_from_column, effective_to_column, exclude_columns, "
+            "full_extract, is_current_column, quarantine_table, sequence_column, "
+            "track_history_columns, track_history_except_columns, watermark_column",
         ),
         ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),
         ("dev_silver.shop.orders", "src_schema 'a b' is not a safe identifier"),
@@ -416,3 +417,91 @@ def test_a_valid_set_of_rows_has_no_problem(sql_dir: Path) -> None:
 
     assert validate_rows(rows, PIPELINES, sql_dir) == []
     check_rows(rows, PIPELINES, sql_dir)  # does not raise
+
+
+def table(name: str, order: int, depends_on: tuple[str, ...] | None = None) -> TaskRow:
+    """A valid scd1 row writing dev_silver.shop.<name>."""
+    return task_row(
+        dst_table_name=name, src_table_name=name, execution_order=order, depends_on=depends_on
+    )
+
+
+def shop(name: str) -> str:
+    return f"dev_silver.shop.{name}"
+
+
+def test_depends_on_may_name_rows_of_lower_or_the_same_order_and_mix_with_rows_without(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        table("customers", 1),
+        table("orders", 2, (shop("customers"),)),
+        table("payments", 2, (shop("orders"),)),
+        table("refunds", 2, ()),
+        table("returns", 3),
+    ]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == []
+
+
+def test_depends_on_an_unknown_destination_names_the_row(tmp_path: Path) -> None:
+    rows = [table("customers", 1), table("orders", 2, (shop("customer"), shop("customers")))]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == [
+        Problem(
+            shop("orders"),
+            "depends_on names dev_silver.shop.customer, "
+            "which is not an active row of layer bronze_to_silver",
+        )
+    ]
+
+
+def test_depends_on_that_differs_only_in_case_gets_a_hint(tmp_path: Path) -> None:
+    rows = [table("customers", 1), table("orders", 2, ("DEV_SILVER.shop.Customers",))]
+
+    problem = only_problem(rows, tmp_path)
+
+    assert problem.message.endswith("(did you mean dev_silver.shop.customers?)")
+
+
+def test_depends_on_a_later_execution_order_names_the_row(tmp_path: Path) -> None:
+    rows = [table("customers", 1, (shop("orders"),)), table("orders", 2)]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == [
+        Problem(
+            shop("customers"),
+            "depends_on names dev_silver.shop.orders of execution_order 2, later than this row's 1",
+        )
+    ]
+
+
+def test_a_depends_on_cycle_is_named_from_its_first_row(tmp_path: Path) -> None:
+    rows = [
+        table("orders", 2, (shop("payments"),)),
+        table("payments", 2, (shop("refunds"),)),
+        table("refunds", 2, (shop("orders"),)),
+        table("customers", 1),
+    ]
+
+    assert validate_rows(rows, PIPELINES, tmp_path) == [
+        Problem(
+            shop("orders"),
+            "depends_on cycle: dev_silver.shop.orders -> dev_silver.shop.payments -> "
+            "dev_silver.shop.refunds -> dev_silver.shop.orders",
+        )
+    ]
+
+
+def test_a_row_that_depends_on_itself_is_a_cycle(tmp_path: Path) -> None:
+    problem = only_problem([table("orders", 2, (shop("orders"),))], tmp_path)
+
+    assert problem == Problem(
+        shop("orders"), "depends_on cycle: dev_silver.shop.orders -> dev_silver.shop.orders"
+    )
+
+
+def test_a_two_row_cycle_reads_a_to_b_to_a(tmp_path: Path) -> None:
+    rows = [table("a", 1, (shop("b"),)), table("b", 1, (shop("a"),))]
+
+    with pytest.raises(InvalidMetadata, match=r"shop.a -> dev_silver.shop.b -> dev_silver.shop.a"):
+        check_rows(rows, PIPELINES, tmp_path)

@@ -7,10 +7,12 @@ fact_incremental_merge load keep history: day 2 holds every day-1 row plus the r
 since (changes, soft deletes). The tables that fact_overwrite loads are full extracts, replaced
 each day. Day-1 rows are synced at 2024-03-01 02:00:00 + k seconds, day-2 rows at
 2024-03-02 02:00:00 + k seconds, k being the row's key (the order id for order lines).
+SCD2 versions take their effective_from/effective_to from `_fivetran_synced`.
 
 Day 2, and what silver shows once it is loaded:
 
-shop.customers (scd2, history except loyalty_points, last_login_at), 500 keys -> 505:
+shop.customers (scd2, history except loyalty_points, last_login_at); silver 500 rows -> 507,
+  504 current:
   7: email -> NULL; the change row is in bronze twice (an exact duplicate): one new version.
   9: phone NULL -> '+1-555-0009': new version.
   3: loyalty_points -> 4321, last_login_at -> 2024-03-01 18:45:00: updated in place, 1 version.
@@ -18,20 +20,23 @@ shop.customers (scd2, history except loyalty_points, last_login_at), 500 keys ->
   12: a late event (synced 2024-02-28 09:00:00, city 'Springfield'), older than its current
       version: ignored.
   501-505: new.
-shop.products (scd2, history of product_name, category_id, list_price, status), 200 -> 201:
+shop.products (scd2, history of product_name, category_id, list_price, status); silver 200
+  rows -> 202, 200 current:
   4: list_price 152.99 -> 139.99: new version.
   10: description NULL -> 'Now with a two-year warranty': updated in place.
   15: deleted: closed.  201: new.
-shop.categories (scd1): 7 renamed 'Kitchen & Dining'; 9: a late event ('Hiking', synced
-  2024-02-28 09:00:00) ignored, still 'Camping'; 13 'Gaming' new.
+shop.categories (scd1), 12 -> 13 rows: 7 renamed 'Kitchen & Dining'; 9: a late event
+  ('Hiking', synced 2024-02-28 09:00:00) ignored, still 'Camping'; 13 'Gaming' new.
 shop.promotions (scd1): SPRING10 ends_on NULL -> 2024-03-31; WINTER15 deleted (7 rows left).
 erp.warehouses (scd1): 5 capacity_units 45000 -> 50000.
 erp.suppliers (scd2, history except contact_email, contact_phone): 2 contact_email ->
   'sales@supplier2.example.com' in place; 6 country_code -> 'VN': new version.
 erp.employees (scd2, history except phone_number): 40 job_title 'Sales Associate' ->
-  'Shift Lead': new version; 41 phone_number -> '+1-555-9041' in place; 30 deleted: closed.
+  'Shift Lead': new version; 41 phone_number -> '+1-555-9041' in place; 30 deleted: closed
+  (121 rows, 119 current).
 pos.stores (scd2, every column tracked): 3 manager_employee_id 3 -> 50: new version.
-pos.terminals (scd1, key store_id + terminal_number): (2, 1) status -> 'retired'; (2, 3) new.
+pos.terminals (scd1, key store_id + terminal_number), 48 -> 49 rows: (2, 1) status ->
+  'retired'; (2, 3) new.
 shop.payment_methods, shop.carriers, erp.regions: unchanged.
 shop.orders (incremental, watermark _fivetran_synced; day-1 max 2024-03-01 02:10:00, order
   600), 600 -> 649 rows:
@@ -39,19 +44,19 @@ shop.orders (incremental, watermark _fivetran_synced; day-1 max 2024-03-01 02:10
   603-650: new (610's row is in bronze twice: one row).
   42: status 'placed' -> 'shipped'.  547: status 'shipped' -> 'delivered'.  43: deleted.
 shop.order_lines (incremental, watermark _fivetran_synced): lines of 601-650 inserted (601
-  and 602 at the day-1 max watermark); the 2 lines of order 43 deleted. 1200 -> 1297 rows.
+  and 602 at the day-1 max watermark); the 2 lines of order 43 deleted. 1200 -> 1299 rows.
 shop.payments (incremental): 601-650 inserted; 42 'authorized' -> 'captured'; 43 deleted.
   600 -> 649 rows.
-shop.shipments (incremental, watermark updated_at): order 42's shipment 20042 new; 20547
-  delivered_at NULL -> 2024-03-01 11:30:00.
-shop.refunds (incremental, watermark _fivetran_synced): 60026 'pending' -> 'completed'; new
-  refunds for the orders returned on day 2.
+shop.shipments (incremental, watermark updated_at), 532 -> 533 rows: order 42's shipment
+  20042 new; 20547 delivered_at NULL -> 2024-03-01 11:30:00.
+shop.refunds (incremental, watermark _fivetran_synced): 60026 'pending' -> 'completed'; 15 new
+  refunds for the orders returned on day 2. 34 -> 49 rows.
 pos.pos_sales (incremental, watermark sold_at; day-1 max 2024-02-29 16:53:20, transaction
   2000), 2000 -> 2060 rows: 2001, 2002 sold at that same max: inserted; 2003-2060 new.
-pos.pos_sale_lines (incremental): lines of 2001-2060 inserted.
+pos.pos_sale_lines (incremental): lines of 2001-2060 inserted, 3000 -> 3090 rows.
 Full extracts (fact_overwrite), replaced: erp.inventory_snapshots (snapshot_date 2024-03-01 ->
   2024-03-02, 1000 rows), erp.purchase_orders (150 -> 160; 131-140 'open' -> 'received'),
-  erp.supplier_invoices (130 -> 140), shop.returns (more returns: orders 29, 58, ...),
+  erp.supplier_invoices (130 -> 140), shop.returns (34 -> 49: orders 29, 58, ... added),
   erp.order_line_margins (lines of 601-650 added, order 43's removed).
 """
 
@@ -73,7 +78,7 @@ CATALOG = "dev_bronze"
 SYNCED = {1: "2024-03-01 02:00:00", 2: "2024-03-02 02:00:00"}
 LATE = "TIMESTAMP'2024-02-28 09:00:00'"
 DELETE = {"_fivetran_deleted": "true"}
-WRITERS = 2
+WRITERS = 4  # Delta commits are mostly latency: a few overlap well even on 2 cores
 
 
 @dataclass(frozen=True)
@@ -171,13 +176,13 @@ def _nth(values: Sequence[object], index: str = "id") -> str:
     return f"element_at(array({', '.join(map(_literal, values))}), CAST({index} AS INT))"
 
 
-def _pick(values: Sequence[object], salt: str, *seed: str) -> str:
-    """SQL: one of `values`, chosen by a hash of the seed columns (default `id`) and `salt`."""
-    columns = ", ".join(seed or ("id",))
-    return _nth(values, f"1 + pmod(hash({columns}, '{salt}'), {len(values)})")
+def _pick(values: Sequence[object], salt: str) -> str:
+    """SQL: one of `values`, chosen by a hash of `id` and `salt`."""
+    return _nth(values, f"1 + pmod(hash(id, '{salt}'), {len(values)})")
 
 
 def _dates(values: Sequence[str | None]) -> str:
+    """SQL: the `id`-th of `values`, as DATE."""
     items = ", ".join("NULL" if value is None else f"DATE'{value}'" for value in values)
     return f"element_at(array({items}), CAST(id AS INT))"
 

@@ -1,22 +1,21 @@
-"""How a plan runs: each batch fans out over a thread pool; worker threads never raise."""
+"""How a plan runs in batches: each fans out over a thread pool; worker threads never raise."""
 
 from __future__ import annotations
 
 import logging
-import traceback
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from medallion_orchestrator.clock import Clock, SystemClock
-from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
+from medallion_orchestrator.execution.results import RunResult, TaskResult
+from medallion_orchestrator.execution.worker import ResultListener, run_task, skip_task
 from medallion_orchestrator.planning import Batch, NotebookTask, Plan
 from medallion_orchestrator.runners.base import Runner
 
-logger = logging.getLogger(__name__)
+__all__ = ["BatchExecutor", "ResultListener"]
 
-ResultListener = Callable[[TaskResult], None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,7 +38,7 @@ class BatchExecutor:
         with ThreadPoolExecutor(self.max_workers, thread_name_prefix="medallion-task") as pool:
             for number, batch in enumerate(plan.batches, start=1):
                 if blocker is not None:
-                    results += [self._skipped(task, blocker) for task in batch.tasks]
+                    results += [skip_task(task, blocker, self.listeners) for task in batch.tasks]
                     continue
                 logger.info(
                     "batch %d/%d (execution_order %d): %d task(s)",
@@ -65,59 +64,4 @@ class BatchExecutor:
         return [future.result() for future in futures]
 
     def _run_task(self, task: NotebookTask) -> TaskResult:
-        started_at, start = self.clock.now(), self.clock.monotonic()
-        try:
-            outcome = self.runner.run(task)
-            status, message, error, output = (
-                outcome.status,
-                outcome.message,
-                outcome.error,
-                outcome.output,
-            )
-        except BaseException as raised:  # a worker never raises
-            status, output = TaskStatus.FAILED, {}
-            message = f"{type(raised).__name__}: {raised}".splitlines()[0]
-            error = "".join(traceback.format_exception(raised))
-        result = TaskResult(
-            key=task.key,
-            notebook=task.notebook,
-            execution_order=task.execution_order,
-            status=status,
-            message=message,
-            started_at=started_at,
-            ended_at=self.clock.now(),
-            duration_seconds=self.clock.monotonic() - start,
-            error=error,
-            output=output,
-        )
-        self._publish(result)
-        return result
-
-    def _skipped(self, task: NotebookTask, reason: str) -> TaskResult:
-        result = TaskResult(
-            key=task.key,
-            notebook=task.notebook,
-            execution_order=task.execution_order,
-            status=TaskStatus.SKIPPED,
-            message=reason,
-            started_at=None,
-            ended_at=None,
-            duration_seconds=0.0,
-        )
-        self._publish(result)
-        return result
-
-    def _publish(self, result: TaskResult) -> None:
-        logger.log(
-            logging.INFO if result.succeeded else logging.ERROR,
-            "%-9s %s (%.1fs) %s",
-            result.status,
-            result.key,
-            result.duration_seconds,
-            result.message,
-        )
-        for listener in self.listeners:
-            try:
-                listener(result)
-            except Exception:
-                logger.exception("result listener failed for %s", result.key)
+        return run_task(self.runner, self.clock, task, self.listeners)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from medallion_orchestrator.execution.results import RunResult, TaskStatus
 
 
@@ -33,7 +35,11 @@ def render_summary(run: RunResult) -> str:
         if result.error:
             lines += [f"    {line}" for line in result.error.rstrip().splitlines()]
     skipped = [result for result in run.not_succeeded if result.status is TaskStatus.SKIPPED]
-    if skipped:
+    reasons = Counter(result.message for result in skipped)
+    if len(reasons) == 1:
         lines += ["", f"SKIPPED {len(skipped)} task(s): {skipped[0].message}"]
+    elif reasons:
+        lines += ["", f"SKIPPED {len(skipped)} task(s):"]
+        lines += [f"  {count} {reason}" for reason, count in reasons.items()]
     lines += ["", "RESULT: " + ("SUCCESS" if run.succeeded else "FAILED")]
     return "\n".join(lines)

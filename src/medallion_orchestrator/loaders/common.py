@@ -1,16 +1,16 @@
-"""What every loader shares: reading the bronze source, key checks, the result it reports."""
+"""What every loader shares: names, reading the bronze source, the result it reports."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -34,6 +34,13 @@ class LoadResult:
         )
 
 
+def col(name: str) -> Column:
+    """A column by its exact name (quoted, so names with dots or keywords are safe)."""
+    from pyspark.sql import functions as F
+
+    return F.col(f"`{name}`")
+
+
 def target_name(lakehouse: Lakehouse, task: TaskRow) -> str:
     assert task.dst_catalog and task.dst_schema and task.dst_table_name
     return lakehouse.table(task.dst_catalog, task.dst_schema, task.dst_table_name)
@@ -46,6 +53,11 @@ def read_source(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
     if not lakehouse.spark.catalog.tableExists(name):
         raise LoadError(f"{task.destination}: source table {task.source} does not exist")
     return lakehouse.spark.table(name)
+
+
+def ensure_target_schema(lakehouse: Lakehouse, task: TaskRow) -> None:
+    assert task.dst_catalog and task.dst_schema
+    lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
 
 
 def without_excluded(frame: DataFrame, task: TaskRow, keep: tuple[str, ...] = ()) -> DataFrame:
@@ -64,29 +76,6 @@ def require_columns(frame: DataFrame, columns: list[str], task: TaskRow, role: s
         )
 
 
-def reject_null_keys(frame: DataFrame, keys: list[str], task: TaskRow) -> None:
-    from pyspark.sql import functions as F
-
-    counts = frame.select(
-        *[F.sum(F.col(key).isNull().cast("int")).alias(key) for key in keys]
-    ).first()
-    bad = {key: counts[key] for key in keys if counts is not None and (counts[key] or 0) > 0}
-    if bad:
-        details = ", ".join(f"{key} ({count} row(s))" for key, count in bad.items())
-        raise LoadError(f"{task.destination}: NULL in key column {details} of {task.source}")
-
-
-def null_safe_changed(columns: list[str], left: str = "t", right: str = "s") -> str:
-    """SQL: true when any column differs, NULL-safely (A->NULL and NULL->A count)."""
-    if not columns:
-        return "false"
-    return " OR ".join(f"NOT ({left}.`{c}` <=> {right}.`{c}`)" for c in columns)
-
-
-def key_match(keys: list[str], left: str = "t", right: str = "s") -> str:
-    return " AND ".join(f"{left}.`{k}` = {right}.`{k}`" for k in keys)
-
-
 def latest_version(lakehouse: Lakehouse, table: str) -> int | None:
     if not lakehouse.spark.catalog.tableExists(table):
         return None
@@ -94,6 +83,5 @@ def latest_version(lakehouse: Lakehouse, table: str) -> int | None:
     return None if row is None else int(row["version"])
 
 
-def last_operation_metrics(lakehouse: Lakehouse, table: str) -> dict[str, Any]:
-    row = lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()
-    return dict(row["operationMetrics"] or {}) if row is not None else {}
+def created(lakehouse: Lakehouse, task: TaskRow, table: str, rows: int) -> LoadResult:
+    return LoadResult(task.destination, rows, latest_version(lakehouse, table), "created")

@@ -1,4 +1,10 @@
-"""Fact overwrite: the whole bronze table replaces the silver one in one atomic commit."""
+"""Fact overwrite: the whole bronze table replaces the silver one in one atomic commit.
+
+Rows matching `delete_condition` are not facts and are left out. A bronze schema that differs
+from silver's is applied only when the row sets `allow_schema_change`; otherwise the load fails
+naming the changes and the target is untouched. When bronze holds exactly the rows silver
+already has, nothing is written (no commit).
+"""
 
 from __future__ import annotations
 
@@ -7,41 +13,78 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import (
     LoadResult,
+    col,
+    ensure_target_schema,
     latest_version,
     read_source,
+    require_columns,
     target_name,
     without_excluded,
 )
+from medallion_orchestrator.loaders.keys import any_null, handle_null_keys, null_key_counts
+from medallion_orchestrator.loaders.schema import fingerprint, schema_changes
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
 def load_fact_overwrite(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    source = without_excluded(read_source(lakehouse, task), task)
+    source = _facts(lakehouse, task)
     target = target_name(lakehouse, task)
     spark = lakehouse.spark
-    assert task.dst_catalog and task.dst_schema
-    lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
+    writer_options = {}
     if spark.catalog.tableExists(target):
-        _check_schema(spark.table(target).schema, source.schema, task)
-    source.write.format("delta").mode("overwrite").saveAsTable(target)
+        current = spark.table(target)
+        changes = schema_changes(current.schema, source.schema)
+        if changes and not task.cdc.allow_schema_change:
+            raise LoadError(
+                f"{task.destination}: source {task.source} schema changed "
+                f"({', '.join(changes)}) and cdc_source_config.allow_schema_change is not "
+                "true; the target was left as it was"
+            )
+        if changes:
+            writer_options["overwriteSchema"] = "true"
+        else:
+            source = source.select(*[col(c) for c in current.columns])
+            incoming = fingerprint(source)
+            if incoming == fingerprint(current):
+                return LoadResult(
+                    task.destination,
+                    0,
+                    latest_version(lakehouse, target),
+                    "unchanged: the source holds the rows the target has",
+                )
+    else:
+        ensure_target_schema(lakehouse, task)
+    source.write.format("delta").mode("overwrite").options(**writer_options).saveAsTable(target)
     rows = spark.table(target).count()
-    return LoadResult(task.destination, rows, latest_version(lakehouse, target), "overwritten")
+    message = "overwritten" + (" (schema changed)" if writer_options else "")
+    return LoadResult(task.destination, rows, latest_version(lakehouse, target), message)
 
 
-def _check_schema(current, incoming, task: TaskRow) -> None:  # type: ignore[no-untyped-def]
-    old = {field.name: field.dataType.simpleString() for field in current.fields}
-    new = {field.name: field.dataType.simpleString() for field in incoming.fields}
-    if old == new:
-        return
-    changes = [f"+{name} {kind}" for name, kind in new.items() if name not in old]
-    changes += [f"-{name}" for name in old if name not in new]
-    changes += [
-        f"{name} {old[name]}->{new[name]}" for name in new if name in old and old[name] != new[name]
-    ]
-    raise LoadError(
-        f"{task.destination}: source {task.source} schema changed ({', '.join(changes)}); "
-        "the target was left as it was"
-    )
+def _facts(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
+    """The source rows that are facts: not deleted, no NULL primary key, excluded dropped."""
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import functions as F
+
+    source = read_source(lakehouse, task)
+    condition = task.cdc.delete_condition
+    if condition:
+        try:
+            source = source.where(~F.coalesce(F.expr(condition), F.lit(False)))
+        except AnalysisException as error:
+            raise LoadError(
+                f"{task.destination}: delete_condition {condition!r} does not apply to source "
+                f"{task.source}: {str(error).splitlines()[0]}"
+            ) from None
+    keys = list(task.primary_key_columns or ())
+    if keys:
+        require_columns(source, keys, task, "key")
+        counts = source.agg(null_key_counts(source, keys).alias("nulls")).first()
+        assert counts is not None
+        handle_null_keys(lakehouse, task, source, keys, counts["nulls"].asDict())
+        source = source.where(~any_null(keys))
+    return without_excluded(source, task, keep=tuple(keys))

@@ -1,69 +1,71 @@
-"""Incremental fact merge: bronze rows at or past the committed watermark, merged by primary key.
+"""Incremental fact merge: the bronze rows at or past the committed watermark, merged by key.
 
-The committed watermark is the largest watermark value in the target itself, so it moves only
-when a MERGE commits; rows equal to it are read again and merged idempotently, never lost.
+The committed watermark is the largest `watermark_column` value in the target itself, so it
+moves only when a MERGE commits: a failed run leaves it where it was and the next run reads the
+same rows. The comparison is inclusive (`>=`): rows sharing the watermark value, even ones that
+land after a load, are read again and merged idempotently, never lost; a rerun finds nothing to
+change and commits nothing. Several rows of one key are ordered by `sequence_column`, else by
+the watermark column.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import (
     LoadResult,
-    key_match,
-    last_operation_metrics,
-    latest_version,
-    null_safe_changed,
+    col,
     read_source,
+    require_columns,
     target_name,
 )
-from medallion_orchestrator.loaders.events import DELETED, INTERNAL, change_events, latest_per_key
+from medallion_orchestrator.loaders.staging import Cache
+from medallion_orchestrator.loaders.upsert import upsert_latest
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
 def load_incremental_merge(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    from delta.tables import DeltaTable
-    from pyspark.sql import functions as F
-
     keys = list(task.primary_key_columns or ())
-    source = read_source(lakehouse, task)
-    target = target_name(lakehouse, task)
-    spark = lakehouse.spark
     watermark = task.cdc.watermark_column
-    exists = spark.catalog.tableExists(target)
-    if exists and watermark and watermark in spark.table(target).columns:
-        committed = spark.table(target).agg(F.max(f"`{watermark}`")).first()[0]
-        if committed is not None:
-            source = source.where(F.col(f"`{watermark}`") >= F.lit(committed))
-    latest = latest_per_key(change_events(source, task, keys), keys)
-    attributes = [column for column in latest.columns if column not in (*keys, *INTERNAL)]
-    if not exists:
-        assert task.dst_catalog and task.dst_schema
-        lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
-        rows = latest.where(f"NOT {DELETED}").drop(*INTERNAL)
-        rows.write.format("delta").saveAsTable(target)
-        return LoadResult(
-            task.destination, rows.count(), latest_version(lakehouse, target), "created"
+    source = read_source(lakehouse, task)
+    if watermark:
+        require_columns(source, [watermark], task, "watermark")
+        source = past_committed_watermark(lakehouse, task, source, watermark)
+    with Cache() as cache:
+        return upsert_latest(
+            lakehouse, task, source, keys, task.cdc.sequence_column or watermark, cache
         )
-    existing = set(spark.table(target).columns)
-    values = {f"`{column}`": f"s.`{column}`" for column in (*keys, *attributes)}
-    changed = null_safe_changed([column for column in attributes if column in existing])
-    (
-        DeltaTable.forName(spark, target)
-        .alias("t")
-        .merge(latest.alias("s"), key_match(keys))
-        .withSchemaEvolution()
-        .whenMatchedDelete(condition=f"s.{DELETED}")
-        .whenMatchedUpdate(condition=f"NOT s.{DELETED} AND ({changed})", set=values)
-        .whenNotMatchedInsert(condition=f"NOT s.{DELETED}", values=values)
-        .execute()
-    )
-    metrics = last_operation_metrics(lakehouse, target)
-    written = sum(
-        int(metrics.get(name, 0))
-        for name in ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted")
-    )
-    return LoadResult(task.destination, written, latest_version(lakehouse, target), "merged")
+
+
+def past_committed_watermark(
+    lakehouse: Lakehouse, task: TaskRow, source: DataFrame, watermark: str
+) -> DataFrame:
+    """The source rows whose watermark is at least the largest one in the target."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    target = target_name(lakehouse, task)
+    if not lakehouse.spark.catalog.tableExists(target):
+        return source
+    current = lakehouse.spark.table(target)
+    if watermark not in current.columns:
+        raise LoadError(
+            f"{task.destination}: watermark column {watermark} is not in the target, so the "
+            "committed watermark is unknown"
+        )
+    if isinstance(current.schema[watermark].dataType, TimestampType):
+        # Through microseconds, not a Python datetime: exact in every time zone.
+        committed = current.agg(F.unix_micros(F.max(col(watermark)))).first()[0]
+        bound = F.timestamp_micros(F.lit(committed))
+    else:
+        committed = current.agg(F.max(col(watermark))).first()[0]
+        bound = F.lit(committed)
+    if committed is None:
+        return source
+    return source.where(col(watermark) >= bound)

@@ -1,166 +1,258 @@
-"""SCD type 2: each change of the tracked columns becomes a version with its validity interval.
+"""SCD type 2: every change of the tracked columns is a version with its validity interval.
 
-One MERGE over a staged set: rows keyed to the current version close or update it in place;
-rows with a NULL merge key insert new versions (the approach of mack, made NULL-safe).
+Only the keys a load touches are rebuilt: keys with an event silver has not seen (its sequence
+is neither a version's start, the newest sequence folded into a version, nor, for a delete, a
+version's close) and, with `full_extract`, current keys missing from the source. Their chains
+are rebuilt from bronze events and existing versions (history.py), compared with the existing
+versions, and the difference is written in ONE MERGE on (key, effective_from): obsolete
+versions deleted, changed ones updated, new ones inserted. No difference, no commit.
+
+With `primary_key_columns` naming one column the source lacks, that column is a surrogate key:
+xxhash64(business key, effective_from), the same on every rerun. A late event that moves a
+version's start gives that version a new surrogate key.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import (
     LoadResult,
-    last_operation_metrics,
+    col,
+    created,
+    ensure_target_schema,
     latest_version,
-    null_safe_changed,
     read_source,
     target_name,
 )
 from medallion_orchestrator.loaders.events import (
+    CURRENT,
     DELETED,
-    INTERNAL,
+    HAS_CURRENT,
+    IN_SOURCE,
+    SEEN,
     SEQUENCE,
+    SIDE,
+    UNSEEN,
+    Events,
     change_events,
-    latest_per_key,
 )
+from medallion_orchestrator.loaders.history import (
+    MERGE_FROM,
+    Chain,
+    bronze_events,
+    rebuild,
+    replayed,
+)
+from medallion_orchestrator.loaders.staging import OP, Cache, Merge, assignments, merge_staged
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
+    from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
-EFFECTIVE_FROM = "effective_from"
-EFFECTIVE_TO = "effective_to"
-IS_CURRENT = "is_current"
-ACTION = "__medallion_action"
-MERGE_KEY = "__medallion_merge_key_"
+BROADCAST_KEYS = 500_000
 
 
 def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    from pyspark.sql import functions as F
-
     keys = list(task.business_key_columns or ())
-    events = change_events(read_source(lakehouse, task), task, keys)
-    if not task.cdc.sequence_column:
-        events = events.withColumn(SEQUENCE, F.current_timestamp())
-    latest = latest_per_key(events, keys)
-    attributes = [column for column in latest.columns if column not in (*keys, *INTERNAL)]
-    target = target_name(lakehouse, task)
-    if not lakehouse.spark.catalog.tableExists(target):
-        assert task.dst_catalog and task.dst_schema
-        lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
-        rows = _as_versions(latest.where(f"NOT {DELETED}"), keys, attributes)
-        rows.write.format("delta").saveAsTable(target)
-        return LoadResult(
-            task.destination, rows.count(), latest_version(lakehouse, target), "created"
-        )
-    staged = _staged_changes(lakehouse, task, latest, keys, attributes, target)
-    _merge(lakehouse, target, staged, keys, attributes)
-    metrics = last_operation_metrics(lakehouse, target)
-    written = int(metrics.get("numTargetRowsInserted", 0)) + int(
-        metrics.get("numTargetRowsUpdated", 0)
-    )
-    return LoadResult(task.destination, written, latest_version(lakehouse, target), "merged")
-
-
-def tracked_columns(task: TaskRow, attributes: list[str]) -> list[str]:
     config = task.cdc
-    candidates = [column for column in attributes if column != config.sequence_column]
+    source = read_source(lakehouse, task)
+    target = target_name(lakehouse, task)
+    with Cache() as cache:
+        if not lakehouse.spark.catalog.tableExists(target):
+            events = change_events(lakehouse, task, source, keys, cache, config.sequence_column)
+            surrogate = surrogate_column(task, source.columns)
+            chain = _chain(task, events, None, surrogate)
+            versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
+            columns = [*chain.keys, *chain.attributes, *config.history_columns]
+            versions = _with_surrogate(versions.select(*columns), chain, surrogate)
+            ensure_target_schema(lakehouse, task)
+            versions.write.format("delta").saveAsTable(target)
+            return created(lakehouse, task, target, lakehouse.spark.table(target).count())
+        current = lakehouse.spark.table(target)
+        stored = config.sequence_column if config.sequence_column in current.columns else None
+        seen = partial(_marks, task, current, keys, stored)
+        events = change_events(
+            lakehouse, task, source, keys, cache, config.sequence_column, marks=seen
+        )
+        surrogate = surrogate_column(task, source.columns)
+        chain = _chain(task, events, current.columns, surrogate)
+        return _update(lakehouse, task, target, events, current, chain, surrogate, stored, cache)
+
+
+def tracked_columns(task: TaskRow, attributes: list[str]) -> frozenset[str]:
+    """The columns whose change makes a version; never the sequence column."""
+    config = task.cdc
+    listed = config.track_history_columns or config.track_history_except_columns or ()
+    unknown = [name for name in listed if name not in attributes]
+    if unknown:
+        raise LoadError(
+            f"{task.destination}: cdc_source_config names column(s) {', '.join(unknown)} to "
+            f"track history by, not columns of {task.source} or of the target"
+        )
+    candidates = [name for name in attributes if name != config.sequence_column]
     if config.track_history_columns is not None:
-        return [column for column in candidates if column in config.track_history_columns]
+        return frozenset(c for c in candidates if c in config.track_history_columns)
     excluded = set(config.track_history_except_columns or ())
-    return [column for column in candidates if column not in excluded]
+    return frozenset(c for c in candidates if c not in excluded)
 
 
-def _as_versions(events: DataFrame, keys: list[str], attributes: list[str]) -> DataFrame:
+def surrogate_column(task: TaskRow, source_columns: list[str]) -> str | None:
+    history = task.cdc.history_columns
+    missing = [
+        name
+        for name in task.primary_key_columns or ()
+        if name not in source_columns and name not in history
+    ]
+    if len(missing) > 1:
+        raise LoadError(
+            f"{task.destination}: primary_key_columns {', '.join(missing)} are not in "
+            f"{task.source}; one surrogate key column can be generated, not {len(missing)}"
+        )
+    return missing[0] if missing else None
+
+
+def _chain(
+    task: TaskRow, events: Events, target_columns: list[str] | None, surrogate: str | None
+) -> Chain:
+    """The columns of the rebuild; `target_columns` None: the target does not exist yet."""
+    history = task.cdc.history_columns
+    clashes = [name for name in (*history, surrogate) if name in events.attributes]
+    if clashes:
+        raise LoadError(
+            f"{task.destination}: source {task.source} has column(s) "
+            f"{', '.join(map(str, clashes))} that the SCD2 target generates; name other "
+            "history columns in cdc_source_config"
+        )
+    generated = {*events.keys, *history, surrogate}
+    silver = [c for c in target_columns or events.attributes if c not in generated]
+    shared = [c for c in events.attributes if c in silver]
+    new = [c for c in events.attributes if c not in silver]
+    dropped = [c for c in silver if c not in events.attributes]
+    tracked = tracked_columns(task, [*shared, *new, *dropped])
+    return Chain(events.keys, shared, new, dropped, tracked, *history)
+
+
+def _with_surrogate(versions: DataFrame, chain: Chain, surrogate: str | None) -> DataFrame:
     from pyspark.sql import functions as F
 
-    return events.select(
-        *[F.col(f"`{column}`") for column in (*keys, *attributes)],
-        F.col(SEQUENCE).alias(EFFECTIVE_FROM),
-        F.lit(None).cast(events.schema[SEQUENCE].dataType).alias(EFFECTIVE_TO),
-        F.lit(True).alias(IS_CURRENT),
-    )
+    if surrogate is None:
+        return versions
+    key = F.xxhash64(*[col(k) for k in chain.keys], col(chain.effective_from))
+    return versions.select(key.alias(surrogate), "*")
 
 
-def _staged_changes(
+def _update(
     lakehouse: Lakehouse,
     task: TaskRow,
-    latest: DataFrame,
-    keys: list[str],
-    attributes: list[str],
     target: str,
-) -> DataFrame:
+    events: Events,
+    current: DataFrame,
+    chain: Chain,
+    surrogate: str | None,
+    stored: str | None,
+    cache: Cache,
+) -> LoadResult:
     from pyspark.sql import functions as F
 
-    current = lakehouse.spark.table(target).where(F.col(IS_CURRENT))
-    existing = set(current.columns)
-    tracked = [column for column in tracked_columns(task, attributes) if column in existing]
-    in_place = [column for column in attributes if column not in tracked and column in existing]
-    joined = latest.alias("s").join(
-        current.alias("t"), on=[F.col(f"s.`{k}`") == F.col(f"t.`{k}`") for k in keys], how="left"
-    )
-    found = F.col(f"t.`{EFFECTIVE_FROM}`").isNotNull()
-    newer = F.col(f"s.{SEQUENCE}") > F.col(f"t.`{EFFECTIVE_FROM}`")
-    changed = F.expr(null_safe_changed(tracked))
-    touched = F.expr(null_safe_changed(in_place))
-    deleted = F.col(f"s.{DELETED}")
-    action = (
-        F.when(~found & ~deleted, "insert")
-        .when(found & newer & deleted, "close")
-        .when(found & newer & changed, "close_and_insert")
-        .when(found & ~changed & ~deleted & touched, "update_in_place")
-    )
-    staged = joined.select("s.*", action.alias(ACTION)).where(F.col(ACTION).isNotNull())
-    if task.cdc.full_extract:
-        staged = staged.unionByName(_missing_keys(latest, current, keys), allowMissingColumns=True)
-    keyed = staged.where(F.col(ACTION) != "insert")
-    inserts = staged.where(F.col(ACTION).isin("insert", "close_and_insert"))
-    merge_keys = [F.col(f"`{k}`").alias(f"{MERGE_KEY}{k}") for k in keys]
-    null_keys = [F.lit(None).alias(f"{MERGE_KEY}{k}") for k in keys]
-    return keyed.select("*", *merge_keys).unionByName(
-        inserts.withColumn(ACTION, F.lit("insert")).select("*", *null_keys)
-    )
-
-
-def _missing_keys(latest: DataFrame, current: DataFrame, keys: list[str]) -> DataFrame:
-    """Full extract: a current key absent from the source is deleted at load time."""
-    from pyspark.sql import functions as F
-
-    gone = current.join(latest, on=keys, how="left_anti")
-    return gone.select(
-        *[F.col(f"`{k}`") for k in keys],
-        F.lit(True).alias(DELETED),
-        F.current_timestamp().cast(latest.schema[SEQUENCE].dataType).alias(SEQUENCE),
-        F.lit("close").alias(ACTION),
-    )
-
-
-def _merge(
-    lakehouse: Lakehouse, target: str, staged: DataFrame, keys: list[str], attributes: list[str]
-) -> None:
-    from delta.tables import DeltaTable
-
-    match = " AND ".join(f"t.`{k}` = s.`{MERGE_KEY}{k}`" for k in keys) + f" AND t.`{IS_CURRENT}`"
-    existing = set(lakehouse.spark.table(target).columns)
-    in_place = {f"`{c}`": f"s.`{c}`" for c in attributes if c in existing}
-    insert = {f"`{c}`": f"s.`{c}`" for c in (*keys, *attributes)}
-    insert |= {
-        f"`{EFFECTIVE_FROM}`": f"s.{SEQUENCE}",
-        f"`{EFFECTIVE_TO}`": "NULL",
-        f"`{IS_CURRENT}`": "true",
-    }
-    (
-        DeltaTable.forName(lakehouse.spark, target)
-        .alias("t")
-        .merge(staged.alias("s"), match)
-        .withSchemaEvolution()
-        .whenMatchedUpdate(
-            condition=f"s.{ACTION} IN ('close', 'close_and_insert')",
-            set={f"`{IS_CURRENT}`": "false", f"`{EFFECTIVE_TO}`": f"s.{SEQUENCE}"},
+    touched = cache.keep(_touched_keys(events, task.cdc.full_extract))
+    count = touched.count()
+    if count == 0:
+        return LoadResult(
+            task.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
-        .whenMatchedUpdate(condition=f"s.{ACTION} = 'update_in_place'", set=in_place)
-        .whenNotMatchedInsert(condition=f"s.{ACTION} = 'insert'", values=insert)
-        .execute()
+    touched = F.broadcast(touched) if count <= BROADCAST_KEYS else touched
+    existing = current.join(touched, chain.keys, "left_semi")
+    bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
+    if task.cdc.full_extract:
+        gone = _missing_keys(events, existing, chain)
+        bronze = bronze.unionByName(gone, allowMissingColumns=True)
+    history = replayed(existing, chain, events.sequence_type, stored)
+    rebuilt = rebuild(bronze.unionByName(history, allowMissingColumns=True), chain)
+    staged = cache.keep(rebuilt.where(col(OP).isNotNull()))
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in chain.keys)
+    update = assignments([*chain.attributes, chain.effective_to, chain.is_current])
+    insert = assignments([*chain.keys, chain.effective_from]) | update
+    if surrogate:
+        inputs = ", ".join(f"s.`{c}`" for c in (*chain.keys, chain.effective_from))
+        insert[f"`{surrogate}`"] = f"xxhash64({inputs})"
+    merge = Merge(f"{on} AND t.`{chain.effective_from}` = s.{MERGE_FROM}", update, insert)
+    return merge_staged(lakehouse, task, target, staged, merge)
+
+
+def _marks(
+    task: TaskRow, current: DataFrame, keys: list[str], stored: str | None, kind: DataType
+) -> DataFrame:
+    """What silver reflects, per version: its start and newest folded sequence (upserts), its
+    close (a delete) and, with a full extract, that the key has a current version."""
+    from pyspark.sql import functions as F
+
+    history = task.cdc.history_columns
+    mark = "__medallion_mark"
+    seen = [
+        F.struct(col(history[0]).cast(kind).alias(SEQUENCE), F.lit(False).alias(DELETED)),
+        F.struct(col(history[1]).cast(kind).alias(SEQUENCE), F.lit(True).alias(DELETED)),
+    ]
+    if stored:
+        seen.append(F.struct(col(stored).cast(kind).alias(SEQUENCE), F.lit(False).alias(DELETED)))
+    marks = (
+        current.select(
+            *[col(k) for k in keys],
+            F.explode(F.array_distinct(F.array(*seen))).alias(mark),
+        )
+        .where(F.col(f"{mark}.{SEQUENCE}").isNotNull())
+        .select(*[col(k) for k in keys], f"{mark}.*", F.lit(SEEN).alias(SIDE))
+    )
+    if task.cdc.full_extract:
+        currents = current.where(col(history[2])).select(
+            *[col(k) for k in keys],
+            F.lit(None).cast(kind).alias(SEQUENCE),
+            F.lit(None).cast("boolean").alias(DELETED),
+            F.lit(CURRENT).alias(SIDE),
+        )
+        marks = marks.unionByName(currents)
+    return marks
+
+
+def _touched_keys(events: Events, full_extract: bool) -> DataFrame:
+    """Keys with an event silver has not seen and, with a full extract, current keys the
+    source no longer has. No shuffle: the marks are partitioned by key."""
+    from pyspark.sql import functions as F
+
+    assert events.marks is not None
+    per_key = events.marks.groupBy(*[col(k) for k in events.keys]).agg(
+        F.max(col(UNSEEN)).alias(UNSEEN),
+        F.max(col(HAS_CURRENT)).alias(HAS_CURRENT),
+        F.max(col(IN_SOURCE)).alias(IN_SOURCE),
+    )
+    touched = col(UNSEEN)
+    if full_extract:
+        touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
+    return per_key.where(touched).select(*[col(k) for k in events.keys])
+
+
+def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFrame:
+    """Full extract: a current key absent from the source is deleted now (timestamp and date
+    sequences) or at the source's largest sequence, never before its version started."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
+
+    kind = events.sequence_type
+    if isinstance(kind, (TimestampType, TimestampNTZType, DateType)):
+        at = F.current_timestamp().cast(kind)
+    else:
+        at = F.lit(events.frame.agg(F.max(col(SEQUENCE))).first()[0]).cast(kind)
+    gone = existing.where(col(chain.is_current)).join(
+        events.frame.select(*[col(k) for k in chain.keys]), chain.keys, "left_anti"
+    )
+    sequence = F.greatest(at, col(chain.effective_from).cast(kind))
+    return bronze_events(
+        gone.select(
+            *[col(k) for k in chain.keys], sequence.alias(SEQUENCE), F.lit(True).alias(DELETED)
+        )
     )

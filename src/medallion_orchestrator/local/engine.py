@@ -2,6 +2,8 @@
 
 A notebook's Spark jobs carry a job group, so a timeout cancels them (and its children's).
 A notebook stuck in plain Python is interrupted at its next bytecode and abandoned.
+Its jobs go to the FAIR scheduler pool of the worker thread that started it (children too), so
+concurrent notebooks share the cores instead of queueing behind each other's jobs.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 _run_ids = itertools.count(1)
+SCHEDULER_POOL = "spark.scheduler.pool"
 
 
 class NotebookFailed(WorkflowException):
@@ -41,6 +44,7 @@ class NotebookFailed(WorkflowException):
 class _Run:
     notebook: str
     job_group: str
+    pool: str
     children: list[_Run] = field(default_factory=list)
     value: str | None = None
     error: BaseException | None = None
@@ -71,8 +75,9 @@ class LocalNotebookEngine:
     ) -> str | None:
         """Like dbutils.notebook.run: the exit value, or WorkflowException/NotebookTimedOut."""
         notebook = self.resolve(path, calling_notebook)
-        run = _Run(notebook, f"medallion-notebook-{next(_run_ids)}")
         parent: _Run | None = getattr(_current, "run", None)
+        pool = parent.pool if parent else f"pool-{threading.current_thread().name}"
+        run = _Run(notebook, f"medallion-notebook-{next(_run_ids)}", pool)
         if parent is not None:
             parent.children.append(run)
         run.thread = threading.Thread(
@@ -108,6 +113,7 @@ class LocalNotebookEngine:
         _current.run = run
         context = self.spark.sparkContext
         context.setJobGroup(run.job_group, f"notebook {run.notebook}", interruptOnCancel=True)
+        context.setLocalProperty(SCHEDULER_POOL, run.pool)
         try:
             namespace = self._namespace(run, arguments)
             self._run_cells(run.notebook, namespace)
@@ -118,6 +124,7 @@ class LocalNotebookEngine:
             run.details = "".join(traceback.format_exception(error))
         finally:
             context.setLocalProperty("spark.jobGroup.id", None)
+            context.setLocalProperty(SCHEDULER_POOL, None)
             _current.run = None
 
     def _run_cells(self, notebook: str, namespace: dict[str, Any]) -> None:

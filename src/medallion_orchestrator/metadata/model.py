@@ -28,7 +28,8 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "cdc_source_config",
     "comment",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("timeout_seconds",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("timeout_seconds", "depends_on")
+LIST_COLUMNS: tuple[str, ...] = ("business_key_columns", "primary_key_columns", "depends_on")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class TaskRow:
     cdc_source_config: str | None = None
     comment: str | None = None
     timeout_seconds: int | None = None
+    depends_on: tuple[str, ...] | None = None
 
     @property
     def destination(self) -> str:
@@ -79,9 +81,9 @@ class TaskRow:
         if unknown:
             raise ValueError(f"unknown column(s) {', '.join(unknown)}")
         row = {name: values.get(name) for name in known}
-        for name in ("business_key_columns", "primary_key_columns"):
+        for name in LIST_COLUMNS:
             if isinstance(row[name], str):
-                raise ValueError(f"{name} must be a list of column names, got {row[name]!r}")
+                raise ValueError(f"{name} must be a list of names, got {row[name]!r}")
             if row[name] is not None:
                 row[name] = tuple(row[name])
         if isinstance(row["cdc_source_config"], Mapping):
@@ -90,7 +92,7 @@ class TaskRow:
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        for name in ("business_key_columns", "primary_key_columns"):
+        for name in LIST_COLUMNS:
             if values[name] is not None:
                 values[name] = list(values[name])
         return values

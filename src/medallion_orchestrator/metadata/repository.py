@@ -46,12 +46,25 @@ class MetadataRepository:
         return bool(self.lakehouse.spark.catalog.tableExists(self.physical_name))
 
     def init(self) -> None:
-        """Create the schema and table if missing (idempotent)."""
+        """Create the schema and table if missing, add the columns an older table lacks."""
         self.lakehouse.ensure_schema(self.parts[0], self.parts[1])
         self.lakehouse.sql(self._ddl())
+        present = {name.lower() for name in self.lakehouse.spark.table(self.physical_name).columns}
+        missing = [
+            column.sql(dialect="databricks")
+            for column in self._parsed_ddl().find_all(exp.ColumnDef)
+            if column.name.lower() not in present
+        ]
+        if missing:
+            self.lakehouse.spark.sql(
+                f"ALTER TABLE {self.physical_name} ADD COLUMNS ({', '.join(missing)})"
+            )
+
+    def _parsed_ddl(self) -> exp.Expression:
+        return sqlglot.parse_one(self.ddl_file.read_text(), read="databricks")
 
     def _ddl(self) -> str:
-        create = sqlglot.parse_one(self.ddl_file.read_text(), read="databricks")
+        create = self._parsed_ddl()
         table = create.find(exp.Table)
         if table is None:
             raise ConfigError(f"{self.ddl_file} names no table")
@@ -93,11 +106,20 @@ class MetadataRepository:
             )
         spark = self.lakehouse.spark
         schema = spark.table(self.physical_name).schema
+        columns = [field.name for field in schema.fields]
+        lacking = sorted(
+            {name for row in rows for name, value in row.to_dict().items() if value is not None}
+            - set(columns)
+        )
+        if lacking:
+            raise ConfigError(
+                f"metadata table {self.table_name} has no column(s) {', '.join(lacking)}: "
+                "run `medallion init` to add them"
+            )
         incoming = spark.createDataFrame(
             [tuple(row.to_dict().get(field.name) for field in schema.fields) for row in rows],
             schema,
         )
-        columns = [field.name for field in schema.fields]
         changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in columns if c not in DESTINATION)
         (
             DeltaTable.forName(spark, self.physical_name)

@@ -13,6 +13,7 @@ from sqlglot.errors import ParseError
 
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.cdc_config import CdcSourceConfig
+from medallion_orchestrator.metadata.dependencies import dependency_problems
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.project import Pipeline
 
@@ -36,7 +37,7 @@ def validate_rows(
     for destination, count in Counter(row.destination for row in rows).items():
         if count > 1:
             problems.append(Problem(destination, f"{count} active rows write this destination"))
-    return problems
+    return problems + dependency_problems(rows)
 
 
 def check_rows(rows: Sequence[TaskRow], pipelines: Mapping[str, Pipeline], sql_dir: Path) -> None:
@@ -111,6 +112,25 @@ def _cdc_problems(text: str | None) -> Iterable[str]:
         )
     if config.delete_condition is not None:
         yield from _expression_problems(config.delete_condition)
+    yield from _loader_key_problems(config)
+
+
+def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
+    """Keys the loaders add: a quarantine table name, SCD2 column names, a kept watermark."""
+    if config.quarantine_table is not None:
+        parts = config.quarantine_table.split(".")
+        if len(parts) != 3 or not all(is_safe_identifier(part) for part in parts):
+            yield (
+                f"cdc_source_config.quarantine_table {config.quarantine_table!r} must be "
+                "catalog.schema.table, each a safe identifier (letters, digits, _ only)"
+            )
+    if len(set(config.history_columns)) != len(config.history_columns):
+        yield "cdc_source_config: effective_from/effective_to/is_current columns must differ"
+    if config.watermark_column is not None and config.watermark_column in config.exclude_columns:
+        yield (
+            f"cdc_source_config: watermark_column {config.watermark_column!r} cannot be in "
+            "exclude_columns (the committed watermark is read from the silver table)"
+        )
 
 
 def _expression_problems(condition: str) -> Iterable[str]:

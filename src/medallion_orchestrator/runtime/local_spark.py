@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 HOME_CONF = "spark.medallion.home"
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+FAIR_POOLS = Path(__file__).with_name("fairscheduler.xml")
 _lock = threading.Lock()
 
 
@@ -65,6 +66,7 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.scheduler.mode", "FAIR")
+        .config("spark.scheduler.allocation.file", str(FAIR_POOLS))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.databricks.delta.snapshotPartitions", "2")

@@ -1,0 +1,159 @@
+"""Scheduling skew: batches (the article) against the ready queue, with the real executors.
+
+A layer of 140 tasks in 3 execution orders (60 dimensions; 55 facts on 1-4 dimensions; 25
+facts on 1-3 facts and 0-2 dimensions), durations drawn, seeded, from skewed (log-normal)
+distributions and scaled so the whole layer is 2.5 h of work, as in the article. A runner sleeps
+each task's duration, scaled down (1 simulated minute = SCALE real seconds). Longest-first gets
+a history of 5 past runs per task, each off by a random factor (the estimates are not exact).
+
+    python benchmarks/scheduling.py [--workers 5] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from medallion_orchestrator.execution.executor import BatchExecutor
+from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
+from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
+from medallion_orchestrator.graph import TaskGraph
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.validation import check_rows
+from medallion_orchestrator.planning import NotebookTask, Plan, plan_layer
+from medallion_orchestrator.priorities import remaining_path_seconds
+from medallion_orchestrator.project import Environment, Pipeline
+
+SCALE = 0.1  # real seconds per simulated minute
+TOTAL_MINUTES = 150.0  # the article's sequential run: 2.5 h
+LAYERS = (  # execution_order, prefix, count, log-normal mu and sigma of minutes
+    (1, "dim", 60, 0.0, 1.0),
+    (2, "fact", 55, 0.8, 1.1),
+    (3, "agg", 25, 0.5, 1.0),
+)
+PIPELINES = {"fact_overwrite": Pipeline("fact_overwrite", "silver/nb_silver_fact_loader")}
+ENVIRONMENT = Environment("bench", "dev_silver.metadata.execution_table")
+
+
+@dataclass
+class SleepingRunner:
+    """Sleeps each task's duration (simulated minutes * SCALE)."""
+
+    minutes: dict[str, float]
+
+    def run(self, task: NotebookTask) -> TaskOutcome:
+        time.sleep(self.minutes[task.key] * SCALE)
+        return TaskOutcome(TaskStatus.SUCCESS)
+
+
+def destination(prefix: str, number: int) -> str:
+    return f"dev_silver.bench.{prefix}_{number:03d}"
+
+
+def make_layer(rng: random.Random) -> tuple[list[TaskRow], dict[str, float]]:
+    """Rows with depends_on, and each task's duration in minutes."""
+    minutes: dict[str, float] = {}
+    keys: dict[int, list[str]] = {}
+    for order, prefix, count, mu, sigma in LAYERS:
+        keys[order] = [destination(prefix, number) for number in range(count)]
+        minutes |= {key: rng.lognormvariate(mu, sigma) for key in keys[order]}
+    scale = TOTAL_MINUTES / sum(minutes.values())
+    minutes = {key: value * scale for key, value in minutes.items()}
+    hub_weights = [1 / (rank + 1) for rank in range(len(keys[1]))]  # a few dims are everywhere
+    depends_on: dict[str, list[str]] = {key: [] for key in keys[1]}
+    for key in keys[2]:
+        depends_on[key] = sorted(set(rng.choices(keys[1], hub_weights, k=rng.randint(1, 4))))
+    for key in keys[3]:
+        facts = rng.sample(keys[2], rng.randint(1, 3))
+        dims = rng.choices(keys[1], hub_weights, k=rng.randint(0, 2))
+        depends_on[key] = sorted(set(facts + dims))
+    rows = [
+        TaskRow.from_mapping(
+            {
+                "dst_catalog": "dev_silver",
+                "dst_schema": "bench",
+                "dst_table_name": key.rsplit(".", 1)[1],
+                "src_catalog": "dev_bronze",
+                "src_schema": "bench",
+                "src_table_name": key.rsplit(".", 1)[1],
+                "layer": "bronze_to_silver",
+                "is_active_flag": True,
+                "execution_order": order,
+                "execution_pipeline": "fact_overwrite",
+                "depends_on": depends_on[key],
+            }
+        )
+        for order, order_keys in keys.items()
+        for key in order_keys
+    ]
+    return rows, minutes
+
+
+def noisy_history(rng: random.Random, minutes: dict[str, float]) -> dict[str, list[float]]:
+    """Five past durations per task, each off by a random factor."""
+    return {
+        key: [value * rng.lognormvariate(0.0, 0.25) for _ in range(5)]
+        for key, value in minutes.items()
+    }
+
+
+def makespan(executor: BatchExecutor | ReadyQueueExecutor, plan: Plan) -> float:
+    """Simulated minutes from the start of the run to the end of its last task."""
+    start = time.perf_counter()
+    run = executor.execute(plan)
+    elapsed = time.perf_counter() - start
+    if not run.succeeded:
+        raise SystemExit("a task of the benchmark did not succeed")
+    return elapsed / SCALE
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    rows, minutes = make_layer(rng)
+    check_rows(rows, PIPELINES, sql_dir=Path())
+    plan = plan_layer("bronze_to_silver", rows, PIPELINES, ENVIRONMENT)
+    graph = TaskGraph.of(plan.tasks)
+    critical_path = max(remaining_path_seconds(graph, minutes).values())
+    total = sum(minutes.values())
+    lower_bound = max(critical_path, total / args.workers)
+    runner = SleepingRunner(minutes)
+    history = noisy_history(rng, minutes)
+    print(
+        f"{len(plan.tasks)} tasks in {len(plan.batches)} execution orders, {graph.edge_count} "
+        f"depends_on edges; durations {min(minutes.values()):.2f}-{max(minutes.values()):.1f} "
+        f"min (median {sorted(minutes.values())[len(minutes) // 2]:.2f}); "
+        f"1 simulated min = {SCALE:g} s"
+    )
+    modes = {
+        "sequential": makespan(BatchExecutor(runner, max_workers=1), plan),
+        "batches (the article)": makespan(BatchExecutor(runner, args.workers), plan),
+        "ready-queue": makespan(
+            ReadyQueueExecutor(runner, args.workers, longest_first=False), plan
+        ),
+        "ready-queue + longest-first": makespan(
+            ReadyQueueExecutor(runner, args.workers, history=history), plan
+        ),
+    }
+    print(f"workers={args.workers}  (simulated minutes)")
+    for mode, value in modes.items():
+        print(f"  {mode:<28} {value:6.1f} min")
+    print(
+        f"  {'lower bound':<28} {lower_bound:6.1f} min  = max(critical path {critical_path:.1f}, "
+        f"total work {total:.1f} / {args.workers})"
+    )
+    best = min(value for mode, value in modes.items() if mode != "sequential")
+    print(
+        f"ratio_to_lower_bound={best / lower_bound:.2f} "
+        f"speedup_vs_batches={modes['batches (the article)'] / best:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Run history and the per-layer run lock: Delta tables next to the execution table."""

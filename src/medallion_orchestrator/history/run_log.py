@@ -1,0 +1,196 @@
+"""`run_log` and `task_run_log`: every run and task attempt, written as the run goes.
+
+Rows go through one writer thread, so worker threads never wait on Delta and a run killed
+half way still shows every attempt that had ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
+from medallion_orchestrator.metadata.ddl import create_statement
+
+if TYPE_CHECKING:
+    from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+logger = logging.getLogger(__name__)
+
+RUNNING = "RUNNING"
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class HistoryTables:
+    """The three-level names of the history tables, beside the execution table."""
+
+    catalog: str
+    schema: str
+
+    @classmethod
+    def beside(cls, execution_table: str) -> HistoryTables:
+        catalog, schema, _ = execution_table.split(".")
+        return cls(catalog, schema)
+
+    def name(self, table: str) -> str:
+        return f"{self.catalog}.{self.schema}.{table}"
+
+
+class RunHistory:
+    def __init__(self, lakehouse: Lakehouse, tables: HistoryTables, ddl_dir: Path) -> None:
+        self.lakehouse = lakehouse
+        self.tables = tables
+        self.ddl_dir = ddl_dir
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._writer: threading.Thread | None = None
+
+    def physical(self, table: str) -> str:
+        return self.lakehouse.table(self.tables.catalog, self.tables.schema, table)
+
+    def ensure_tables(self) -> None:
+        self.lakehouse.ensure_schema(self.tables.catalog, self.tables.schema)
+        for table in ("run_log", "task_run_log", "run_lock"):
+            statement = create_statement(self.ddl_dir / f"{table}.sql", self.tables.name(table))
+            self.lakehouse.sql(statement)
+
+    # writing, as the run goes
+
+    def start_run(
+        self, run_id: str, layer: str, environment: str, started_at: datetime, repair_of: str | None
+    ) -> None:
+        row = {
+            "run_id": run_id,
+            "layer": layer,
+            "environment": environment,
+            "status": RUNNING,
+            "started_at": started_at,
+            "repair_of": repair_of,
+            "host": socket.gethostname(),
+        }
+        self._append("run_log", [row])
+        self._writer = threading.Thread(target=self._drain, name="medallion-history", daemon=True)
+        self._writer.start()
+
+    def record_attempt(self, run_id: str, layer: str, result: TaskResult, attempt: int) -> None:
+        self._queue.put(("task_run_log", _task_row(run_id, layer, result, attempt)))
+
+    def finish_run(self, run: RunResult, repair_of: str | None) -> None:
+        """Flush the attempts, then close the run's row with its counts."""
+        self._queue.put(_STOP)
+        if self._writer is not None:
+            self._writer.join()
+        counts = run.counts
+        status = TaskStatus.SUCCESS.value if run.succeeded else TaskStatus.FAILED.value
+        self.lakehouse.spark.sql(
+            f"UPDATE {self.physical('run_log')} SET status = :status, ended_at = :ended_at, "
+            "duration_seconds = :duration, total_tasks = :total, succeeded = :succeeded, "
+            "failed = :failed, timed_out = :timed_out, skipped = :skipped "
+            "WHERE run_id = :run_id",
+            args={
+                "status": status,
+                "ended_at": run.ended_at,
+                "duration": run.duration_seconds,
+                "total": len(run.results),
+                "succeeded": counts[TaskStatus.SUCCESS],
+                "failed": counts[TaskStatus.FAILED],
+                "timed_out": counts[TaskStatus.TIMED_OUT],
+                "skipped": counts[TaskStatus.SKIPPED],
+                "run_id": run.run_id,
+            },
+        )
+
+    def _drain(self) -> None:
+        done = False
+        while not done:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get())
+            done = any(item is _STOP for item in batch)
+            rows = [item[1] for item in batch if item is not _STOP]
+            if rows:
+                try:
+                    self._append("task_run_log", rows)
+                except Exception:
+                    logger.exception("could not write %d task attempt(s) to task_run_log", len(rows))
+
+    def _append(self, table: str, rows: list[dict[str, Any]]) -> None:
+        target = self.physical(table)
+        schema = self.lakehouse.spark.table(target).schema
+        values = [tuple(row.get(field.name) for field in schema.fields) for row in rows]
+        frame = self.lakehouse.spark.createDataFrame(values, schema)
+        frame.write.format("delta").mode("append").saveAsTable(target)
+
+    # reading
+
+    def runs(self, last: int = 10) -> list[dict[str, Any]]:
+        frame = self.lakehouse.spark.table(self.physical("run_log"))
+        return [row.asDict() for row in frame.orderBy(frame.started_at.desc()).limit(last).collect()]
+
+    def run(self, run_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        runs = self.lakehouse.spark.sql(
+            f"SELECT * FROM {self.physical('run_log')} WHERE run_id = :run_id", args={"run_id": run_id}
+        ).collect()
+        attempts = self.lakehouse.spark.sql(
+            f"SELECT * FROM {self.physical('task_run_log')} WHERE run_id = :run_id "
+            "ORDER BY started_at NULLS LAST, task, attempt",
+            args={"run_id": run_id},
+        ).collect()
+        return (runs[0].asDict() if runs else None), [row.asDict() for row in attempts]
+
+    def succeeded_tasks(self, run_id: str) -> set[str]:
+        """Tasks that succeeded in the run or in the runs it repaired, transitively."""
+        succeeded: set[str] = set()
+        seen: set[str] = set()
+        current: str | None = run_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            run, attempts = self.run(current)
+            succeeded |= {a["task"] for a in attempts if a["status"] == TaskStatus.SUCCESS.value}
+            current = run["repair_of"] if run else None
+        return succeeded
+
+    def durations(self, layer: str, last_runs: int = 10) -> dict[str, list[float]]:
+        """Past successful durations per task, for longest-first scheduling."""
+        if not self.lakehouse.spark.catalog.tableExists(self.physical("task_run_log")):
+            return {}
+        rows = self.lakehouse.spark.sql(
+            f"SELECT task, duration_seconds FROM {self.physical('task_run_log')} "
+            "WHERE layer = :layer AND status = 'SUCCESS' ORDER BY ended_at DESC",
+            args={"layer": layer},
+        ).collect()
+        durations: dict[str, list[float]] = defaultdict(list)
+        for row in rows:
+            if len(durations[row["task"]]) < last_runs:
+                durations[row["task"]].append(float(row["duration_seconds"]))
+        return dict(durations)
+
+
+def _task_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "layer": layer,
+        "task": result.key,
+        "notebook": result.notebook,
+        "execution_order": result.execution_order,
+        "status": result.status.value,
+        "attempt": attempt,
+        "started_at": result.started_at,
+        "ended_at": result.ended_at,
+        "duration_seconds": result.duration_seconds,
+        "message": result.message,
+        "error": result.error,
+        "rows_written": _int(result.output.get("rows_written")),
+        "target_version": _int(result.output.get("target_version")),
+    }
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

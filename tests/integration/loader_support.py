@@ -1,0 +1,81 @@
+"""What the loader tests share: bronze writes, running a loader, whole-table comparison."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chispa import assert_df_equality
+
+from integration.helpers import task_row, write_table
+from medallion_orchestrator.loaders.common import LoadResult
+from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
+from medallion_orchestrator.loaders.scd1 import load_scd1
+from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+LOADERS = {
+    "scd1": load_scd1,
+    "scd2": load_scd2,
+    "fact_overwrite": load_fact_overwrite,
+    "fact_incremental_merge": load_incremental_merge,
+}
+_names = itertools.count(1)
+
+
+def fresh_schema(prefix: str) -> str:
+    """A schema name no other test of the session uses (for module-scoped fixtures)."""
+    return f"{prefix}{next(_names)}"
+
+
+def row_for(
+    source: str, target: str, pipeline: str, keys: list[str], config: dict[str, Any], **extra: Any
+) -> TaskRow:
+    return task_row(source, target, pipeline, keys=keys, config=config, **extra)
+
+
+def load(lakehouse: Lakehouse, row: TaskRow) -> LoadResult:
+    loader = LOADERS[row.execution_pipeline or ""]
+    return loader(lakehouse, row)
+
+
+def bronze(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema: str) -> None:
+    write_table(lakehouse, name, rows, schema)
+
+
+def version(lakehouse: Lakehouse, name: str) -> int | None:
+    table = lakehouse.table_of(name)
+    if not lakehouse.spark.catalog.tableExists(table):
+        return None
+    return int(lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"])
+
+
+def assert_table(
+    lakehouse: Lakehouse,
+    name: str,
+    rows: list[tuple[Any, ...]],
+    schema: str,
+    where: str | None = None,
+    derive: Callable[[DataFrame], DataFrame] | None = None,
+) -> None:
+    """The whole table (or the rows `where` selects) equals `rows`, in any order; `derive`
+    adds computed columns to the expected rows."""
+    actual = lakehouse.spark.table(lakehouse.table_of(name))
+    if where:
+        actual = actual.where(where)
+    expected = lakehouse.spark.createDataFrame(rows, schema)
+    if derive:
+        expected = derive(expected)
+    assert_df_equality(
+        actual,
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+        ignore_column_order=True,
+    )

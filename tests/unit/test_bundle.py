@@ -1,0 +1,167 @@
+"""conf/databricks.yml: every notebook, parameter, path and environment it names exists."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+import yaml
+
+from medallion_orchestrator.project import ProjectLayout, load_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "conf"
+ORCHESTRATOR = "nb_orchestrator"
+JOB_PARAMETER = re.compile(r"\{\{\s*job\.parameters\.(\w+)\s*\}\}")
+WIDGET = re.compile(r"dbutils\.widgets\.(?:text|dropdown|combobox|multiselect)\(\s*[\"'](\w+)[\"']")
+BUNDLE_VARIABLE = re.compile(r"\$\{var\.(\w+)\}")
+
+
+@pytest.fixture(scope="module")
+def bundle() -> dict[str, Any]:
+    loaded = yaml.safe_load((CONF / "databricks.yml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def job(bundle: dict[str, Any]) -> dict[str, Any]:
+    [job] = bundle["resources"]["jobs"].values()
+    return job  # type: ignore[no-any-return]
+
+
+def local_path(relative: str) -> Path:
+    """A bundle path, relative to the file that names it (conf/databricks.yml)."""
+    return (CONF / relative).resolve()
+
+
+def widgets_of(notebook: Path) -> set[str]:
+    return set(WIDGET.findall(notebook.read_text(encoding="utf-8")))
+
+
+def target_variables(bundle: dict[str, Any], target: str) -> dict[str, Any]:
+    defaults = {name: spec.get("default") for name, spec in bundle["variables"].items()}
+    return {**defaults, **bundle["targets"][target].get("variables", {})}
+
+
+def resolve(text: str, variables: dict[str, Any]) -> str:
+    return BUNDLE_VARIABLE.sub(lambda match: str(variables[match.group(1)]), text)
+
+
+def test_the_tasks_run_the_orchestrator_bronze_then_gold(job: dict[str, Any]) -> None:
+    tasks = {task["task_key"]: task for task in job["tasks"]}
+
+    assert list(tasks) == ["bronze_to_silver", "silver_to_gold"]
+    assert "depends_on" not in tasks["bronze_to_silver"]
+    assert tasks["silver_to_gold"]["depends_on"] == [{"task_key": "bronze_to_silver"}]
+    for key, task in tasks.items():
+        assert task["notebook_task"]["base_parameters"]["layer"] == key
+
+
+def test_every_notebook_path_exists(job: dict[str, Any]) -> None:
+    for task in job["tasks"]:
+        path = local_path(task["notebook_task"]["notebook_path"])
+        assert path.suffix == ".py", "bundle notebook paths carry the file's extension"
+        assert path.is_file(), path
+        assert path.read_text(encoding="utf-8").startswith("# Databricks notebook source")
+        assert path.is_relative_to(ROOT / "notebooks")
+
+
+def test_every_notebook_is_synced(bundle: dict[str, Any], job: dict[str, Any]) -> None:
+    synced = [local_path(path) for path in bundle["sync"]["paths"]]
+
+    for task in job["tasks"]:
+        notebook = local_path(task["notebook_task"]["notebook_path"])
+        assert any(notebook.is_relative_to(folder) for folder in synced), notebook
+    needed = [CONF, ROOT / "notebooks", ROOT / "metadata", ROOT / "src"]
+    assert set(needed) <= set(synced)
+
+
+def test_every_base_parameter_is_a_widget_of_the_notebook(job: dict[str, Any]) -> None:
+    for task in job["tasks"]:
+        notebook = local_path(task["notebook_task"]["notebook_path"])
+        assert set(task["notebook_task"]["base_parameters"]) <= widgets_of(notebook)
+
+
+def test_every_job_parameter_is_declared_and_a_widget(job: dict[str, Any]) -> None:
+    declared = {parameter["name"] for parameter in job["parameters"]}
+    used = set(JOB_PARAMETER.findall(yaml.safe_dump(job["tasks"])))
+
+    assert used
+    assert used <= declared
+    for task in job["tasks"]:
+        # job parameters reach every notebook task as widgets, and win over task parameters
+        notebook = local_path(task["notebook_task"]["notebook_path"])
+        assert declared <= widgets_of(notebook)
+    assert "layer" not in declared, "a job parameter `layer` would override both tasks' layer"
+
+
+def test_one_run_at_a_time_every_day(job: dict[str, Any]) -> None:
+    assert job["max_concurrent_runs"] == 1
+    seconds, minutes, hours, day_of_month, month, day_of_week = job["schedule"][
+        "quartz_cron_expression"
+    ].split()[:6]
+    assert all(field.isdigit() for field in (seconds, minutes, hours))
+    assert (day_of_month, month, day_of_week) in {("*", "*", "?"), ("?", "*", "*")}
+    assert job["schedule"]["timezone_id"]
+
+
+def test_the_wheel_is_built_where_the_tasks_install_it(
+    bundle: dict[str, Any], job: dict[str, Any]
+) -> None:
+    [artifact] = bundle["artifacts"].values()
+    project = local_path(artifact["path"])
+    output = re.search(r"--wheel-dir[ =](\S+)", artifact["build"])
+
+    assert artifact["type"] == "whl"
+    assert (project / "pyproject.toml").is_file()
+    assert output is not None
+    built = project / output.group(1) / "*.whl"
+    for task in job["tasks"]:
+        [library] = task["libraries"]
+        assert local_path(library["whl"]) == built.resolve()
+
+
+def test_dev_and_prod_name_different_catalogs_and_known_environments(
+    bundle: dict[str, Any], job: dict[str, Any]
+) -> None:
+    assert set(bundle["targets"]) == {"dev", "prod"}
+    assert bundle["targets"]["dev"].get("default") is True
+    defaults = {parameter["name"]: parameter["default"] for parameter in job["parameters"]}
+    layout = ProjectLayout(ROOT)
+    seen = {}
+    for target in ("dev", "prod"):
+        variables = target_variables(bundle, target)
+        environment = load_environment(layout, resolve(defaults["environment"], variables))
+        metadata_table = resolve(defaults["metadata_table"], variables)
+
+        assert environment.name == target
+        assert metadata_table == environment.metadata_table
+        assert int(resolve(defaults["max_workers"], variables)) == environment.max_workers
+        seen[target] = (environment.name, metadata_table.split(".")[0])
+    assert seen["dev"][0] != seen["prod"][0]
+    assert seen["dev"][1] != seen["prod"][1]
+
+
+def test_environments_find_the_notebooks_where_the_bundle_deploys_them(
+    bundle: dict[str, Any],
+) -> None:
+    layout = ProjectLayout(ROOT)
+    # the CLI syncs from the deepest folder holding every sync path
+    sync_root = Path(os.path.commonpath([local_path(path) for path in bundle["sync"]["paths"]]))
+    for target, settings in bundle["targets"].items():
+        root_path = settings["workspace"]["root_path"].replace("${bundle.name}", "{name}")
+        root_path = root_path.replace("${bundle.target}", "{target}")
+        files = PurePosixPath(root_path.format(name=bundle["bundle"]["name"], target=target))
+        deployed = files / "files" / (ROOT / "notebooks").relative_to(sync_root).as_posix()
+
+        databricks = load_environment(layout, target).databricks
+        assert databricks is not None
+        assert databricks.notebooks_root == str(deployed)
+
+
+def test_the_local_environment_has_no_databricks_settings() -> None:
+    assert load_environment(ProjectLayout(ROOT), "local").databricks is None
