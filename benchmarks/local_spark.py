@@ -84,7 +84,7 @@ def pool_comparison(app: Application, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per worker count (best kept)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per worker count (best kept)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--scheduler", choices=["auto", "batch", "dag"], default="auto")
     parser.add_argument("--skip-pools", action="store_true", help="no pool comparison")

@@ -1,7 +1,8 @@
 -- The orchestrator's metadata table: one row per table to load.
 -- The first 17 columns are the contract; the optional ones follow: timeout_seconds (NULL: the
 -- environment's default_timeout_seconds) and depends_on (destinations this row waits for; NULL:
--- every row of the nearest lower execution_order). `medallion init` runs this with the
+-- every row of the nearest lower execution_order), max_retries (NULL: the environment's
+-- max_retries, for transient errors only). `medallion init` runs this with the
 -- configured table name and adds optional columns an older table lacks.
 CREATE TABLE IF NOT EXISTS dev_silver.metadata.execution_table (
   src_system STRING,
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.execution_table (
   cdc_source_config STRING,
   comment STRING,
   timeout_seconds INT,
-  depends_on ARRAY<STRING>
+  depends_on ARRAY<STRING>,
+  max_retries INT
 ) USING DELTA
 COMMENT 'medallion-orchestrator execution metadata'

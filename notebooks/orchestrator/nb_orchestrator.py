@@ -18,6 +18,7 @@ dbutils.widgets.dropdown("continue_on_failure", "false", ["false", "true"])
 dbutils.widgets.dropdown("scheduler", "auto", ["auto", "batch", "dag"])
 dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
+dbutils.widgets.text("repair_run_id", "")
 
 # COMMAND ----------
 
@@ -31,6 +32,7 @@ layer = dbutils.widgets.get("layer")
 max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
+repair_of = dbutils.widgets.get("repair_run_id") or None
 app = notebook_application(
     spark, dbutils.widgets.get("environment"), dbutils.widgets.get("metadata_table")
 )
@@ -44,6 +46,7 @@ result = run_layer(
     max_workers=max_workers,
     continue_on_failure=continue_on_failure,
     scheduler=scheduler,
+    repair_of=repair_of,
 )
 print(render_summary(result))
 

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.metadata.repository import MetadataRepository
 from medallion_orchestrator.project import (
     Environment,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from pyspark.sql import SparkSession
 
+    from medallion_orchestrator.history.run_log import RunHistory
     from medallion_orchestrator.local.engine import LocalNotebookEngine
     from medallion_orchestrator.runners.base import Runner
 
@@ -103,6 +105,18 @@ class Application:
         from medallion_orchestrator.runners.jobs_api import workspace_client_from_env
 
         return workspace_client_from_env(self.databricks_profile)
+
+    @cached_property
+    def run_history(self) -> RunHistory:
+        from medallion_orchestrator.history.run_log import HistoryTables, RunHistory
+
+        return self._given("run_history") or RunHistory(
+            self.lakehouse, HistoryTables.beside(self.metadata_table), self.layout.ddl_dir
+        )
+
+    @cached_property
+    def clock(self) -> Clock:
+        return self._given("clock") or SystemClock()
 
     @cached_property
     def runner(self) -> Runner:

@@ -13,6 +13,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.execution.summary import render_summary
+from medallion_orchestrator.history.lock import LayerLocked
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {invalid}", file=sys.stderr)
         print("nothing was run", file=sys.stderr)
         return EXIT_NOT_RUN
-    except (ConfigError, EnvironmentProblem) as problem:
+    except (ConfigError, EnvironmentProblem, LayerLocked) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_NOT_RUN
 
@@ -98,7 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
     _runner_options(run)
+    run.add_argument(
+        "--repair",
+        metavar="RUN_ID",
+        default=None,
+        help="re-run only what failed, timed out or was skipped in that run",
+    )
     run.set_defaults(command=_run)
+
+    runs = commands.add_parser("runs", parents=[common], help="run history")
+    runs.add_argument("run_id", nargs="?", default=None, help="one run, with every attempt")
+    runs.add_argument("--last", type=int, default=10, help="how many runs (default 10)")
+    runs.set_defaults(command=_runs)
 
     validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
     _layer_options(validate)
@@ -175,9 +187,23 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         return EXIT_OK
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     result = run_layer(
-        app, args.layer, args.max_workers, args.continue_on_failure, scheduler=args.scheduler
+        app,
+        args.layer,
+        args.max_workers,
+        args.continue_on_failure,
+        scheduler=args.scheduler,
+        repair_of=args.repair,
     )
     return _report(result)
+
+
+def _runs(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.history.views import print_run, print_runs
+
+    if args.run_id:
+        return print_run(app.run_history, args.run_id, sys.stdout)
+    print_runs(app.run_history, args.last, sys.stdout)
+    return EXIT_OK
 
 
 def _report(result: RunResult) -> int:

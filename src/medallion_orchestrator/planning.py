@@ -27,6 +27,7 @@ class NotebookTask:
     timeout_seconds: int
     arguments: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] | None = None
+    max_retries: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def task_for(
         timeout_seconds=row.timeout_seconds or environment.default_timeout_seconds,
         arguments={"task": row.to_json(), "environment": environment.name},
         depends_on=None if row.depends_on is None else tuple(dict.fromkeys(row.depends_on)),
+        max_retries=row.max_retries,
     )
 
 

@@ -86,6 +86,9 @@ class Environment:
     metadata_table: str
     max_workers: int = 5
     default_timeout_seconds: int = 7200
+    max_retries: int = 2
+    retry_delay_seconds: float = 10.0
+    lock_expiry_seconds: int = 300
     catalogs: Mapping[str, str] = field(default_factory=dict)
     databricks: DatabricksSettings | None = None  # None: tasks cannot run through the Jobs API
 

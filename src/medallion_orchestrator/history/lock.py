@@ -60,6 +60,13 @@ class LayerLock:
                 raise
             logger.debug("lost the race for layer %s: %s", self.layer, error)
         held = self._current()
+        if held is not None and held["run_id"] != self.run_id and _holder_is_dead(held):
+            logger.warning(
+                "run %s died without releasing layer %s; taking over", held["run_id"], self.layer
+            )
+            self._merge(now, take_over=True)
+            self.history.mark_abandoned(str(held["run_id"]))
+            held = self._current()
         if held is None or held["run_id"] != self.run_id:
             raise LayerLocked(_locked_message(self.layer, held, now))
         self._beating = threading.Thread(target=self._beat, name="medallion-heartbeat", daemon=True)
@@ -81,7 +88,7 @@ class LayerLock:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def _merge(self, now: datetime) -> None:
+    def _merge(self, now: datetime, take_over: bool = False) -> None:
         spark = self.history.lakehouse.spark
         spark.sql(
             f"MERGE INTO {self._table} t "
@@ -95,7 +102,7 @@ class LayerLock:
                 "run_id": self.run_id,
                 "holder": self.holder,
                 "now": _local(now),
-                "expired": _local(now - self.expiry),
+                "expired": _local(now + timedelta(days=1) if take_over else now - self.expiry),
             },
         )
 
@@ -119,6 +126,20 @@ class LayerLock:
                 )
             except Exception:
                 logger.exception("heartbeat of run %s failed", self.run_id)
+
+
+def _holder_is_dead(held: dict[str, object]) -> bool:
+    """A holder on this machine whose process is gone: no need to wait for its heartbeat."""
+    host, _, pid = str(held.get("holder", "")).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _local(moment: datetime) -> datetime:

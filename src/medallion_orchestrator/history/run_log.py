@@ -107,6 +107,13 @@ class RunHistory:
             },
         )
 
+    def mark_abandoned(self, run_id: str) -> None:
+        self.lakehouse.spark.sql(
+            f"UPDATE {self.physical('run_log')} SET status = 'ABANDONED' "
+            "WHERE run_id = :run_id AND status = :running",
+            args={"run_id": run_id, "running": RUNNING},
+        )
+
     def _drain(self) -> None:
         done = False
         while not done:
@@ -119,7 +126,9 @@ class RunHistory:
                 try:
                     self._append("task_run_log", rows)
                 except Exception:
-                    logger.exception("could not write %d task attempt(s) to task_run_log", len(rows))
+                    logger.exception(
+                        "could not write %d task attempt(s) to task_run_log", len(rows)
+                    )
 
     def _append(self, table: str, rows: list[dict[str, Any]]) -> None:
         target = self.physical(table)
@@ -132,11 +141,14 @@ class RunHistory:
 
     def runs(self, last: int = 10) -> list[dict[str, Any]]:
         frame = self.lakehouse.spark.table(self.physical("run_log"))
-        return [row.asDict() for row in frame.orderBy(frame.started_at.desc()).limit(last).collect()]
+        return [
+            row.asDict() for row in frame.orderBy(frame.started_at.desc()).limit(last).collect()
+        ]
 
     def run(self, run_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         runs = self.lakehouse.spark.sql(
-            f"SELECT * FROM {self.physical('run_log')} WHERE run_id = :run_id", args={"run_id": run_id}
+            f"SELECT * FROM {self.physical('run_log')} WHERE run_id = :run_id",
+            args={"run_id": run_id},
         ).collect()
         attempts = self.lakehouse.spark.sql(
             f"SELECT * FROM {self.physical('task_run_log')} WHERE run_id = :run_id "

@@ -1,15 +1,20 @@
-"""Bronze rows as change events: one row per (key, sequence), deletes flagged, checked.
+"""Bronze rows as change events: deletes flagged, sequence set, checked.
 
-One shuffle by key and one aggregation do the whole check: exact duplicate rows collapse into
-one event; two different rows for one key at one sequence value are an error naming the table,
-the key and the value; NULL keys fail the task (or go to the quarantine table); a NULL sequence
-value is an error. The result is cached and partitioned by key, so what follows (latest per
-key, version chains) needs no further shuffle of the events.
+The checks: exact duplicate rows count once; two different rows for one key at one sequence
+value are an error naming the table, the key and the value; NULL keys fail the task (or go to
+the quarantine table); a NULL sequence value is an error.
+
+`change_events` groups the rows by key and sequence in one shuffle (values compared exactly)
+and keeps the result: one event per key and sequence, partitioned by key. `checked_rows` does
+the same checks through a narrow shuffle (keys, sequence and two hashes of the values) and
+groups what silver already reflects in the same pass, so SCD2 learns which keys have new
+events without moving the bronze values at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -30,27 +35,30 @@ DELETED = "__medallion_deleted"
 SEQUENCE = "__medallion_sequence"
 INTERNAL = (DELETED, SEQUENCE)
 _ROWS, _VALUE, _CLASH = "__medallion_rows", "__medallion_value", "__medallion_clash"
+_HASH, _HASH2 = "__medallion_hash", "__medallion_hash2"
+_NO_SEQUENCE = "__medallion_no_sequence"
 
 
 @dataclass(frozen=True)
 class Events:
     """Change events: `keys`, SEQUENCE, DELETED and the `attributes` carried into silver.
 
-    With marks (see change_events), `marks` has per key and sequence: UNSEEN (a bronze event
-    the marks do not cover), CURRENT (the key has a current row) and IN_SOURCE (a bronze row).
+    From `change_events`, `frame` holds one row per key and sequence. From `checked_rows`, it
+    holds the bronze rows as they are (exact duplicates included) and `seen` has per key:
+    UNSEEN (a bronze event silver has not seen), HAS_CURRENT and IN_SOURCE.
     """
 
     frame: DataFrame
     keys: list[str]
     attributes: list[str]
-    marks: DataFrame | None = None
+    seen: DataFrame | None = None
 
     @property
     def sequence_type(self) -> DataType:
         return self.frame.schema[SEQUENCE].dataType
 
 
-# Marks: rows (keys, SEQUENCE, DELETED, SIDE) that silver already reflects.
+# Marks: rows (keys, SEQUENCE, DELETED, SIDE) of what silver already reflects.
 SIDE = "__medallion_side"
 SEEN, CURRENT = 0, 2  # SIDE of a sequence silver has seen / of a key's current row
 UNSEEN, IN_SOURCE, HAS_CURRENT = "__medallion_unseen", "__medallion_in_source", "__medallion_cur"
@@ -64,65 +72,106 @@ def change_events(
     keys: list[str],
     cache: Cache,
     order_column: str | None,
-    marks: Callable[[DataType], DataFrame] | None = None,
 ) -> Events:
-    """Events ordered by `order_column`; without one, every row gets the load's timestamp.
-
-    `marks(sequence_type)` gives what silver already reflects; they are grouped with the
-    bronze rows in the same shuffle, so telling new events from known ones costs no extra pass.
-    """
+    """One event per key and sequence, ordered by `order_column` (else the load's time)."""
     from pyspark.sql import functions as F
 
-    require_columns(source, keys, task, "key")
-    if order_column:
-        require_columns(source, [order_column], task, "sequence")
-    flagged = without_excluded(_flagged(source, task, order_column), task, keep=tuple(keys))
-    attributes = [c for c in flagged.columns if c not in (*keys, *INTERNAL)]
+    flagged, attributes = flag(task, source, keys, order_column)
     value = F.struct(col(DELETED), *[col(a) for a in attributes])
-    rows = flagged.select(*[col(k) for k in keys], col(SEQUENCE), value.alias(_VALUE))
-    rows = rows.withColumn(SIDE, F.lit(_BRONZE))
-    if marks is not None:
-        kind = flagged.schema[SEQUENCE].dataType
-        rows = rows.unionByName(marks(kind), allowMissingColumns=True)
-    grouped = cache.keep(
-        rows.repartition(*[col(k) for k in keys])
-        .groupBy(*[col(k) for k in keys], col(SEQUENCE))
-        .agg(*_aggregates(rows.schema[_VALUE].dataType, marks is not None))
-    )
-    _check(lakehouse, task, source, grouped, keys, order_column)
-    events = grouped.where(~any_null(keys) & (col(_ROWS) > 0))
-    frame = events.select(*[col(k) for k in keys], col(SEQUENCE), f"{_VALUE}.*")
-    return Events(frame, keys, attributes, grouped if marks is not None else None)
-
-
-def _aggregates(kind: DataType, marked: bool) -> list[Column]:
-    """Per key and sequence: bronze rows, their (deduplicated) value, a clash of different
-    values, and with marks whether the event is one silver has seen."""
-    from pyspark.sql import functions as F
-
-    bronze = col(SIDE) == _BRONZE
-    value = F.when(bronze, col(_VALUE))
-    if _orderable(kind):
+    if _orderable(flagged.select(value).schema[0].dataType):
         lowest, clash = F.min(value), ~F.min(value).eqNullSafe(F.max(value))
     else:
         text = F.to_json(value)
         lowest, clash = F.min_by(value, text), F.min(text) != F.max(text)
-    found = [
-        F.sum(bronze.cast("int")).alias(_ROWS),
-        lowest.alias(_VALUE),
-        clash.alias(_CLASH),
+    grouped = cache.keep(
+        flagged.repartition(*[col(k) for k in keys])
+        .groupBy(*[col(k) for k in keys], col(SEQUENCE))
+        .agg(F.count(F.lit(1)).alias(_ROWS), lowest.alias(_VALUE), clash.alias(_CLASH))
+    )
+    no_sequence = F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)
+    clash_at = F.when(col(_CLASH), col(SEQUENCE))
+    _check(lakehouse, task, source, grouped, keys, order_column, no_sequence, clash_at)
+    frame = grouped.where(~any_null(keys)).select(
+        *[col(k) for k in keys], col(SEQUENCE), f"{_VALUE}.*"
+    )
+    return Events(frame, keys, attributes)
+
+
+def checked_rows(
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    source: DataFrame,
+    keys: list[str],
+    cache: Cache,
+    order_column: str | None,
+    marks: Callable[[DataType], DataFrame] | None,
+) -> Events:
+    """The bronze rows, checked like change_events but through a narrow shuffle: rows compare
+    by two hashes of their values (64 + 32 bits, NULL flags included), and are grouped with
+    `marks(sequence_type)`, what silver already reflects, in the same shuffle."""
+    from pyspark.sql import functions as F
+
+    flagged, attributes = flag(task, source, keys, order_column)
+    parts = [
+        part
+        for name in (DELETED, *attributes)
+        for part in (_hashable(name, flagged.schema[name].dataType), col(name).isNull())
     ]
-    if not marked:
-        return found
+    narrow = flagged.select(
+        *[col(k) for k in keys],
+        col(SEQUENCE),
+        col(DELETED),
+        F.xxhash64(*parts).alias(_HASH),
+        F.hash(*parts).alias(_HASH2),
+        F.lit(_BRONZE).alias(SIDE),
+    )
+    if marks is not None:
+        kind = flagged.schema[SEQUENCE].dataType
+        narrow = narrow.unionByName(marks(kind), allowMissingColumns=True)
+    per_key = cache.keep(
+        narrow.repartition(*[col(k) for k in keys])
+        .groupBy(*[col(k) for k in keys], col(SEQUENCE))
+        .agg(*_narrow_aggregates())
+        .groupBy(*[col(k) for k in keys])
+        .agg(
+            F.sum(col(_ROWS)).alias(_ROWS),
+            F.sum(F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)).alias(_NO_SEQUENCE),
+            F.min(F.when(col(_CLASH), col(SEQUENCE))).alias(_CLASH),
+            *[F.max(col(name)).alias(name) for name in (UNSEEN, HAS_CURRENT, IN_SOURCE)],
+        )
+    )
+    _check(lakehouse, task, source, per_key, keys, order_column, col(_NO_SEQUENCE), col(_CLASH))
+    return Events(flagged.where(~any_null(keys)), keys, attributes, per_key)
+
+
+def _narrow_aggregates() -> list[Column]:
+    """Per key and sequence: bronze rows, a clash of different rows, whether silver saw it."""
+    from pyspark.sql import functions as F
+
+    bronze = col(SIDE) == _BRONZE
+    hashes = [F.when(bronze, col(name)) for name in (_HASH, _HASH2)]
+    clash = reduce(lambda a, b: a | b, [F.min(h) != F.max(h) for h in hashes])
     seen = col(SIDE) == SEEN
-    seen_as = F.max(seen & col(DELETED)), F.max(seen & ~col(DELETED))
-    deleted = F.min(value)[DELETED]
+    seen_delete, seen_upsert = F.max(seen & col(DELETED)), F.max(seen & ~col(DELETED))
+    deleted = F.min(F.when(bronze, col(DELETED)))
     return [
-        *found,
-        (F.max(bronze) & ~F.when(deleted, seen_as[0]).otherwise(seen_as[1])).alias(UNSEEN),
+        F.sum(bronze.cast("int")).alias(_ROWS),
+        F.coalesce(clash, F.lit(False)).alias(_CLASH),
+        (F.max(bronze) & ~F.when(deleted, seen_delete).otherwise(seen_upsert)).alias(UNSEEN),
         F.max(col(SIDE) == CURRENT).alias(HAS_CURRENT),
         F.max(bronze).alias(IN_SOURCE),
     ]
+
+
+def flag(
+    task: TaskRow, source: DataFrame, keys: list[str], order_column: str | None
+) -> tuple[DataFrame, list[str]]:
+    """The source with DELETED and SEQUENCE, excluded columns dropped; and its attributes."""
+    require_columns(source, keys, task, "key")
+    if order_column:
+        require_columns(source, [order_column], task, "sequence")
+    flagged = without_excluded(_flagged(source, task, order_column), task, keep=tuple(keys))
+    return flagged, [c for c in flagged.columns if c not in (*keys, *INTERNAL)]
 
 
 def latest_per_key(events: Events) -> DataFrame:
@@ -164,16 +213,18 @@ def _check(
     grouped: DataFrame,
     keys: list[str],
     order_column: str | None,
+    no_sequence: Column,
+    clash_at: Column,
 ) -> None:
+    """One small action over the grouped rows: NULL keys, NULL sequences, the first clash."""
     from pyspark.sql import functions as F
 
     keyed = ~any_null(keys)
+    clash = F.struct(*[col(k) for k in keys], clash_at.alias(SEQUENCE))
     stats = grouped.agg(
         null_key_counts(grouped, keys, weight=col(_ROWS)).alias("nulls"),
-        F.sum(F.when(keyed & col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)).alias("no_seq"),
-        F.min(F.when(keyed & col(_CLASH), F.struct(*[col(k) for k in keys], col(SEQUENCE)))).alias(
-            "clash"
-        ),
+        F.sum(F.when(keyed, no_sequence).otherwise(0)).alias("no_seq"),
+        F.min(F.when(keyed & clash_at.isNotNull(), clash)).alias("clash"),
     ).first()
     assert stats is not None
     handle_null_keys(lakehouse, task, source, keys, stats["nulls"].asDict())
@@ -211,7 +262,8 @@ def _orderable(kind: DataType) -> bool:
     return kind.typeName() not in ("variant", "object")
 
 
-def typed_null(kind: DataType) -> Column:
+def _hashable(name: str, kind: DataType) -> Column:
+    """The column as the hash functions take it (maps, which they refuse, as JSON)."""
     from pyspark.sql import functions as F
 
-    return F.lit(None).cast(kind)
+    return col(name) if _orderable(kind) else F.to_json(F.struct(col(name)))

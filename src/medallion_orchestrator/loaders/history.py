@@ -122,20 +122,15 @@ def rebuild(events: DataFrame, chain: Chain) -> DataFrame:
 
     keys = [col(k) for k in chain.keys]
     order = Window.partitionBy(*keys).orderBy(col(SEQUENCE), col(RANK))
-    unique = events.repartition(*keys)
+    # At one sequence only the first row counts (bronze before replayed start before replayed
+    # close; exact duplicate bronze rows are alike), and it carries the replayed version.
+    duplicate = F.coalesce(F.lag(col(SEQUENCE)).over(order) == col(SEQUENCE), F.lit(False))
+    unique = events.repartition(*keys).withColumn(_DUPLICATE, duplicate)
     if EXISTING in events.columns:
-        # The row after this one, at the same sequence, replays a start: carry its version.
-        next_is_start = (F.lead(col(SEQUENCE)).over(order) == col(SEQUENCE)) & (
-            F.lead(col(RANK)).over(order) == 1
-        )
-        inherited = F.when(next_is_start, F.lead(col(EXISTING)).over(order))
-        duplicate = F.lag(col(SEQUENCE)).over(order) == col(SEQUENCE)
-        unique = unique.withColumns(
-            {
-                _DUPLICATE: F.coalesce(duplicate, F.lit(False)),
-                EXISTING: F.coalesce(col(EXISTING), inherited),
-            }
-        ).where(~col(_DUPLICATE))
+        same_sequence = Window.partitionBy(*keys, col(SEQUENCE))
+        carried = F.first(col(EXISTING), ignorenulls=True).over(same_sequence)
+        unique = unique.withColumn(EXISTING, carried)
+    unique = unique.where(~col(_DUPLICATE))
     opened = unique.withColumn(_START, _opens(chain, lambda c: F.lag(c).over(order)))
     boundary = F.when(col(_START) | col(DELETED), col(SEQUENCE))
     runs = opened.withColumns(

@@ -37,7 +37,7 @@ from medallion_orchestrator.loaders.events import (
     SIDE,
     UNSEEN,
     Events,
-    change_events,
+    checked_rows,
 )
 from medallion_orchestrator.loaders.history import (
     MERGE_FROM,
@@ -46,6 +46,7 @@ from medallion_orchestrator.loaders.history import (
     rebuild,
     replayed,
 )
+from medallion_orchestrator.loaders.keys import any_null
 from medallion_orchestrator.loaders.staging import OP, Cache, Merge, assignments, merge_staged
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -65,7 +66,9 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
     target = target_name(lakehouse, task)
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):
-            events = change_events(lakehouse, task, source, keys, cache, config.sequence_column)
+            events = checked_rows(
+                lakehouse, task, source, keys, cache, config.sequence_column, marks=None
+            )
             surrogate = surrogate_column(task, source.columns)
             chain = _chain(task, events, None, surrogate)
             versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
@@ -77,7 +80,7 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         current = lakehouse.spark.table(target)
         stored = config.sequence_column if config.sequence_column in current.columns else None
         seen = partial(_marks, task, current, keys, stored)
-        events = change_events(
+        events = checked_rows(
             lakehouse, task, source, keys, cache, config.sequence_column, marks=seen
         )
         surrogate = surrogate_column(task, source.columns)
@@ -221,19 +224,13 @@ def _marks(
 
 def _touched_keys(events: Events, full_extract: bool) -> DataFrame:
     """Keys with an event silver has not seen and, with a full extract, current keys the
-    source no longer has. No shuffle: the marks are partitioned by key."""
-    from pyspark.sql import functions as F
-
-    assert events.marks is not None
-    per_key = events.marks.groupBy(*[col(k) for k in events.keys]).agg(
-        F.max(col(UNSEEN)).alias(UNSEEN),
-        F.max(col(HAS_CURRENT)).alias(HAS_CURRENT),
-        F.max(col(IN_SOURCE)).alias(IN_SOURCE),
-    )
+    source no longer has."""
+    assert events.seen is not None
     touched = col(UNSEEN)
     if full_extract:
         touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
-    return per_key.where(touched).select(*[col(k) for k in events.keys])
+    keys = [col(k) for k in events.keys]
+    return events.seen.where(~any_null(events.keys) & touched).select(*keys)
 
 
 def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFrame:

@@ -28,7 +28,7 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "cdc_source_config",
     "comment",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("timeout_seconds", "depends_on")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("timeout_seconds", "depends_on", "max_retries")
 LIST_COLUMNS: tuple[str, ...] = ("business_key_columns", "primary_key_columns", "depends_on")
 
 
@@ -55,6 +55,7 @@ class TaskRow:
     comment: str | None = None
     timeout_seconds: int | None = None
     depends_on: tuple[str, ...] | None = None
+    max_retries: int | None = None
 
     @property
     def destination(self) -> str:

@@ -56,6 +56,8 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
         yield f"execution_order must be >= 0, got {row.execution_order}"
     if row.timeout_seconds is not None and row.timeout_seconds <= 0:
         yield f"timeout_seconds must be positive, got {row.timeout_seconds}"
+    if row.max_retries is not None and row.max_retries < 0:
+        yield f"max_retries must be >= 0, got {row.max_retries}"
     yield from _identifier_problems("dst", (row.dst_catalog, row.dst_schema, row.dst_table_name))
     requires = pipeline.requires if pipeline else ()
     if SOURCE_FREE_REQUIREMENT not in requires:

@@ -77,4 +77,6 @@ class RetryingRunner:
             return self.runner.run(task)
         except Exception as raised:
             message = f"{type(raised).__name__}: {raised}".splitlines()[0]
-            return TaskOutcome(TaskStatus.FAILED, message, "".join(traceback.format_exception(raised)))
+            return TaskOutcome(
+                TaskStatus.FAILED, message, "".join(traceback.format_exception(raised))
+            )
