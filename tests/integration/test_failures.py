@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from fakes import FakeClock, ScriptedRunner
 from integration.helpers import FIVETRAN, task_row, write_table
-
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.history.lock import LayerLock, LayerLocked

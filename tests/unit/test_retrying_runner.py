@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from fakes import FakeClock
 
+from fakes import FakeClock
 from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.retrying import RetryingRunner, RetryPolicy, is_transient

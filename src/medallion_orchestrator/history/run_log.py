@@ -125,6 +125,8 @@ class RunHistory:
             if rows:
                 try:
                     self._append("task_run_log", rows)
+                    for row in rows:
+                        logger.debug("task_run_log: recorded %s %s", row["task"], row["status"])
                 except Exception:
                     logger.exception(
                         "could not write %d task attempt(s) to task_run_log", len(rows)

@@ -93,25 +93,28 @@ def replayed(
     existing = F.struct(
         *[col(c) for c in (chain.effective_from, chain.effective_to, chain.is_current, *kept)]
     )
-    starts = versions.select(
-        *[col(k) for k in chain.keys],
-        *[col(c) for c in kept],
-        start.alias(SEQUENCE),
-        F.lit(False).alias(DELETED),
-        F.lit(False).alias(IS_BRONZE),
-        as_of.alias(AS_OF),
-        F.lit(1).alias(RANK),
-        existing.alias(EXISTING),
+    carried = versions.select(*[col(c) for c in kept], existing.alias(EXISTING)).schema
+    none = {field.name: F.lit(None).cast(field.dataType) for field in carried.fields}
+    values = {**{c: col(c) for c in kept}, EXISTING: existing}
+
+    def event(sequence: Column, rank: int, when: Column, carries: bool) -> Column:
+        """One replayed event; only a start carries the version's values."""
+        return F.struct(
+            *[(values if carries else none)[name].alias(name) for name in none],
+            sequence.alias(SEQUENCE),
+            F.lit(rank == 2).alias(DELETED),
+            F.lit(False).alias(IS_BRONZE),
+            when.alias(AS_OF),
+            F.lit(rank).alias(RANK),
+        )
+
+    starts_and_closes = F.array(event(start, 1, as_of, True), event(end, 2, end, False))
+    replay = "__medallion_replay"
+    return (
+        versions.select(*[col(k) for k in chain.keys], F.explode(starts_and_closes).alias(replay))
+        .where(F.col(f"{replay}.{SEQUENCE}").isNotNull())
+        .select(*[col(k) for k in chain.keys], f"{replay}.*")
     )
-    closes = versions.where(end.isNotNull()).select(
-        *[col(k) for k in chain.keys],
-        end.alias(SEQUENCE),
-        F.lit(True).alias(DELETED),
-        F.lit(False).alias(IS_BRONZE),
-        end.alias(AS_OF),
-        F.lit(2).alias(RANK),
-    )
-    return starts.unionByName(closes, allowMissingColumns=True)
 
 
 def rebuild(events: DataFrame, chain: Chain) -> DataFrame:
