@@ -81,7 +81,8 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
         "sql",
         "CREATE SCHEMA dev_bronze.k; CREATE TABLE dev_bronze.k.a (id INT, v STRING);"
         "INSERT INTO dev_bronze.k.a VALUES (1, 'x'), (2, 'y');"
-        "CREATE TABLE dev_bronze.k.b (id INT, amount INT); INSERT INTO dev_bronze.k.b VALUES (9, 90)",
+        "CREATE TABLE dev_bronze.k.b (id INT, amount INT);"
+        "INSERT INTO dev_bronze.k.b VALUES (9, 90)",
     )
     assert setup.returncode == 0, setup.stderr
     assert run(project, home, "metadata", "load", str(rows)).returncode == 0
