@@ -29,7 +29,7 @@ NULL_KEY = ([(1, "a", 2, False), (None, "x", 2, False)], SCHEMA)
 CONFLICT = ([(1, "a", 2, False), (1, "other", 2, False)], SCHEMA)
 # case: pipeline, extra config, (bronze rows, schema), the error message (a regex)
 CASES: dict[str, tuple[str, dict[str, Any], tuple[list[Any], str], str]] = {
-    "scd1_null_key": ("scd1", {}, NULL_KEY, r"\.t\w*: NULL in key column id \(1 row\(s\)\)"),
+    "scd1_null_key": ("scd1", {}, NULL_KEY, r"\.scd1: NULL in key column id \(1 row\(s\)\)"),
     "scd2_null_key": ("scd2", {}, NULL_KEY, r"NULL in key column id \(1 row\(s\)\)"),
     "merge_null_key": ("fact_incremental_merge", {}, NULL_KEY, r"NULL in key column id"),
     "overwrite_null_key": ("fact_overwrite", {}, NULL_KEY, r"NULL in key column id"),
@@ -71,11 +71,23 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[list[Any], str], str]] = {
         ([(1, "a2", 2, False)], SCHEMA),
         r"delete_condition 'gone = true' does not apply to source",
     ),
-    "overwrite_schema_change_not_allowed": (
+    "overwrite_column_added_not_allowed": (
         "fact_overwrite",
         {},
         ([(1, "a", 2, False, 7)], f"{SCHEMA}, extra INT"),
-        r"schema changed \(\+extra int\)",
+        r"schema changed \(\+extra int\) and cdc_source_config.allow_schema_change is not",
+    ),
+    "overwrite_column_dropped_not_allowed": (
+        "fact_overwrite",
+        {},
+        ([(1, 2, False)], "id INT, seq INT, deleted BOOLEAN"),
+        r"schema changed \(-name\)",
+    ),
+    "overwrite_type_changed_not_allowed": (
+        "fact_overwrite",
+        {},
+        ([(1, "a", 2, False)], "id BIGINT, name STRING, seq INT, deleted BOOLEAN"),
+        r"schema changed \(id int->bigint\)",
     ),
 }
 
