@@ -6,7 +6,7 @@ the quarantine table); a NULL sequence value is an error.
 
 `change_events` groups the rows by key and sequence in one shuffle (values compared exactly)
 and keeps the result: one event per key and sequence, partitioned by key. `checked_rows` does
-the same checks through a narrow shuffle (keys, sequence and two hashes of the values) and
+the same checks through a narrow shuffle (keys, sequence and a 64-bit hash of the values) and
 groups what silver already reflects in the same pass, so SCD2 learns which keys have new
 events without moving the bronze values at all.
 """
@@ -14,7 +14,6 @@ events without moving the bronze values at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -26,7 +25,7 @@ from medallion_orchestrator.metadata.model import TaskRow
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column, DataFrame, Row
     from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
@@ -35,7 +34,7 @@ DELETED = "__medallion_deleted"
 SEQUENCE = "__medallion_sequence"
 INTERNAL = (DELETED, SEQUENCE)
 _ROWS, _VALUE, _CLASH = "__medallion_rows", "__medallion_value", "__medallion_clash"
-_HASH, _HASH2 = "__medallion_hash", "__medallion_hash2"
+_HASH = "__medallion_hash"
 _NO_SEQUENCE = "__medallion_no_sequence"
 
 
@@ -44,14 +43,16 @@ class Events:
     """Change events: `keys`, SEQUENCE, DELETED and the `attributes` carried into silver.
 
     From `change_events`, `frame` holds one row per key and sequence. From `checked_rows`, it
-    holds the bronze rows as they are (exact duplicates included) and `seen` has per key:
-    UNSEEN (a bronze event silver has not seen), HAS_CURRENT and IN_SOURCE.
+    holds the bronze rows as they are (exact duplicates included), and `touched` the keys with
+    an event silver has not seen (with a full extract, also current keys the source lacks),
+    `touched_count` rows of them (a key may repeat).
     """
 
     frame: DataFrame
     keys: list[str]
     attributes: list[str]
-    seen: DataFrame | None = None
+    touched: DataFrame | None = None
+    touched_count: int = 0
 
     @property
     def sequence_type(self) -> DataType:
@@ -62,6 +63,7 @@ class Events:
 SIDE = "__medallion_side"
 SEEN, CURRENT = 0, 2  # SIDE of a sequence silver has seen / of a key's current row
 UNSEEN, IN_SOURCE, HAS_CURRENT = "__medallion_unseen", "__medallion_in_source", "__medallion_cur"
+TOUCHED = "__medallion_touched"
 _BRONZE = 1
 
 
@@ -107,8 +109,9 @@ def checked_rows(
     marks: Callable[[DataType], DataFrame] | None,
 ) -> Events:
     """The bronze rows, checked like change_events but through a narrow shuffle: rows compare
-    by two hashes of their values (64 + 32 bits, NULL flags included), and are grouped with
-    `marks(sequence_type)`, what silver already reflects, in the same shuffle."""
+    by a hash of their values (NULL flags included), and meet `marks(sequence_type)`, what
+    silver already reflects, in the same shuffle. Only the groups worth a look are kept: the
+    touched keys and the rows at fault."""
     from pyspark.sql import functions as F
 
     flagged, attributes = flag(task, source, keys, order_column)
@@ -122,41 +125,54 @@ def checked_rows(
         col(SEQUENCE),
         col(DELETED),
         F.xxhash64(*parts).alias(_HASH),
-        F.hash(*parts).alias(_HASH2),
         F.lit(_BRONZE).alias(SIDE),
     )
     if marks is not None:
         kind = flagged.schema[SEQUENCE].dataType
         narrow = narrow.unionByName(marks(kind), allowMissingColumns=True)
-    per_key = cache.keep(
+    grouped = (
         narrow.repartition(*[col(k) for k in keys])
         .groupBy(*[col(k) for k in keys], col(SEQUENCE))
         .agg(*_narrow_aggregates())
-        .groupBy(*[col(k) for k in keys])
-        .agg(
-            F.sum(col(_ROWS)).alias(_ROWS),
-            F.sum(F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)).alias(_NO_SEQUENCE),
-            F.min(F.when(col(_CLASH), col(SEQUENCE))).alias(_CLASH),
+    )
+    touched = col(UNSEEN) if marks is not None else F.lit(False)
+    if marks is not None and task.cdc.full_extract:  # a key missing from the source: per key
+        grouped = grouped.groupBy(*[col(k) for k in keys]).agg(
+            *[F.sum(col(name)).alias(name) for name in (_ROWS, _NO_SEQUENCE)],
+            F.min(col(_CLASH)).alias(_CLASH),
             *[F.max(col(name)).alias(name) for name in (UNSEEN, HAS_CURRENT, IN_SOURCE)],
         )
+        touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
+    at_fault = any_null(keys) | (col(_NO_SEQUENCE) > 0) | col(_CLASH).isNotNull()
+    notable = cache.keep(
+        grouped.where(touched | at_fault).select(
+            *[col(k) for k in keys], _ROWS, _NO_SEQUENCE, _CLASH, touched.alias(TOUCHED)
+        ),
+        eager=False,
     )
-    _check(lakehouse, task, source, per_key, keys, order_column, col(_NO_SEQUENCE), col(_CLASH))
-    return Events(flagged.where(~any_null(keys)), keys, attributes, per_key)
+    stats = _check(
+        lakehouse, task, source, notable, keys, order_column, col(_NO_SEQUENCE), col(_CLASH),
+        counted=col(TOUCHED),
+    )  # fmt: skip
+    keyed = notable.where(~any_null(keys) & col(TOUCHED)).select(*[col(k) for k in keys])
+    return Events(flagged.where(~any_null(keys)), keys, attributes, keyed, stats["counted"])
 
 
 def _narrow_aggregates() -> list[Column]:
-    """Per key and sequence: bronze rows, a clash of different rows, whether silver saw it."""
+    """Per key and sequence: bronze rows, the sequence if different rows share it, whether
+    silver saw it, whether the key has a current version and bronze rows."""
     from pyspark.sql import functions as F
 
     bronze = col(SIDE) == _BRONZE
-    hashes = [F.when(bronze, col(name)) for name in (_HASH, _HASH2)]
-    clash = reduce(lambda a, b: a | b, [F.min(h) != F.max(h) for h in hashes])
+    hashes = F.when(bronze, col(_HASH))
     seen = col(SIDE) == SEEN
     seen_delete, seen_upsert = F.max(seen & col(DELETED)), F.max(seen & ~col(DELETED))
     deleted = F.min(F.when(bronze, col(DELETED)))
+    rows = F.sum(bronze.cast("int"))
     return [
-        F.sum(bronze.cast("int")).alias(_ROWS),
-        F.coalesce(clash, F.lit(False)).alias(_CLASH),
+        rows.alias(_ROWS),
+        F.when(col(SEQUENCE).isNull(), rows).otherwise(0).alias(_NO_SEQUENCE),
+        F.when(F.min(hashes) != F.max(hashes), col(SEQUENCE)).alias(_CLASH),
         (F.max(bronze) & ~F.when(deleted, seen_delete).otherwise(seen_upsert)).alias(UNSEEN),
         F.max(col(SIDE) == CURRENT).alias(HAS_CURRENT),
         F.max(bronze).alias(IN_SOURCE),
@@ -215,8 +231,10 @@ def _check(
     order_column: str | None,
     no_sequence: Column,
     clash_at: Column,
-) -> None:
-    """One small action over the grouped rows: NULL keys, NULL sequences, the first clash."""
+    counted: Column | None = None,
+) -> Row:
+    """One small action over the grouped rows: NULL keys, NULL sequences, the first clash
+    and, in the same pass, how many keyed rows have `counted` true."""
     from pyspark.sql import functions as F
 
     keyed = ~any_null(keys)
@@ -225,6 +243,7 @@ def _check(
         null_key_counts(grouped, keys, weight=col(_ROWS)).alias("nulls"),
         F.sum(F.when(keyed, no_sequence).otherwise(0)).alias("no_seq"),
         F.min(F.when(keyed & clash_at.isNotNull(), clash)).alias("clash"),
+        F.count_if(keyed & (counted if counted is not None else F.lit(False))).alias("counted"),
     ).first()
     assert stats is not None
     handle_null_keys(lakehouse, task, source, keys, stats["nulls"].asDict())
@@ -235,6 +254,7 @@ def _check(
         )
     if clash := stats["clash"]:
         _conflict(task, keys, clash, order_column)
+    return stats
 
 
 def _conflict(task: TaskRow, keys: list[str], clash: object, order_column: str | None) -> None:

@@ -30,12 +30,9 @@ from medallion_orchestrator.loaders.common import (
 from medallion_orchestrator.loaders.events import (
     CURRENT,
     DELETED,
-    HAS_CURRENT,
-    IN_SOURCE,
     SEEN,
     SEQUENCE,
     SIDE,
-    UNSEEN,
     Events,
     checked_rows,
 )
@@ -46,7 +43,6 @@ from medallion_orchestrator.loaders.history import (
     rebuild,
     replayed,
 )
-from medallion_orchestrator.loaders.keys import any_null
 from medallion_orchestrator.loaders.staging import OP, Cache, Merge, assignments, merge_staged
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -163,13 +159,13 @@ def _update(
 ) -> LoadResult:
     from pyspark.sql import functions as F
 
-    touched = cache.keep(_touched_keys(events, task.cdc.full_extract))
-    count = touched.count()
-    if count == 0:
+    assert events.touched is not None
+    if events.touched_count == 0:
         return LoadResult(
             task.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
-    touched = F.broadcast(touched) if count <= BROADCAST_KEYS else touched
+    touched = events.touched
+    touched = F.broadcast(touched) if events.touched_count <= BROADCAST_KEYS else touched
     existing = current.join(touched, chain.keys, "left_semi")
     bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
     if task.cdc.full_extract:
@@ -177,7 +173,7 @@ def _update(
         bronze = bronze.unionByName(gone, allowMissingColumns=True)
     history = replayed(existing, chain, events.sequence_type, stored)
     rebuilt = rebuild(bronze.unionByName(history, allowMissingColumns=True), chain)
-    staged = cache.keep(rebuilt.where(col(OP).isNotNull()))
+    staged = cache.keep(rebuilt.where(col(OP).isNotNull()), eager=False)
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in chain.keys)
     update = assignments([*chain.attributes, chain.effective_to, chain.is_current])
     insert = assignments([*chain.keys, chain.effective_from]) | update
@@ -220,17 +216,6 @@ def _marks(
         )
         marks = marks.unionByName(currents)
     return marks
-
-
-def _touched_keys(events: Events, full_extract: bool) -> DataFrame:
-    """Keys with an event silver has not seen and, with a full extract, current keys the
-    source no longer has."""
-    assert events.seen is not None
-    touched = col(UNSEEN)
-    if full_extract:
-        touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
-    keys = [col(k) for k in events.keys]
-    return events.seen.where(~any_null(events.keys) & touched).select(*keys)
 
 
 def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFrame:

@@ -36,8 +36,10 @@ class Cache:
 
     frames: list[DataFrame] = field(default_factory=list)
 
-    def keep(self, frame: DataFrame) -> DataFrame:
-        kept = frame.localCheckpoint(eager=True)
+    def keep(self, frame: DataFrame, eager: bool = True) -> DataFrame:
+        """`eager=False`: stored by the first action over it, which must read all of it
+        (an aggregation, not `first()`), so computing and storing take one job."""
+        kept = frame.localCheckpoint(eager=eager)
         self.frames.append(kept)
         return kept
 
