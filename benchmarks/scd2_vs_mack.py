@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.metadata.model import TaskRow
 
 TRACKED = ["name", "city", "tier", "points"]
+DELETION_VECTORS = "spark.databricks.delta.properties.defaults.enableDeletionVectors"
 CONFIG = {
     "sequence_column": "updated_at",
     "delete_condition": "_deleted = true",
@@ -50,22 +51,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each SCD2 loader; the best one counts"
     )
+    parser.add_argument(
+        "--deletion-vectors",
+        action="store_true",
+        help="create every table (ours and mack's) with deletion vectors, as Databricks does",
+    )
     parser.add_argument("--home", type=Path, help="lakehouse folder (default: a temporary one)")
     args = parser.parse_args(argv)
     home = args.home or Path(tempfile.mkdtemp(prefix="medallion-bench-"))
     try:
-        return run(args.rows, args.repeat, home)
+        return run(args.rows, args.repeat, home, args.deletion_vectors)
     finally:
         if args.home is None:
             shutil.rmtree(home, ignore_errors=True)
 
 
-def run(rows: int, repeat: int, home: Path) -> int:
+def run(rows: int, repeat: int, home: Path, deletion_vectors: bool = False) -> int:
     from medallion_orchestrator.runtime.lakehouse import lakehouse_for
     from medallion_orchestrator.runtime.local_spark import local_spark
 
     spark = local_spark(home)
     lakehouse = lakehouse_for(spark)
+    if deletion_vectors:
+        spark.conf.set(DELETION_VECTORS, "true")
+    print(f"deletion vectors: {'on' if deletion_vectors else 'off'} (ours and mack's tables)")
     changed, new, deleted = rows // 10, rows // 100, rows // 200
     print(f"{rows:,} keys; day 2: {changed:,} changed, {new:,} new, {deleted:,} deleted")
     for number in (1, 2):

@@ -6,9 +6,9 @@ the quarantine table); a NULL sequence value is an error.
 
 `change_events` groups the rows by key and sequence in one shuffle (values compared exactly)
 and keeps the result: one event per key and sequence, partitioned by key. `checked_rows` does
-the same checks through a narrow shuffle (keys, sequence and a 64-bit hash of the values) and
-groups what silver already reflects in the same pass, so SCD2 learns which keys have new
-events without moving the bronze values at all.
+the same checks through a narrow shuffle (keys, sequences, delete flags) and groups what
+silver already reflects in the same pass, so SCD2 learns which keys have new events without
+reading the bronze values; only keys with several rows at one sequence are compared exactly.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ DELETED = "__medallion_deleted"
 SEQUENCE = "__medallion_sequence"
 INTERNAL = (DELETED, SEQUENCE)
 _ROWS, _VALUE, _CLASH = "__medallion_rows", "__medallion_value", "__medallion_clash"
-_HASH = "__medallion_hash"
+_REPEATED = "__medallion_repeated"
 _NO_SEQUENCE = "__medallion_no_sequence"
 
 
@@ -79,17 +79,7 @@ def change_events(
     from pyspark.sql import functions as F
 
     flagged, attributes = flag(task, source, keys, order_column)
-    value = F.struct(col(DELETED), *[col(a) for a in attributes])
-    if _orderable(flagged.select(value).schema[0].dataType):
-        lowest, clash = F.min(value), ~F.min(value).eqNullSafe(F.max(value))
-    else:
-        text = F.to_json(value)
-        lowest, clash = F.min_by(value, text), F.min(text) != F.max(text)
-    grouped = cache.keep(
-        flagged.repartition(*[col(k) for k in keys])
-        .groupBy(*[col(k) for k in keys], col(SEQUENCE))
-        .agg(F.count(F.lit(1)).alias(_ROWS), lowest.alias(_VALUE), clash.alias(_CLASH))
-    )
+    grouped = cache.keep(_exactly_grouped(flagged, keys, attributes))
     no_sequence = F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)
     clash_at = F.when(col(_CLASH), col(SEQUENCE))
     _check(lakehouse, task, source, grouped, keys, order_column, no_sequence, clash_at)
@@ -97,6 +87,23 @@ def change_events(
         *[col(k) for k in keys], col(SEQUENCE), f"{_VALUE}.*"
     )
     return Events(frame, keys, attributes)
+
+
+def _exactly_grouped(flagged: DataFrame, keys: list[str], attributes: list[str]) -> DataFrame:
+    """Per key and sequence: rows, the lowest value, whether the values differ."""
+    from pyspark.sql import functions as F
+
+    value = F.struct(col(DELETED), *[col(a) for a in attributes])
+    if _orderable(flagged.select(value).schema[0].dataType):
+        lowest, clash = F.min(value), ~F.min(value).eqNullSafe(F.max(value))
+    else:
+        text = F.to_json(value)
+        lowest, clash = F.min_by(value, text), F.min(text) != F.max(text)
+    return (
+        flagged.repartition(*[col(k) for k in keys])
+        .groupBy(*[col(k) for k in keys], col(SEQUENCE))
+        .agg(F.count(F.lit(1)).alias(_ROWS), lowest.alias(_VALUE), clash.alias(_CLASH))
+    )
 
 
 def checked_rows(
@@ -108,28 +115,18 @@ def checked_rows(
     order_column: str | None,
     marks: Callable[[DataType], DataFrame] | None,
 ) -> Events:
-    """The bronze rows, checked like change_events but through a narrow shuffle: rows compare
-    by a hash of their values (NULL flags included), and meet `marks(sequence_type)`, what
-    silver already reflects, in the same shuffle. Only the groups worth a look are kept: the
-    touched keys and the rows at fault."""
+    """The bronze rows, checked like change_events but through a narrow shuffle of keys,
+    sequences and delete flags, which meets `marks(sequence_type)`, what silver already
+    reflects, in the same pass. Only the groups worth a look are kept: the touched keys and
+    the rows at fault. Keys with several rows at one sequence are then compared exactly."""
     from pyspark.sql import functions as F
 
     flagged, attributes = flag(task, source, keys, order_column)
-    parts = [
-        part
-        for name in (DELETED, *attributes)
-        for part in (_hashable(name, flagged.schema[name].dataType), col(name).isNull())
-    ]
     narrow = flagged.select(
-        *[col(k) for k in keys],
-        col(SEQUENCE),
-        col(DELETED),
-        F.xxhash64(*parts).alias(_HASH),
-        F.lit(_BRONZE).alias(SIDE),
+        *[col(k) for k in keys], col(SEQUENCE), col(DELETED), F.lit(_BRONZE).alias(SIDE)
     )
     if marks is not None:
-        kind = flagged.schema[SEQUENCE].dataType
-        narrow = narrow.unionByName(marks(kind), allowMissingColumns=True)
+        narrow = narrow.unionByName(marks(flagged.schema[SEQUENCE].dataType))
     grouped = (
         narrow.repartition(*[col(k) for k in keys])
         .groupBy(*[col(k) for k in keys], col(SEQUENCE))
@@ -139,32 +136,34 @@ def checked_rows(
     if marks is not None and task.cdc.full_extract:  # a key missing from the source: per key
         grouped = grouped.groupBy(*[col(k) for k in keys]).agg(
             *[F.sum(col(name)).alias(name) for name in (_ROWS, _NO_SEQUENCE)],
-            F.min(col(_CLASH)).alias(_CLASH),
-            *[F.max(col(name)).alias(name) for name in (UNSEEN, HAS_CURRENT, IN_SOURCE)],
+            *[F.max(col(c)).alias(c) for c in (_REPEATED, UNSEEN, HAS_CURRENT, IN_SOURCE)],
         )
         touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
-    at_fault = any_null(keys) | (col(_NO_SEQUENCE) > 0) | col(_CLASH).isNotNull()
+    at_fault = any_null(keys) | (col(_NO_SEQUENCE) > 0) | col(_REPEATED)
     notable = cache.keep(
         grouped.where(touched | at_fault).select(
-            *[col(k) for k in keys], _ROWS, _NO_SEQUENCE, _CLASH, touched.alias(TOUCHED)
+            *[col(k) for k in keys], _ROWS, _NO_SEQUENCE, _REPEATED, touched.alias(TOUCHED)
         ),
         eager=False,
     )
     stats = _check(
-        lakehouse, task, source, notable, keys, order_column, col(_NO_SEQUENCE), col(_CLASH),
-        counted=col(TOUCHED),
+        lakehouse, task, source, notable, keys, order_column, col(_NO_SEQUENCE), F.lit(None),
+        counts={TOUCHED: col(TOUCHED), _REPEATED: col(_REPEATED)},
     )  # fmt: skip
-    keyed = notable.where(~any_null(keys) & col(TOUCHED)).select(*[col(k) for k in keys])
-    return Events(flagged.where(~any_null(keys)), keys, attributes, keyed, stats["counted"])
+    keyed = notable.where(~any_null(keys))
+    if stats[_REPEATED]:
+        repeated = keyed.where(col(_REPEATED)).select(*[col(k) for k in keys])
+        _check_repeats(task, flagged.join(repeated, keys, "left_semi"), keys, attributes)
+    touched_keys = keyed.where(col(TOUCHED)).select(*[col(k) for k in keys])
+    return Events(flagged.where(~any_null(keys)), keys, attributes, touched_keys, stats[TOUCHED])
 
 
 def _narrow_aggregates() -> list[Column]:
-    """Per key and sequence: bronze rows, the sequence if different rows share it, whether
+    """Per key and sequence: bronze rows (NULL sequences apart, several of them), whether
     silver saw it, whether the key has a current version and bronze rows."""
     from pyspark.sql import functions as F
 
     bronze = col(SIDE) == _BRONZE
-    hashes = F.when(bronze, col(_HASH))
     seen = col(SIDE) == SEEN
     seen_delete, seen_upsert = F.max(seen & col(DELETED)), F.max(seen & ~col(DELETED))
     deleted = F.min(F.when(bronze, col(DELETED)))
@@ -172,11 +171,22 @@ def _narrow_aggregates() -> list[Column]:
     return [
         rows.alias(_ROWS),
         F.when(col(SEQUENCE).isNull(), rows).otherwise(0).alias(_NO_SEQUENCE),
-        F.when(F.min(hashes) != F.max(hashes), col(SEQUENCE)).alias(_CLASH),
+        (rows > 1).alias(_REPEATED),
         (F.max(bronze) & ~F.when(deleted, seen_delete).otherwise(seen_upsert)).alias(UNSEEN),
         F.max(col(SIDE) == CURRENT).alias(HAS_CURRENT),
         F.max(bronze).alias(IN_SOURCE),
     ]
+
+
+def _check_repeats(task: TaskRow, rows: DataFrame, keys: list[str], attributes: list[str]) -> None:
+    """Several bronze rows at one key and sequence: alike they count once, else a conflict."""
+    from pyspark.sql import functions as F
+
+    grouped = _exactly_grouped(rows, keys, attributes)
+    first = F.struct(*[col(k) for k in keys], col(SEQUENCE))
+    clash = grouped.agg(F.min(F.when(col(_CLASH), first))).first()
+    if clash is not None and clash[0] is not None:
+        _conflict(task, keys, clash[0], task.cdc.sequence_column)
 
 
 def flag(
@@ -231,10 +241,10 @@ def _check(
     order_column: str | None,
     no_sequence: Column,
     clash_at: Column,
-    counted: Column | None = None,
+    counts: dict[str, Column] | None = None,
 ) -> Row:
     """One small action over the grouped rows: NULL keys, NULL sequences, the first clash
-    and, in the same pass, how many keyed rows have `counted` true."""
+    and, in the same pass, how many keyed rows have each of `counts` true."""
     from pyspark.sql import functions as F
 
     keyed = ~any_null(keys)
@@ -243,7 +253,7 @@ def _check(
         null_key_counts(grouped, keys, weight=col(_ROWS)).alias("nulls"),
         F.sum(F.when(keyed, no_sequence).otherwise(0)).alias("no_seq"),
         F.min(F.when(keyed & clash_at.isNotNull(), clash)).alias("clash"),
-        F.count_if(keyed & (counted if counted is not None else F.lit(False))).alias("counted"),
+        *[F.count_if(keyed & test).alias(name) for name, test in (counts or {}).items()],
     ).first()
     assert stats is not None
     handle_null_keys(lakehouse, task, source, keys, stats["nulls"].asDict())
@@ -280,10 +290,3 @@ def _orderable(kind: DataType) -> bool:
     if isinstance(kind, StructType):
         return all(_orderable(field.dataType) for field in kind.fields)
     return kind.typeName() not in ("variant", "object")
-
-
-def _hashable(name: str, kind: DataType) -> Column:
-    """The column as the hash functions take it (maps, which they refuse, as JSON)."""
-    from pyspark.sql import functions as F
-
-    return col(name) if _orderable(kind) else F.to_json(F.struct(col(name)))
