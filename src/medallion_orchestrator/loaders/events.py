@@ -160,21 +160,28 @@ def checked_rows(
 
 def _narrow_aggregates() -> list[Column]:
     """Per key and sequence: bronze rows (NULL sequences apart, several of them), whether
-    silver saw it, whether the key has a current version and bronze rows."""
+    silver saw it, whether the key has a current version and bronze rows. Each row is one
+    bit (bronze upsert or delete, seen upsert or delete, current), OR-ed together."""
     from pyspark.sql import functions as F
 
-    bronze = col(SIDE) == _BRONZE
-    seen = col(SIDE) == SEEN
-    seen_delete, seen_upsert = F.max(seen & col(DELETED)), F.max(seen & ~col(DELETED))
-    deleted = F.min(F.when(bronze, col(DELETED)))
-    rows = F.sum(bronze.cast("int"))
+    bit = (
+        F.when(col(SIDE) == _BRONZE, F.when(col(DELETED), 2).otherwise(1))
+        .when(col(SIDE) == SEEN, F.when(col(DELETED), 8).otherwise(4))
+        .otherwise(16)
+    )
+    rows, bits = F.sum((col(SIDE) == _BRONZE).cast("int")), F.bit_or(bit)
+
+    def has(mask: int) -> Column:
+        return bits.bitwiseAND(mask) != 0
+
+    upsert, delete, seen_upsert, seen_delete = has(1), has(2), has(4), has(8)
     return [
         rows.alias(_ROWS),
         F.when(col(SEQUENCE).isNull(), rows).otherwise(0).alias(_NO_SEQUENCE),
         (rows > 1).alias(_REPEATED),
-        (F.max(bronze) & ~F.when(deleted, seen_delete).otherwise(seen_upsert)).alias(UNSEEN),
-        F.max(col(SIDE) == CURRENT).alias(HAS_CURRENT),
-        F.max(bronze).alias(IN_SOURCE),
+        ((upsert & ~seen_upsert) | (delete & ~upsert & ~seen_delete)).alias(UNSEEN),
+        has(16).alias(HAS_CURRENT),
+        (upsert | delete).alias(IN_SOURCE),
     ]
 
 
