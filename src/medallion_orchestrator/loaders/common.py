@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -34,11 +35,21 @@ class LoadResult:
         )
 
 
+@cache
 def col(name: str) -> Column:
-    """A column by its exact name (quoted, so names with dots or keywords are safe)."""
+    """A column by its exact name (quoted, so names with dots or keywords are safe). Cached:
+    a Column is an immutable expression, and making one costs several py4j round trips."""
     from pyspark.sql import functions as F
 
     return F.col(f"`{name}`")
+
+
+@cache
+def field(parent: str, name: str) -> Column:
+    """`parent`.`name`: a field of a struct column, or a column of an aliased frame."""
+    from pyspark.sql import functions as F
+
+    return F.col(f"{parent}.`{name}`")
 
 
 def target_name(lakehouse: Lakehouse, task: TaskRow) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING
 
-from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
 from medallion_orchestrator.loaders.staging import DELETE, INSERT, OP, UPDATE
 
@@ -112,7 +112,7 @@ def replayed(
     replay = "__medallion_replay"
     return (
         versions.select(*[col(k) for k in chain.keys], F.explode(starts_and_closes).alias(replay))
-        .where(F.col(f"{replay}.{SEQUENCE}").isNotNull())
+        .where(field(replay, SEQUENCE).isNotNull())
         .select(*[col(k) for k in chain.keys], f"{replay}.*")
     )
 
@@ -175,13 +175,13 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         }
     )
     version = version.withColumns(
-        {c: F.col(f"{name}.`{c}`") for name in newest for c in version.schema[name].dataType.names}
+        {c: field(name, c) for name in newest for c in version.schema[name].dataType.names}
     )
     if EXISTING not in runs.columns:  # a first load: every version is new
         op, merge_from = F.when(col(_START), INSERT), col(SEQUENCE)
     else:
         compared = [*chain.shared, *chain.dropped, chain.effective_to, chain.is_current]
-        differs = [~col(c).eqNullSafe(F.col(f"{EXISTING}.`{c}`")) for c in compared]
+        differs = [~col(c).eqNullSafe(field(EXISTING, c)) for c in compared]
         differs += [col(c).isNotNull() for c in chain.new]
         found = col(EXISTING).isNotNull()
         op = (
@@ -191,7 +191,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         )
         start_type = runs.schema[EXISTING].dataType[chain.effective_from].dataType
         merge_from = F.coalesce(
-            F.col(f"{EXISTING}.`{chain.effective_from}`"), col(SEQUENCE).cast(start_type)
+            field(EXISTING, chain.effective_from), col(SEQUENCE).cast(start_type)
         )
     return version.select(
         *[col(k) for k in chain.keys],

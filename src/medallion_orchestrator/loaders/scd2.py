@@ -23,6 +23,7 @@ from medallion_orchestrator.loaders.common import (
     col,
     created,
     ensure_target_schema,
+    field,
     latest_version,
     read_source,
     target_name,
@@ -204,7 +205,7 @@ def _marks(
             *[col(k) for k in keys],
             F.explode(F.array_distinct(F.array(*seen))).alias(mark),
         )
-        .where(F.col(f"{mark}.{SEQUENCE}").isNotNull())
+        .where(field(mark, SEQUENCE).isNotNull())
         .select(*[col(k) for k in keys], f"{mark}.*", F.lit(SEEN).alias(SIDE))
     )
     if task.cdc.full_extract:

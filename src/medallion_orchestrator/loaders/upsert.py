@@ -17,6 +17,7 @@ from medallion_orchestrator.loaders.common import (
     col,
     created,
     ensure_target_schema,
+    field,
     target_name,
 )
 from medallion_orchestrator.loaders.events import (
@@ -90,13 +91,12 @@ def _staged(
         target.alias("t"), on=keys, how="full" if full_extract else "left"
     )
     incoming, found, deleted = (
-        F.col(f"s.{SEQUENCE}").isNotNull(),
-        F.col(f"t.{FOUND}").isNotNull(),
-        F.col(f"s.{DELETED}"),
+        field("s", SEQUENCE).isNotNull(),
+        field("t", FOUND).isNotNull(),
+        field("s", DELETED),
     )
     newer = (
-        F.col(f"t.`{stored_order}`").isNull()
-        | (F.col(f"s.{SEQUENCE}") >= F.col(f"t.`{stored_order}`"))
+        field("t", stored_order).isNull() | (field("s", SEQUENCE) >= field("t", stored_order))
         if stored_order
         else F.lit(True)
     )
@@ -108,7 +108,7 @@ def _staged(
     )
     return joined.select(
         *[col(k) for k in keys],
-        *[F.col(f"s.`{a}`").alias(a) for a in events.attributes],
+        *[field("s", a).alias(a) for a in events.attributes],
         op.alias(OP),
     ).where(col(OP).isNotNull())
 
@@ -118,7 +118,7 @@ def changed(compared: list[str], added: list[str], left: str = "s", right: str =
     target does not have yet is a change."""
     from pyspark.sql import functions as F
 
-    tests = [~F.col(f"{left}.`{c}`").eqNullSafe(F.col(f"{right}.`{c}`")) for c in compared] + [
-        F.col(f"{left}.`{c}`").isNotNull() for c in added
+    tests = [~field(left, c).eqNullSafe(field(right, c)) for c in compared] + [
+        field(left, c).isNotNull() for c in added
     ]
     return reduce(lambda a, b: a | b, tests, F.lit(False))
