@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from chispa import assert_df_equality
 
 from integration.helpers import task_row, write_table
+from medallion_orchestrator.loaders import commit
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
@@ -47,6 +50,53 @@ def load(lakehouse: Lakehouse, row: TaskRow) -> LoadResult:
 
 def bronze(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema: str) -> None:
     write_table(lakehouse, name, rows, schema)
+
+
+COMMITS = ["merge", "rewrite"]
+
+
+@contextmanager
+def committing(how: str) -> Iterator[None]:
+    """Every load commits by `how` ("merge" or "rewrite"), whatever files its changes touch."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(commit, "rewrites_every_file", lambda *_: how == "rewrite")
+        yield
+
+
+def load_cases(
+    lakehouse: Lakehouse,
+    row: TaskRow,
+    cases: dict[str, tuple[list[list[tuple[Any, ...]]], Any]],
+    schema: str,
+    loads: int,
+    how: str,
+) -> dict[str, Any]:
+    """Every case is a key of one bronze table: load n gets each case's batch n (its last once
+    it has no more). Load `loads` times, then once more with nothing new; commit by `how`."""
+    source, target = row.source, row.destination
+    with committing(how):
+        for number in range(loads):
+            rows = [
+                (case, *event)
+                for case, (batches, _) in cases.items()
+                for event in batches[min(number, len(batches) - 1)]
+            ]
+            bronze(lakehouse, source, rows, schema)
+            load(lakehouse, row)
+        before = version(lakehouse, target)
+        rerun = load(lakehouse, row)
+    return {
+        "lakehouse": lakehouse,
+        "target": target,
+        "before": before,
+        "rerun": rerun,
+        "after": version(lakehouse, target),
+    }
+
+
+def last_operation(lakehouse: Lakehouse, name: str) -> str:
+    table = lakehouse.table_of(name)
+    return str(lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["operation"])
 
 
 def version(lakehouse: Lakehouse, name: str) -> int | None:

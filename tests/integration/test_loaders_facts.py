@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from integration.loader_support import assert_table, bronze, load, row_for, version
+from integration.loader_support import (
+    COMMITS,
+    assert_table,
+    bronze,
+    committing,
+    load,
+    row_for,
+    version,
+)
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -78,7 +86,7 @@ def test_incremental_merge_keeps_rows_that_share_the_committed_watermark(
     late_at_the_watermark = (3, 30, T2, False)
     day2 = [*day1, late_at_the_watermark, (1, 11, T3, False), (4, 40, T3, False)]
     bronze(lakehouse, source, day2, ORDERS)
-    assert load(lakehouse, row).message == "merged: 2 inserted, 1 updated, 0 deleted"
+    assert load(lakehouse, row).message.endswith(": 2 inserted, 1 updated, 0 deleted")
     expected = [(1, 11, T3), (2, 20, T2), (3, 30, T2), (4, 40, T3)]
     assert_table(lakehouse, target, expected, "order_id INT, amount INT, updated_at TIMESTAMP")
     before = version(lakehouse, target)
@@ -108,7 +116,9 @@ def test_incremental_merge_orders_rows_of_a_key_and_applies_deletes(
     assert_table(lakehouse, target, expected, "order_id INT, amount INT, updated_at TIMESTAMP")
 
 
-@pytest.mark.parametrize("failure", ["conflict_in_the_batch", "merge_fails_while_writing"])
+@pytest.mark.parametrize(
+    "failure", ["conflict_in_the_batch", "merge_fails_while_writing", "rewrite_fails_while_writing"]
+)
 def test_a_failed_incremental_merge_is_read_again_by_the_next_run(
     lakehouse: Lakehouse, unique: str, failure: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,10 +134,13 @@ def test_a_failed_incremental_merge_is_read_again_by_the_next_run(
             load(lakehouse, row)
     else:
         from delta.tables import DeltaMergeBuilder
+        from pyspark.sql import DataFrameWriterV2
 
         bronze(lakehouse, source, day2, ORDERS)
-        with monkeypatch.context() as patch:
+        how = failure.split("_", maxsplit=1)[0]
+        with monkeypatch.context() as patch, committing(how):
             patch.setattr(DeltaMergeBuilder, "execute", _fail)
+            patch.setattr(DataFrameWriterV2, "overwrite", _fail)
             with pytest.raises(RuntimeError, match="disk full"):
                 load(lakehouse, row)
     assert version(lakehouse, target) == before
@@ -137,7 +150,7 @@ def test_a_failed_incremental_merge_is_read_again_by_the_next_run(
     assert_table(lakehouse, target, expected, "order_id INT, amount INT, updated_at TIMESTAMP")
 
 
-def _fail(self: object) -> None:
+def _fail(self: object, *_: object) -> None:
     raise RuntimeError("disk full")
 
 
@@ -169,9 +182,10 @@ DRIFT_EXPECTED: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
 }
 
 
+@pytest.mark.parametrize("how", COMMITS)
 @pytest.mark.parametrize("pipeline", list(DRIFT_EXPECTED))
 def test_schema_drift_adds_new_columns_keeps_dropped_ones_and_never_copies_excluded(
-    lakehouse: Lakehouse, unique: str, pipeline: str
+    lakehouse: Lakehouse, unique: str, pipeline: str, how: str
 ) -> None:
     source, target = f"dev_bronze.{unique}.customers", f"dev_silver.{unique}.customers"
     config = {"sequence_column": "seq", "watermark_column": "seq", "exclude_columns": ["secret"]}
@@ -182,7 +196,8 @@ def test_schema_drift_adds_new_columns_keeps_dropped_ones_and_never_copies_exclu
     load(lakehouse, row)
     day2 = [(1, "a2", "a@x", "s", 2), (2, "b", "b@x", "s", 2), (3, "c", "c@x", "s", 2)]
     bronze(lakehouse, source, day2, DAY2)
-    load(lakehouse, row)
+    with committing(how):
+        load(lakehouse, row)
     schema, expected = DRIFT_EXPECTED[pipeline]
     derive = None
     if pipeline == "scd2":

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
-from medallion_orchestrator.loaders.staging import DELETE, INSERT, OP, UPDATE
+from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -90,8 +90,12 @@ def replayed(
         F.coalesce(col(stored_sequence).cast(sequence_type), start) if stored_sequence else start
     )
     kept = [*chain.shared, *chain.dropped]
+    located = [FILE] if FILE in versions.columns else []
     existing = F.struct(
-        *[col(c) for c in (chain.effective_from, chain.effective_to, chain.is_current, *kept)]
+        *[
+            col(c)
+            for c in (chain.effective_from, chain.effective_to, chain.is_current, *kept, *located)
+        ]
     )
     carried = versions.select(*[col(c) for c in kept], existing.alias(EXISTING)).schema
     none = {field.name: F.lit(None).cast(field.dataType) for field in carried.fields}
@@ -177,9 +181,12 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
     version = version.withColumns(
         {c: field(name, c) for name in newest for c in version.schema[name].dataType.names}
     )
+    located = []
     if EXISTING not in runs.columns:  # a first load: every version is new
         op, merge_from = F.when(col(_START), INSERT), col(SEQUENCE)
     else:
+        if FILE in runs.schema[EXISTING].dataType.names:
+            located = [field(EXISTING, FILE).alias(FILE)]
         compared = [*chain.shared, *chain.dropped, chain.effective_to, chain.is_current]
         differs = [~col(c).eqNullSafe(field(EXISTING, c)) for c in compared]
         differs += [col(c).isNotNull() for c in chain.new]
@@ -201,6 +208,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         col(chain.effective_to),
         col(chain.is_current),
         op.alias(OP),
+        *located,
     )
 
 

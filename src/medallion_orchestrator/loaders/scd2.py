@@ -18,6 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders.commit import merge_staged
 from medallion_orchestrator.loaders.common import (
     LoadResult,
     col,
@@ -44,7 +45,7 @@ from medallion_orchestrator.loaders.history import (
     rebuild,
     replayed,
 )
-from medallion_orchestrator.loaders.staging import OP, Cache, Merge, assignments, merge_staged
+from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -167,7 +168,8 @@ def _update(
         )
     touched = events.touched
     touched = F.broadcast(touched) if events.touched_count <= BROADCAST_KEYS else touched
-    existing = current.join(touched, chain.keys, "left_semi")
+    located = current.select("*", field("_metadata", "file_path").alias(FILE))
+    existing = located.join(touched, chain.keys, "left_semi")
     bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
     if task.cdc.full_extract:
         gone = _missing_keys(events, existing, chain)
@@ -180,7 +182,7 @@ def _update(
     insert = assignments([*chain.keys, chain.effective_from]) | update
     if surrogate:
         inputs = ", ".join(f"s.`{c}`" for c in (*chain.keys, chain.effective_from))
-        insert[f"`{surrogate}`"] = f"xxhash64({inputs})"
+        insert[surrogate] = f"xxhash64({inputs})"
     merge = Merge(f"{on} AND t.`{chain.effective_from}` = s.{MERGE_FROM}", update, insert)
     return merge_staged(lakehouse, task, target, staged, merge)
 

@@ -1,9 +1,8 @@
-"""Write the difference in one MERGE, or write nothing.
+"""The staged difference: what a load keeps, and how its rows meet the target.
 
 Every loader that merges first computes the staged difference: rows with an OP column
-(`insert`, `update`, `delete`) that are exactly what must change in the target. The staged rows
-are cached and counted: none means no MERGE at all, so a rerun with no new bronze data leaves
-the Delta version of the target unchanged (a MERGE that changes no row still commits).
+(`insert`, `update`, `delete`) that are exactly what must change in the target, written in one
+commit by commit.py.
 """
 
 from __future__ import annotations
@@ -11,18 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from medallion_orchestrator.loaders.common import LoadResult, latest_version
-from medallion_orchestrator.metadata.model import TaskRow
-
 if TYPE_CHECKING:
     from types import TracebackType
 
     from pyspark.sql import DataFrame
 
-    from medallion_orchestrator.runtime.lakehouse import Lakehouse
-
 OP = "__medallion_op"
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
+FILE = "__medallion_file"  # of an update or delete: the target file holding the row it changes
 
 
 @dataclass
@@ -65,39 +60,6 @@ class Merge:
     insert: dict[str, str]
 
 
-def op_counts(staged: DataFrame) -> dict[str, int]:
-    return {row[OP]: int(row["count"]) for row in staged.groupBy(OP).count().collect()}
-
-
-def merge_staged(
-    lakehouse: Lakehouse, task: TaskRow, target: str, staged: DataFrame, merge: Merge
-) -> LoadResult:
-    """One MERGE of the (cached) staged rows into the target, or none when there are none."""
-    from delta.tables import DeltaTable
-
-    counts = op_counts(staged)
-    if not counts:
-        return LoadResult(
-            task.destination, 0, latest_version(lakehouse, target), "unchanged: nothing to write"
-        )
-    (
-        DeltaTable.forName(lakehouse.spark, target)
-        .alias("t")
-        .merge(staged.alias("s"), merge.condition)
-        .withSchemaEvolution()
-        .whenMatchedDelete(condition=f"s.{OP} = '{DELETE}'")
-        .whenMatchedUpdate(condition=f"s.{OP} = '{UPDATE}'", set=merge.update)
-        .whenNotMatchedInsert(condition=f"s.{OP} = '{INSERT}'", values=merge.insert)
-        .execute()
-    )
-    message = "merged: " + ", ".join(
-        f"{counts.get(op, 0)} {op}{'d' if op.endswith('e') else 'ed'}"
-        for op in (INSERT, UPDATE, DELETE)
-    )
-    return LoadResult(
-        task.destination, sum(counts.values()), latest_version(lakehouse, target), message
-    )
-
-
 def assignments(columns: list[str], source: str = "s") -> dict[str, str]:
-    return {f"`{column}`": f"{source}.`{column}`" for column in columns}
+    """Target column -> SQL expression over the staged row `source`."""
+    return {column: f"{source}.`{column}`" for column in columns}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import reduce
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator.loaders.commit import merge_staged
 from medallion_orchestrator.loaders.common import (
     LoadResult,
     col,
@@ -30,13 +31,13 @@ from medallion_orchestrator.loaders.events import (
 )
 from medallion_orchestrator.loaders.staging import (
     DELETE,
+    FILE,
     INSERT,
     OP,
     UPDATE,
     Cache,
     Merge,
     assignments,
-    merge_staged,
 )
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -86,7 +87,11 @@ def _staged(
     compared = [a for a in events.attributes if a in existing and a != order_column]
     added = [a for a in events.attributes if a not in existing]
     kept = [*compared, *([stored_order] if stored_order else [])]
-    target = current.select(*[col(c) for c in (*keys, *kept)], F.lit(True).alias(FOUND))
+    target = current.select(
+        *[col(c) for c in (*keys, *kept)],
+        F.lit(True).alias(FOUND),
+        field("_metadata", "file_path").alias(FILE),
+    )
     joined = latest.alias("s").join(
         target.alias("t"), on=keys, how="full" if full_extract else "left"
     )
@@ -110,6 +115,7 @@ def _staged(
         *[col(k) for k in keys],
         *[field("s", a).alias(a) for a in events.attributes],
         op.alias(OP),
+        field("t", FILE).alias(FILE),
     ).where(col(OP).isNotNull())
 
 

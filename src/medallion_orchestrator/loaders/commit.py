@@ -1,0 +1,149 @@
+"""The staged difference written in one Delta commit, or nothing written.
+
+The staged rows are cached and counted first: none means no commit at all, so a rerun with no
+new bronze data leaves the Delta version of the target unchanged (a MERGE that changes no row
+still commits).
+
+Usually the commit is a MERGE. When the staged updates and deletes reach every file of the
+target, a MERGE would rewrite every file anyway, and open source Delta gets there through a
+shuffled full outer join of the whole target with the staged rows. The load then rewrites the
+table itself instead: one scan of the target, the changes joined by broadcast, the inserts
+appended, one overwrite commit with the same rows and files a MERGE would leave. Tables whose
+MERGE writes something else keep the MERGE: deletion vectors (only changed rows are written),
+change data feed and row tracking (both record per-row changes), identity and generated columns
+(computed on insert).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
+from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
+from medallion_orchestrator.metadata.model import TaskRow
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+    from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+OPS = (INSERT, UPDATE, DELETE)
+BROADCAST_CHANGES = 250_000  # staged updates and deletes joined by broadcast in a rewrite
+MERGE_ONLY_FEATURES = frozenset(
+    {"deletionVectors", "changeDataFeed", "rowTracking", "identityColumns", "generatedColumns"}
+)
+MERGE_ONLY_PROPERTIES = {
+    "delta.enableDeletionVectors": "deletionVectors",
+    "delta.enableChangeDataFeed": "changeDataFeed",
+    "delta.enableRowTracking": "rowTracking",
+}
+
+
+def merge_staged(
+    lakehouse: Lakehouse, task: TaskRow, target: str, staged: DataFrame, merge: Merge
+) -> LoadResult:
+    """The (cached) staged rows in one commit to the target, or none when there are none."""
+    counts, files = _counts(staged)
+    if not sum(counts.values()):
+        return LoadResult(
+            task.destination, 0, latest_version(lakehouse, target), "unchanged: nothing to write"
+        )
+    if files and rewrites_every_file(lakehouse, target, files):
+        _rewrite(lakehouse, target, staged, merge, counts[UPDATE] + counts[DELETE])
+        how = "rewritten"
+    else:
+        _merge(lakehouse, target, staged, merge)
+        how = "merged"
+    message = f"{how}: " + ", ".join(
+        f"{counts[op]} {op}{'d' if op.endswith('e') else 'ed'}" for op in OPS
+    )
+    return LoadResult(
+        task.destination, sum(counts.values()), latest_version(lakehouse, target), message
+    )
+
+
+def rewrites_every_file(lakehouse: Lakehouse, target: str, files: int) -> bool:
+    """The staged changes touch all `files` of the target, and its MERGE would write nothing
+    a rewrite does not."""
+    detail = lakehouse.spark.sql(f"DESCRIBE DETAIL {target}").first()
+    assert detail is not None
+    facts = detail.asDict()
+    features = set(facts.get("tableFeatures") or ())
+    properties = facts.get("properties") or {}
+    features |= {
+        feature
+        for name, feature in MERGE_ONLY_PROPERTIES.items()
+        if str(properties.get(name, "")).lower() == "true"
+    }
+    return facts["numFiles"] == files and not features & MERGE_ONLY_FEATURES
+
+
+def _counts(staged: DataFrame) -> tuple[dict[str, int], int]:
+    """Rows per operation and, when the staged rows say, the target files they change."""
+    from pyspark.sql import functions as F
+
+    touched = [F.count_distinct(col(FILE)).alias(FILE)] if FILE in staged.columns else []
+    row = staged.agg(*[F.count_if(col(OP) == op).alias(op) for op in OPS], *touched).first()
+    assert row is not None
+    return {op: int(row[op]) for op in OPS}, int(row[FILE]) if touched else 0
+
+
+def _merge(lakehouse: Lakehouse, target: str, staged: DataFrame, merge: Merge) -> None:
+    from delta.tables import DeltaTable
+
+    (
+        DeltaTable.forName(lakehouse.spark, target)
+        .alias("t")
+        .merge(staged.alias("s"), merge.condition)
+        .withSchemaEvolution()
+        .whenMatchedDelete(condition=f"s.{OP} = '{DELETE}'")
+        .whenMatchedUpdate(condition=f"s.{OP} = '{UPDATE}'", set=_quoted(merge.update))
+        .whenNotMatchedInsert(condition=f"s.{OP} = '{INSERT}'", values=_quoted(merge.insert))
+        .execute()
+    )
+
+
+def _rewrite(
+    lakehouse: Lakehouse, target: str, staged: DataFrame, merge: Merge, changes: int
+) -> None:
+    """What the MERGE would write, as one overwrite: target rows not deleted, updated ones
+    assigned like the MERGE assigns them (cast to the column's type), then the inserts."""
+    from pyspark.sql import functions as F
+
+    current = lakehouse.spark.table(target)
+    types = {column.name: column.dataType for column in current.schema.fields}
+
+    def assigned(name: str, expression: str) -> Column:
+        value = F.expr(expression)
+        return value.cast(types[name]) if name in types else value
+
+    changed = staged.where(col(OP) != INSERT).drop(FILE)
+    if changes <= BROADCAST_CHANGES:
+        changed = F.broadcast(changed)
+    joined = current.alias("t").join(changed.alias("s"), F.expr(merge.condition), "left")
+    updating = field("s", OP) == UPDATE
+    kept = joined.where(field("s", OP).isNull() | updating).select(
+        *[
+            F.when(updating, assigned(name, merge.update[name])).otherwise(field("t", name))
+            if name in merge.update
+            else field("t", name)
+            for name in types
+        ],
+        *[
+            F.when(updating, assigned(name, expression)).alias(name)
+            for name, expression in merge.update.items()
+            if name not in types
+        ],
+    )
+    inserts = (
+        staged.alias("s")
+        .where(col(OP) == INSERT)
+        .select(*[assigned(name, value).alias(name) for name, value in merge.insert.items()])
+    )
+    rows = kept.toDF(*types, *[n for n in merge.update if n not in types])
+    rows = rows.unionByName(inserts, allowMissingColumns=True)
+    rows.writeTo(target).option("mergeSchema", "true").overwrite(F.lit(True))
+
+
+def _quoted(assignments: dict[str, str]) -> dict[str, str]:
+    return {f"`{column}`": expression for column, expression in assignments.items()}

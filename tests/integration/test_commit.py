@@ -1,0 +1,87 @@
+"""How a load commits its changes: a rewrite when they reach every file of a plain table,
+else a MERGE; one commit either way, and the same rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from integration.loader_support import assert_table, bronze, last_operation, load, row_for, version
+from medallion_orchestrator.runtime.lakehouse import Lakehouse
+
+pytestmark = pytest.mark.spark
+
+BRONZE = "id INT, name STRING, seq INT"
+CONFIG = {"sequence_column": "seq"}
+
+
+def names(unique: str) -> tuple[str, str]:
+    return f"dev_bronze.{unique}.customers", f"dev_silver.{unique}.customers"
+
+
+def files(lakehouse: Lakehouse, target: str) -> set[str]:
+    return set(lakehouse.spark.table(lakehouse.table_of(target)).inputFiles())
+
+
+def test_changes_in_every_file_rewrite_the_table_in_one_commit(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    source, target = names(unique)
+    row = row_for(source, target, "scd1", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1), (2, "b", 1)], BRONZE)
+    load(lakehouse, row)
+    before, old_files = version(lakehouse, target), files(lakehouse, target)
+    bronze(lakehouse, source, [(1, "a2", 2), (2, "b2", 2), (3, "c", 2)], BRONZE)
+    result = load(lakehouse, row)
+    assert result.message == "rewritten: 1 inserted, 2 updated, 0 deleted"
+    assert (version(lakehouse, target), last_operation(lakehouse, target)) == (before + 1, "WRITE")
+    assert not files(lakehouse, target) & old_files
+    assert_table(lakehouse, target, [(1, "a2", 2), (2, "b2", 2), (3, "c", 2)], BRONZE)
+
+
+def test_a_file_without_changes_keeps_the_merge_and_the_file(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    source, target = names(unique)
+    row = row_for(source, target, "scd2", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1)], BRONZE)
+    load(lakehouse, row)
+    bronze(lakehouse, source, [(1, "a", 1), (2, "b", 2)], BRONZE)
+    assert load(lakehouse, row).message == "merged: 1 inserted, 0 updated, 0 deleted"
+    untouched = files(lakehouse, target) - {
+        lakehouse.spark.table(lakehouse.table_of(target))
+        .where("id = 1")
+        .select("_metadata.file_path")
+        .first()[0]
+    }
+    bronze(lakehouse, source, [(1, "a2", 3), (2, "b", 2)], BRONZE)
+    result = load(lakehouse, row)
+    assert result.message == "merged: 1 inserted, 1 updated, 0 deleted"
+    assert last_operation(lakehouse, target) == "MERGE"
+    assert untouched and untouched <= files(lakehouse, target)
+    expected = [(1, "a", 1, 1, 3), (1, "a2", 3, 3, None), (2, "b", 2, 2, None)]
+    assert_table(
+        lakehouse,
+        target,
+        expected,
+        f"{BRONZE}, effective_from INT, effective_to INT",
+        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+    )
+
+
+@pytest.mark.parametrize(
+    "feature",
+    ["delta.enableChangeDataFeed", "delta.enableDeletionVectors", "delta.enableRowTracking"],
+)
+def test_tables_whose_merge_writes_per_row_keep_the_merge(
+    lakehouse: Lakehouse, unique: str, feature: str
+) -> None:
+    source, target = names(unique)
+    row = row_for(source, target, "scd1", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1), (2, "b", 1)], BRONZE)
+    load(lakehouse, row)
+    table = lakehouse.table_of(target)
+    lakehouse.spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('{feature}' = 'true')")
+    bronze(lakehouse, source, [(1, "a2", 2), (2, "b2", 2)], BRONZE)
+    assert load(lakehouse, row).message == "merged: 0 inserted, 2 updated, 0 deleted"
+    assert last_operation(lakehouse, target) == "MERGE"
+    assert_table(lakehouse, target, [(1, "a2", 2), (2, "b2", 2)], BRONZE)
