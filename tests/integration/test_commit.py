@@ -85,3 +85,20 @@ def test_tables_whose_merge_writes_per_row_keep_the_merge(
     assert load(lakehouse, row).message == "merged: 0 inserted, 2 updated, 0 deleted"
     assert last_operation(lakehouse, target) == "MERGE"
     assert_table(lakehouse, target, [(1, "a2", 2), (2, "b2", 2)], BRONZE)
+
+
+def test_a_load_releases_what_it_kept(lakehouse: Lakehouse, unique: str) -> None:
+    source, target = names(unique)
+    row = row_for(source, target, "scd2", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1), (2, "b", 1)], BRONZE)
+    load(lakehouse, row)
+    context = lakehouse.spark.sparkContext._jsc.sc()  # type: ignore[union-attr]
+    first_of_the_load = context.newRddId()
+    bronze(lakehouse, source, [(1, "a2", 2), (2, "b", 1)], BRONZE)
+    assert load(lakehouse, row).rows_written == 2
+    ours = [
+        info.id()
+        for info in context.getRDDStorageInfo()
+        if info.id() > first_of_the_load and not str(info.name()).startswith("Delta Table State")
+    ]
+    assert ours == []

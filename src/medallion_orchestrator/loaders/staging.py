@@ -25,8 +25,10 @@ class Cache:
     """Frames a load computes once: materialized (lineage cut, partitioning kept) when kept.
 
     `localCheckpoint` rather than `persist`: no CacheManager bookkeeping, which in a session
-    shared by parallel loads costs more than the small frames themselves; the blocks go away
-    with the frames when the load ends.
+    shared by parallel loads costs more than the small frames themselves. When the load ends
+    the blocks are released (classic Spark; Spark Connect's server drops them with the plan),
+    not left for the JVM's garbage collector while the next loads run: no frame kept may be
+    used after the `with` block.
     """
 
     frames: list[DataFrame] = field(default_factory=list)
@@ -47,7 +49,16 @@ class Cache:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        for frame in self.frames:
+            _release(frame)
         self.frames.clear()
+
+
+def _release(frame: DataFrame) -> None:
+    """Drop a local checkpoint's blocks now."""
+    plan = getattr(frame, "_jdf", None)
+    if plan is not None:
+        plan.queryExecution().analyzed().rdd().unpersist(True)
 
 
 @dataclass(frozen=True)
