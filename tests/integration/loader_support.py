@@ -11,7 +11,7 @@ import pytest
 from chispa import assert_df_equality
 
 from integration.helpers import task_row, write_table
-from medallion_orchestrator.loaders import commit
+from medallion_orchestrator.loaders import commit, events
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
@@ -53,13 +53,26 @@ def bronze(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema:
 
 
 COMMITS = ["merge", "rewrite"]
+# how SCD2 loads: COMMITS, or "rebuild": committed by rewrite, every touched key rebuilt
+LOADINGS = [*COMMITS, "rebuild"]
 
 
 @contextmanager
 def committing(how: str) -> Iterator[None]:
-    """Every load commits by `how` ("merge" or "rewrite"), whatever files its changes touch."""
+    """Every load commits by MERGE or by rewrite, whatever files its changes touch; with
+    "rebuild", SCD2 also rebuilds the chain of every touched key (no appended keys)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(commit, "rewrites_every_file", lambda *_: how == "rewrite")
+        patch.setattr(commit, "rewrites_every_file", lambda *_: how != "merge")
+        if how == "rebuild":
+            per_key = events._per_key
+
+            def nothing_appended(*args: Any) -> Any:
+                from pyspark.sql import functions as F
+
+                rolled, touched, _ = per_key(*args)
+                return rolled, touched, F.lit(False)
+
+            patch.setattr(events, "_per_key", nothing_appended)
         yield
 
 

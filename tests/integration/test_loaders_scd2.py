@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from integration.loader_support import (
-    COMMITS,
+    LOADINGS,
     assert_table,
     bronze,
     fresh_schema,
@@ -132,10 +132,10 @@ def derived(frame):  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture(scope="module", params=COMMITS)
+@pytest.fixture(scope="module", params=LOADINGS)
 def cases(spark, request) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Every case loaded LOADS times and once more with nothing new, committed by MERGE or by
-    rewrite."""
+    """Every case loaded LOADS times and once more with nothing new: committed by MERGE or by
+    rewrite, and with every touched key rebuilt."""
     schema = fresh_schema("scd2_cases")
     source, target = f"dev_bronze.{schema}.customers", f"dev_silver.{schema}.customers"
     row = row_for(
@@ -267,5 +267,45 @@ def test_full_extract_closes_missing_keys_and_reopens_returning_ones(
         target,
         [(1, "a", 1, 1, None), (2, "b", 1, 1, 2), (2, "b2", 3, 3, None), (3, "c", 2, 1, None)],
         "id INT, name STRING, seq INT, effective_from INT, effective_to INT",
+        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+    )
+
+
+def test_keys_whose_new_event_is_their_newest_skip_the_rebuild(
+    lakehouse: Lakehouse, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medallion_orchestrator.loaders import scd2
+
+    calls: dict[str, int] = {}
+    for name in ("appended_changes", "_rebuilt"):
+        original = getattr(scd2, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            calls[_name] = calls.get(_name, 0) + 1
+            return _original(*args)
+
+        monkeypatch.setattr(scd2, name, counted)
+    source, target = f"dev_bronze.{unique}.stores", f"dev_silver.{unique}.stores"
+    row = row_for(source, target, "scd2", ["id"], {"sequence_column": "seq"})
+    schema = "id INT, name STRING, seq INT"
+    bronze(lakehouse, source, [(1, "a", 1), (2, "b", 1), (3, "c", 1)], schema)
+    load(lakehouse, row)
+    calls.clear()
+    late = (3, "c0", 0)
+    bronze(lakehouse, source, [(1, "a2", 2), (2, "b", 1), (3, "c", 1), late], schema)
+    assert load(lakehouse, row).message.endswith(": 2 inserted, 1 updated, 0 deleted")
+    assert calls == {"appended_changes": 1, "_rebuilt": 1}
+    expected = [
+        (1, "a", 1, 1, 2),
+        (1, "a2", 2, 2, None),
+        (2, "b", 1, 1, None),
+        (3, "c0", 0, 0, 1),
+        (3, "c", 1, 1, None),
+    ]
+    assert_table(
+        lakehouse,
+        target,
+        expected,
+        f"{schema}, effective_from INT, effective_to INT",
         derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
     )

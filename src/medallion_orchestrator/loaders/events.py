@@ -43,9 +43,10 @@ class Events:
     """Change events: `keys`, SEQUENCE, DELETED and the `attributes` carried into silver.
 
     From `change_events`, `frame` holds one row per key and sequence. From `checked_rows`, it
-    holds the bronze rows as they are (exact duplicates included), and `touched` the keys with
-    an event silver has not seen (with a full extract, also current keys the source lacks),
-    `touched_count` rows of them (a key may repeat).
+    holds the bronze rows as they are (exact duplicates included), `touched` the keys with an
+    event silver has not seen (with a full extract, also current keys the source lacks), and
+    `appended` those of them (keys, SEQUENCE) whose one unseen event is one bronze row newer
+    than anything silver has seen of the key: history only grows at its end.
     """
 
     frame: DataFrame
@@ -53,6 +54,8 @@ class Events:
     attributes: list[str]
     touched: DataFrame | None = None
     touched_count: int = 0
+    appended: DataFrame | None = None
+    appended_count: int = 0
 
     @property
     def sequence_type(self) -> DataType:
@@ -64,6 +67,8 @@ SIDE = "__medallion_side"
 SEEN, CURRENT = 0, 2  # SIDE of a sequence silver has seen / of a key's current row
 UNSEEN, IN_SOURCE, HAS_CURRENT = "__medallion_unseen", "__medallion_in_source", "__medallion_cur"
 TOUCHED = "__medallion_touched"
+APPENDED = "__medallion_appended"
+_UNSEEN_AT, _NEWEST = "__medallion_unseen_at", "__medallion_newest"
 _BRONZE = 1
 
 
@@ -132,30 +137,65 @@ def checked_rows(
         .groupBy(*[col(k) for k in keys], col(SEQUENCE))
         .agg(*_narrow_aggregates())
     )
-    touched = col(UNSEEN) if marks is not None else F.lit(False)
-    if marks is not None and task.cdc.full_extract:  # a key missing from the source: per key
-        grouped = grouped.groupBy(*[col(k) for k in keys]).agg(
-            *[F.sum(col(name)).alias(name) for name in (_ROWS, _NO_SEQUENCE)],
-            *[F.max(col(c)).alias(c) for c in (_REPEATED, UNSEEN, HAS_CURRENT, IN_SOURCE)],
-        )
-        touched = touched | (col(HAS_CURRENT) & ~col(IN_SOURCE))
+    touched, appended = F.lit(False), F.lit(False)
+    if marks is not None:
+        grouped, touched, appended = _per_key(grouped, keys, task.cdc.full_extract)
     at_fault = any_null(keys) | (col(_NO_SEQUENCE) > 0) | col(_REPEATED)
     notable = cache.keep(
         grouped.where(touched | at_fault).select(
-            *[col(k) for k in keys], _ROWS, _NO_SEQUENCE, _REPEATED, touched.alias(TOUCHED)
+            *[col(k) for k in keys],
+            _ROWS,
+            _NO_SEQUENCE,
+            _REPEATED,
+            touched.alias(TOUCHED),
+            appended.alias(APPENDED),
+            (col(_UNSEEN_AT) if marks is not None else F.lit(None)).alias(SEQUENCE),
         ),
         eager=False,
     )
     stats = _check(
         lakehouse, task, source, notable, keys, order_column, col(_NO_SEQUENCE), F.lit(None),
-        counts={TOUCHED: col(TOUCHED), _REPEATED: col(_REPEATED)},
+        counts={name: col(name) for name in (TOUCHED, APPENDED, _REPEATED)},
     )  # fmt: skip
     keyed = notable.where(~any_null(keys))
     if stats[_REPEATED]:
         repeated = keyed.where(col(_REPEATED)).select(*[col(k) for k in keys])
         _check_repeats(task, flagged.join(repeated, keys, "left_semi"), keys, attributes)
-    touched_keys = keyed.where(col(TOUCHED)).select(*[col(k) for k in keys])
-    return Events(flagged.where(~any_null(keys)), keys, attributes, touched_keys, stats[TOUCHED])
+    return Events(
+        flagged.where(~any_null(keys)),
+        keys,
+        attributes,
+        keyed.where(col(TOUCHED)).select(*[col(k) for k in keys]),
+        stats[TOUCHED],
+        keyed.where(col(APPENDED)).select(*[col(k) for k in keys], col(SEQUENCE)),
+        stats[APPENDED],
+    )
+
+
+def _per_key(
+    grouped: DataFrame, keys: list[str], full_extract: bool
+) -> tuple[DataFrame, Column, Column]:
+    """The (key, sequence) groups rolled up per key; whether the key is touched, and whether
+    its only unseen event is one bronze row at its newest sequence (appended)."""
+    from pyspark.sql import functions as F
+
+    rolled = grouped.groupBy(*[col(k) for k in keys]).agg(
+        *[F.sum(col(name)).alias(name) for name in (_ROWS, _NO_SEQUENCE)],
+        *[F.max(col(c)).alias(c) for c in (_REPEATED, UNSEEN, HAS_CURRENT, IN_SOURCE)],
+        F.count_if(col(UNSEEN)).alias("__medallion_unseen_groups"),
+        F.max(F.when(col(UNSEEN), col(_ROWS))).alias("__medallion_unseen_rows"),
+        F.max(F.when(col(UNSEEN), col(SEQUENCE))).alias(_UNSEEN_AT),
+        F.max(col(SEQUENCE)).alias(_NEWEST),
+    )
+    touched = col(UNSEEN)
+    if full_extract:  # a current key missing from the source is touched too
+        return rolled, touched | (col(HAS_CURRENT) & ~col(IN_SOURCE)), F.lit(False)
+    appended = (
+        (col("__medallion_unseen_groups") == 1)
+        & (col("__medallion_unseen_rows") == 1)
+        & (col(_UNSEEN_AT) == col(_NEWEST))
+    )
+    return rolled, touched, appended
 
 
 def _narrow_aggregates() -> list[Column]:

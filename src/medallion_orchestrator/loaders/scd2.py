@@ -4,7 +4,8 @@ Only the keys a load touches are rebuilt: keys with an event silver has not seen
 is neither a version's start, the newest sequence folded into a version, nor, for a delete, a
 version's close) and, with `full_extract`, current keys missing from the source. Their chains
 are rebuilt from bronze events and existing versions (history.py), compared with the existing
-versions, and the difference is written in ONE MERGE on (key, effective_from): obsolete
+versions; keys whose one new event is newer than all they have meet only their current version
+(appended.py). The difference is written in ONE commit on (key, effective_from): obsolete
 versions deleted, changed ones updated, new ones inserted. No difference, no commit.
 
 With `primary_key_columns` naming one column the source lacks, that column is a surrogate key:
@@ -14,10 +15,11 @@ version's start gives that version a new surrogate key.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import partial, reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders.appended import appended_changes
 from medallion_orchestrator.loaders.commit import merge_staged
 from medallion_orchestrator.loaders.common import (
     LoadResult,
@@ -159,24 +161,28 @@ def _update(
     stored: str | None,
     cache: Cache,
 ) -> LoadResult:
-    from pyspark.sql import functions as F
-
-    assert events.touched is not None
+    assert events.touched is not None and events.appended is not None
     if events.touched_count == 0:
         return LoadResult(
             task.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
-    touched = events.touched
-    touched = F.broadcast(touched) if events.touched_count <= BROADCAST_KEYS else touched
     located = current.select("*", field("_metadata", "file_path").alias(FILE))
-    existing = located.join(touched, chain.keys, "left_semi")
-    bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
-    if task.cdc.full_extract:
-        gone = _missing_keys(events, existing, chain)
-        bronze = bronze.unionByName(gone, allowMissingColumns=True)
-    history = replayed(existing, chain, events.sequence_type, stored)
-    rebuilt = rebuild(bronze.unionByName(history, allowMissingColumns=True), chain)
-    staged = cache.keep(rebuilt.where(col(OP).isNotNull()), eager=False)
+    changes = []
+    rebuilt_keys = events.touched
+    if events.appended_count and not chain.new and not chain.dropped:
+        appended = _small(events.appended, events.appended_count)
+        ordered = task.cdc.sequence_column is not None
+        changes.append(appended_changes(events, appended, located, chain, ordered))
+        rebuilt_keys = rebuilt_keys.join(appended.select(*chain.keys), chain.keys, "left_anti")
+    if events.touched_count > events.appended_count or not changes:
+        changes.append(
+            _rebuilt(
+                task, events, located, _small(rebuilt_keys, events.touched_count), chain, stored
+            )
+        )
+    staged = cache.keep(
+        reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), changes), eager=False
+    )
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in chain.keys)
     update = assignments([*chain.attributes, chain.effective_to, chain.is_current])
     insert = assignments([*chain.keys, chain.effective_from]) | update
@@ -185,6 +191,32 @@ def _update(
         insert[surrogate] = f"xxhash64({inputs})"
     merge = Merge(f"{on} AND t.`{chain.effective_from}` = s.{MERGE_FROM}", update, insert)
     return merge_staged(lakehouse, task, target, staged, merge)
+
+
+def _small(keys: DataFrame, rows: int) -> DataFrame:
+    """Keys joined by broadcast when there are few enough."""
+    from pyspark.sql import functions as F
+
+    return F.broadcast(keys) if rows <= BROADCAST_KEYS else keys
+
+
+def _rebuilt(
+    task: TaskRow,
+    events: Events,
+    located: DataFrame,
+    touched: DataFrame,
+    chain: Chain,
+    stored: str | None,
+) -> DataFrame:
+    """Staged rows of the `touched` keys, from their chains rebuilt (history.py)."""
+    existing = located.join(touched, chain.keys, "left_semi")
+    bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
+    if task.cdc.full_extract:
+        gone = _missing_keys(events, existing, chain)
+        bronze = bronze.unionByName(gone, allowMissingColumns=True)
+    history = replayed(existing, chain, events.sequence_type, stored)
+    rebuilt = rebuild(bronze.unionByName(history, allowMissingColumns=True), chain)
+    return rebuilt.where(col(OP).isNotNull())
 
 
 def _marks(
