@@ -102,3 +102,29 @@ def test_a_load_releases_what_it_kept(lakehouse: Lakehouse, unique: str) -> None
         if info.id() > first_of_the_load and not str(info.name()).startswith("Delta Table State")
     ]
     assert ours == []
+
+
+@pytest.mark.parametrize("log", ["read", "unreadable"])
+def test_the_reported_version_is_the_tables_newest(
+    lakehouse: Lakehouse, unique: str, log: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medallion_orchestrator.loaders import common
+
+    if log == "unreadable":  # Spark Connect: no JVM, the history answers
+
+        def no_jvm(*_: object) -> int:
+            raise AttributeError("_jvm")
+
+        monkeypatch.setattr(common, "version_from_log", no_jvm)
+    source, target = names(unique)
+    row = row_for(source, target, "scd1", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1)], BRONZE)
+    assert load(lakehouse, row).target_version == version(lakehouse, target) == 0
+    bronze(lakehouse, source, [(1, "a2", 2)], BRONZE)
+    assert load(lakehouse, row).target_version == version(lakehouse, target) == 1
+    assert load(lakehouse, row).target_version == 1
+    if log == "read":
+        from delta.tables import DeltaTable
+
+        delta = DeltaTable.forName(lakehouse.spark, lakehouse.table_of(target))
+        assert common.version_from_log(lakehouse.spark, delta) == 1

@@ -11,7 +11,8 @@ from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from delta.tables import DeltaTable
+    from pyspark.sql import Column, DataFrame, SparkSession
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -88,10 +89,29 @@ def require_columns(frame: DataFrame, columns: list[str], task: TaskRow, role: s
 
 
 def latest_version(lakehouse: Lakehouse, table: str) -> int | None:
+    """The table's newest Delta version: read from its log in milliseconds where the JVM is at
+    hand (classic Spark, open source Delta), else from its history (Spark Connect)."""
+    from delta.tables import DeltaTable
+
     if not lakehouse.spark.catalog.tableExists(table):
         return None
-    row = lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").select("version").first()
-    return None if row is None else int(row["version"])
+    delta = DeltaTable.forName(lakehouse.spark, table)
+    try:
+        return version_from_log(lakehouse.spark, delta)
+    except (AttributeError, ImportError, RuntimeError):
+        row = delta.history(1).select("version").first()
+        return None if row is None else int(row["version"])
+
+
+def version_from_log(spark: SparkSession, delta: DeltaTable) -> int:
+    from py4j.protocol import Py4JError
+
+    try:
+        nothing = spark._jvm.scala.Option.empty()  # type: ignore[union-attr]
+        log = delta._jdt.deltaLog()  # type: ignore[attr-defined]
+        return int(log.update(False, nothing, nothing).version())
+    except Py4JError as error:
+        raise RuntimeError(f"no Delta log API: {error}") from None
 
 
 def created(lakehouse: Lakehouse, task: TaskRow, table: str, rows: int) -> LoadResult:
