@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 _ROW = "__medallion_row"
+BROADCAST_VERSIONS = 200_000  # current versions of appended keys joined by broadcast
 
 
 def appended_changes(
@@ -49,6 +50,8 @@ def appended_changes(
         .join(appended.select(*[col(k) for k in keys]), keys, "left_semi")
         .select(*[col(k) for k in keys], existing)
     )
+    if events.appended_count <= BROADCAST_VERSIONS:
+        current = F.broadcast(current)
     joined = newest.join(current, keys, "left")
     start = field(EXISTING, chain.effective_from)
     file = field(EXISTING, FILE)

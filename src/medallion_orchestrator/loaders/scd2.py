@@ -51,7 +51,7 @@ from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assig
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
     from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
@@ -227,21 +227,24 @@ def _marks(
     from pyspark.sql import functions as F
 
     history = task.cdc.history_columns
-    mark = "__medallion_mark"
-    seen = [
-        F.struct(col(history[0]).cast(kind).alias(SEQUENCE), F.lit(False).alias(DELETED)),
-        F.struct(col(history[1]).cast(kind).alias(SEQUENCE), F.lit(True).alias(DELETED)),
-    ]
-    if stored:
-        seen.append(F.struct(col(stored).cast(kind).alias(SEQUENCE), F.lit(False).alias(DELETED)))
-    marks = (
-        current.select(
+
+    def seen(sequence: str, deleted: bool, where: Column) -> DataFrame:
+        return current.where(where).select(
             *[col(k) for k in keys],
-            F.explode(F.array_distinct(F.array(*seen))).alias(mark),
+            col(sequence).cast(kind).alias(SEQUENCE),
+            F.lit(deleted).alias(DELETED),
+            F.lit(SEEN).alias(SIDE),
         )
-        .where(field(mark, SEQUENCE).isNotNull())
-        .select(*[col(k) for k in keys], f"{mark}.*", F.lit(SEEN).alias(SIDE))
+
+    starts, closes = history[0], history[1]
+    marks = seen(starts, False, col(starts).cast(kind).isNotNull()).unionByName(
+        seen(closes, True, col(closes).cast(kind).isNotNull())
     )
+    if stored:  # the newest sequence folded into a version, when it is not its start
+        folded = col(stored).cast(kind)
+        marks = marks.unionByName(
+            seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(col(starts).cast(kind)))
+        )
     if task.cdc.full_extract:
         currents = current.where(col(history[2])).select(
             *[col(k) for k in keys],
