@@ -40,7 +40,7 @@ bench-overhead: setup
 # SCD2 against mack's type_2_scd_upsert on 1,000,000 rows (ROWS=... for another size).
 bench-scd2: setup
 	$(BIN)/python -m pip install --quiet -e ".[local,bench]"
-	$(BIN)/python benchmarks/scd2_vs_mack.py --rows $(or $(ROWS),1000000)
+	$(BIN)/python benchmarks/scd2_vs_mack.py --rows $(or $(ROWS),1000000) --repeat $(or $(REPEAT),5)
 
 clean:
 	rm -rf $(VENV) .medallion

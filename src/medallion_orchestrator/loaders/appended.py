@@ -11,7 +11,7 @@ change, so the event only meets the key's current version, if any, as the rebuil
 - a delete closes the current version; with none it does nothing.
 
 The staged rows have the columns and meaning of history.rebuild's. Columns only bronze or only
-silver has (schema drift) keep the rebuild.
+silver has (schema drift), and full extracts, keep the rebuild.
 """
 
 from __future__ import annotations
