@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from integration.loader_support import assert_table, bronze, last_operation, load, row_for, version
+from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 pytestmark = pytest.mark.spark
@@ -128,3 +129,25 @@ def test_the_reported_version_is_the_tables_newest(
 
         delta = DeltaTable.forName(lakehouse.spark, lakehouse.table_of(target))
         assert common.version_from_log(lakehouse.spark, delta) == 1
+
+
+def test_a_rewrite_that_another_writer_overtook_fails_loudly(
+    lakehouse: Lakehouse, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyspark.sql import DataFrameWriterV2
+
+    source, target = names(unique)
+    row = row_for(source, target, "scd1", ["id"], CONFIG)
+    bronze(lakehouse, source, [(1, "a", 1)], BRONZE)
+    load(lakehouse, row)
+    table = lakehouse.table_of(target)
+    overwrite = DataFrameWriterV2.overwrite
+
+    def another_writer_first(self: DataFrameWriterV2, condition: object) -> None:
+        lakehouse.spark.sql(f"INSERT INTO {table} VALUES (9, 'other', 9)")
+        overwrite(self, condition)
+
+    monkeypatch.setattr(DataFrameWriterV2, "overwrite", another_writer_first)
+    bronze(lakehouse, source, [(1, "a2", 2)], BRONZE)
+    with pytest.raises(LoadError, match=r"another writer committed to .* \(versions 1 to 2\)"):
+        load(lakehouse, row)

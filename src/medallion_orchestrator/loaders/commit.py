@@ -8,7 +8,9 @@ Usually the commit is a MERGE. When the staged updates and deletes reach every f
 target, a MERGE would rewrite every file anyway, and open source Delta gets there through a
 shuffled full outer join of the whole target with the staged rows. The load then rewrites the
 table itself instead: one scan of the target, the changes joined by broadcast, the inserts
-appended, one overwrite commit with the same rows and files a MERGE would leave. Tables whose
+appended, one overwrite commit with the same rows and files a MERGE would leave. It reads the
+target at the version it overwrites and fails loudly if another writer committed in between
+(a MERGE reads and commits in one transaction; an overwrite cannot). Tables whose
 MERGE writes something else keep the MERGE: deletion vectors (only changed rows are written),
 change data feed and row tracking (both record per-row changes), identity and generated columns
 (computed on insert).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
 from medallion_orchestrator.metadata.model import TaskRow
@@ -49,17 +52,15 @@ def merge_staged(
             task.destination, 0, latest_version(lakehouse, target), "unchanged: nothing to write"
         )
     if files and rewrites_every_file(lakehouse, target, files):
-        _rewrite(lakehouse, target, staged, merge, counts[UPDATE] + counts[DELETE])
+        version = _rewrite(lakehouse, task, target, staged, merge, counts[UPDATE] + counts[DELETE])
         how = "rewritten"
     else:
         _merge(lakehouse, target, staged, merge)
-        how = "merged"
+        version, how = latest_version(lakehouse, target), "merged"
     message = f"{how}: " + ", ".join(
         f"{counts[op]} {op}{'d' if op.endswith('e') else 'ed'}" for op in OPS
     )
-    return LoadResult(
-        task.destination, sum(counts.values()), latest_version(lakehouse, target), message
-    )
+    return LoadResult(task.destination, sum(counts.values()), version, message)
 
 
 def rewrites_every_file(lakehouse: Lakehouse, target: str, files: int) -> bool:
@@ -104,13 +105,21 @@ def _merge(lakehouse: Lakehouse, target: str, staged: DataFrame, merge: Merge) -
 
 
 def _rewrite(
-    lakehouse: Lakehouse, target: str, staged: DataFrame, merge: Merge, changes: int
-) -> None:
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    target: str,
+    staged: DataFrame,
+    merge: Merge,
+    changes: int,
+) -> int:
     """What the MERGE would write, as one overwrite: target rows not deleted, updated ones
-    assigned like the MERGE assigns them (cast to the column's type), then the inserts."""
+    assigned like the MERGE assigns them (cast to the column's type), then the inserts. The
+    target is read at the version the overwrite must follow; the version written."""
     from pyspark.sql import functions as F
 
-    current = lakehouse.spark.table(target)
+    read = latest_version(lakehouse, target)
+    assert read is not None
+    current = lakehouse.spark.read.option("versionAsOf", read).table(target)
     types = {column.name: column.dataType for column in current.schema.fields}
 
     def assigned(name: str, expression: str) -> Column:
@@ -143,6 +152,16 @@ def _rewrite(
     rows = kept.toDF(*types, *[n for n in merge.update if n not in types])
     rows = rows.unionByName(inserts, allowMissingColumns=True)
     rows.writeTo(target).option("mergeSchema", "true").overwrite(F.lit(True))
+    written = latest_version(lakehouse, target)
+    assert written is not None
+    if written != read + 1:
+        raise LoadError(
+            f"{task.destination}: another writer committed to {target} while this load "
+            f"rewrote it (versions {read + 1} to {written}); this load's overwrite may have "
+            "replaced its rows: compare DESCRIBE HISTORY, RESTORE the table to the version "
+            "before this load's commit if so, then rerun the task"
+        )
+    return written
 
 
 def _quoted(assignments: dict[str, str]) -> dict[str, str]:
