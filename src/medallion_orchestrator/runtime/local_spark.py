@@ -20,6 +20,9 @@ HOME_CONF = "spark.medallion.home"
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 FAIR_POOLS = Path(__file__).with_name("fairscheduler.xml")
 _lock = threading.Lock()
+# Generated classes kept for reuse. Spark's default, 100, is less than one day of a few loads
+# needs, so each load compiled its code again and the JIT optimized it again.
+CODEGEN_CACHE_ENTRIES = 2000
 
 
 def warehouse_dir(home: Path) -> Path:
@@ -65,6 +68,7 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.codegen.cache.maxEntries", str(CODEGEN_CACHE_ENTRIES))
         .config("spark.scheduler.mode", "FAIR")
         .config("spark.scheduler.allocation.file", str(FAIR_POOLS))
         .config("spark.ui.enabled", "false")
