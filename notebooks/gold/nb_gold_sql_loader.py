@@ -4,7 +4,8 @@
 # MAGIC Runs the SQL file named by the row's sql_file_path (under metadata/sql/).
 # MAGIC
 # MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
-# MAGIC `environment`; exits with the load result as JSON.
+# MAGIC `environment`; exits with the exit-value contract (medallion_orchestrator.exit_value),
+# MAGIC failure included: its error, traceback and transient flag reach the orchestrator.
 
 # COMMAND ----------
 
@@ -12,15 +13,17 @@
 
 # COMMAND ----------
 
+from medallion_orchestrator.exit_value import run_and_exit
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 
 # COMMAND ----------
 
-task = task_from_widgets(dbutils)
-app = notebook_application(spark, widget(dbutils, "environment"))
-result = load_gold_sql(app.lakehouse, task, app.layout.sql_dir)
 
-# COMMAND ----------
+def load():
+    task = task_from_widgets(dbutils)
+    app = notebook_application(spark, widget(dbutils, "environment"))
+    return load_gold_sql(app.lakehouse, task, app.layout.sql_dir)
 
-dbutils.notebook.exit(result.to_json())
+
+run_and_exit(dbutils, load)

@@ -12,7 +12,6 @@
 
 # COMMAND ----------
 
-dbutils.widgets.text("layer", "bronze_to_silver")
 dbutils.widgets.text("max_workers", "")
 dbutils.widgets.dropdown("continue_on_failure", "false", ["false", "true"])
 dbutils.widgets.dropdown("scheduler", "auto", ["auto", "batch", "dag"])
@@ -24,19 +23,25 @@ dbutils.widgets.text("repair_run_id", "")
 
 from medallion_orchestrator.errors import RunFailed
 from medallion_orchestrator.execution.summary import render_summary
-from medallion_orchestrator.notebook_support import notebook_application
+from medallion_orchestrator.notebook_support import (
+    layer_choices,
+    notebook_application,
+    required_environment,
+)
 from medallion_orchestrator.orchestration import run_layer
 from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 
+# On Databricks an empty `environment` fails here: the local default would use dev_* tables.
+environment = required_environment(dbutils.widgets.get("environment"))
+app = notebook_application(spark, environment, dbutils.widgets.get("metadata_table"))
+app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
+default_layer, layers = layer_choices(app)
+dbutils.widgets.dropdown("layer", default_layer, layers)  # the layers of the execution table
 layer = dbutils.widgets.get("layer")
 max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
 repair_of = dbutils.widgets.get("repair_run_id") or None
-app = notebook_application(
-    spark, dbutils.widgets.get("environment"), dbutils.widgets.get("metadata_table")
-)
-app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
 
 # COMMAND ----------
 

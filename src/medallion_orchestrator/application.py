@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.clock import Clock, SystemClock
+from medallion_orchestrator.execution.cancellation import Cancellation
 from medallion_orchestrator.metadata.repository import MetadataRepository
 from medallion_orchestrator.project import (
     Environment,
@@ -104,19 +105,27 @@ class Application:
             return given  # type: ignore[no-any-return]
         from medallion_orchestrator.runners.jobs_api import workspace_client_from_env
 
-        return workspace_client_from_env(self.databricks_profile)
+        return workspace_client_from_env(self.databricks_profile, self.clock)
 
     @cached_property
     def run_history(self) -> RunHistory:
         from medallion_orchestrator.history.run_log import HistoryTables, RunHistory
 
         return self._given("run_history") or RunHistory(
-            self.lakehouse, HistoryTables.beside(self.metadata_table), self.layout.ddl_dir
+            self.lakehouse,
+            HistoryTables.beside(self.metadata_table),
+            self.layout.ddl_dir,
+            self.clock,
         )
 
     @cached_property
     def clock(self) -> Clock:
         return self._given("clock") or SystemClock()
+
+    @cached_property
+    def cancellation(self) -> Cancellation:
+        """Set to stop the run (interrupts.py sets it on Ctrl-C and SIGTERM)."""
+        return self._given("cancellation") or Cancellation()
 
     @cached_property
     def runner(self) -> Runner:
@@ -125,3 +134,17 @@ class Application:
         from medallion_orchestrator.runners.chain import choose_runner
 
         return choose_runner(self, self.runner_choice)
+
+    def user_catalogs(self) -> set[str]:
+        """The catalogs whose local `catalog__schema` names are shown to users as catalog.schema."""
+        from medallion_orchestrator.errors import ConfigError
+        from medallion_orchestrator.runtime.local_catalog import CatalogStore
+        from medallion_orchestrator.runtime.local_spark import warehouse_dir
+
+        try:
+            named = {*self.environment.catalogs, *self.environment.catalogs.values()}
+            named.add(self.metadata_table.split(".")[0])
+        except ConfigError:
+            named = set()
+        stored = CatalogStore(self.home, warehouse_dir(self.home)).catalogs()
+        return {name.lower() for name in named} | stored

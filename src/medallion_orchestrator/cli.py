@@ -1,4 +1,4 @@
-"""`medallion`: the local command line (see DESIGN.md for the contract)."""
+"""`medallion`: the local command line (README.md, "The command line", is the contract)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from medallion_orchestrator.application import Application
+from medallion_orchestrator.application import DEFAULT_HOME, Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.history.lock import LayerLocked
+from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, exit_code, stopping_on_signals
+from medallion_orchestrator.project import ProjectLayout
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
+from medallion_orchestrator.runtime.quiet import VERBOSE_ENV, quiet_pyspark_loggers
+from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 HOME_ENV = "MEDALLION_HOME"
@@ -23,22 +28,57 @@ HOME_ENV = "MEDALLION_HOME"
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose)
+    home = resolve_home(args.home)
     app = Application(
-        home=Path(args.home),
+        home=home,
         environment_name=args.env,
         metadata_table_override=args.metadata_table,
         runner_choice=getattr(args, "runner", AUTO),
         databricks_profile=getattr(args, "profile", None),
     )
     try:
-        return int(args.command(app, args))
+        if getattr(args, "needs_lakehouse", True) and not home.exists():
+            print(f"creating a new local lakehouse in {home}", file=sys.stderr)
+        with stopping_on_signals(app.cancellation):  # Ctrl-C, SIGTERM: interrupts.py
+            code = int(args.command(app, args))
+        return exit_code(code, app.cancellation)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except InvalidMetadata as invalid:
         print(f"error: {invalid}", file=sys.stderr)
-        print("nothing was run", file=sys.stderr)
+        print(getattr(args, "refused", "nothing was run"), file=sys.stderr)
         return EXIT_NOT_RUN
     except (ConfigError, EnvironmentProblem, LayerLocked) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_NOT_RUN
+    except StatementFailed as failed:
+        _print_error(failed.error, app, args.verbose)
+        print(failed.context(), file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:
+        _print_error(error, app, args.verbose)
+        return EXIT_FAILED
+
+
+def resolve_home(given: str | None) -> Path:
+    """--home, else MEDALLION_HOME, else `.medallion` in the project folder (else here)."""
+    if given:
+        return Path(given)
+    if explicit := os.environ.get(HOME_ENV):
+        return Path(explicit)
+    try:
+        return ProjectLayout.find().root / DEFAULT_HOME
+    except ConfigError:
+        return DEFAULT_HOME
+
+
+def _print_error(error: BaseException, app: Application, verbose: bool) -> None:
+    from medallion_orchestrator.error_text import one_line
+
+    if verbose:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"error: {one_line(error, app.user_catalogs())}", file=sys.stderr)
 
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
@@ -53,8 +93,8 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--home",
-        default=default(os.environ.get(HOME_ENV, ".medallion")),
-        help=f"local lakehouse folder (env {HOME_ENV}, default ./.medallion)",
+        default=default(None),
+        help=f"local lakehouse folder (env {HOME_ENV}; default .medallion in the project folder)",
     )
     common.add_argument("--env", default=default(None), help="environment in conf/environments.yml")
     common.add_argument(
@@ -98,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
         "auto (default): dag if a row has depends_on, else batch",
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
+    run.add_argument(
+        "--select",
+        metavar="TABLE",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="run only these destinations (catalog.schema.table); +TABLE adds what it waits for",
+    )
     _runner_options(run)
     run.add_argument(
         "--repair",
@@ -117,16 +165,40 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(command=_validate)
 
     sql = commands.add_parser("sql", parents=[common], help="run Spark SQL on the lakehouse")
-    sql.add_argument("statement", help="SQL; three-level names work as on Databricks")
-    sql.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sql.add_argument(
+        "statement",
+        nargs="?",
+        default=None,
+        help="SQL (several separated by ;); three-level names work as on Databricks; "
+        "- or nothing: read standard input",
+    )
+    sql.add_argument("-f", "--file", type=Path, default=None, help="run the statements of a file")
+    _output_options(sql)
     sql.set_defaults(command=_sql)
+
+    shell = commands.add_parser(
+        "shell", parents=[common], help="an interactive SQL prompt that keeps one session"
+    )
+    _output_options(shell)
+    shell.set_defaults(command=_shell)
 
     metadata = commands.add_parser("metadata", parents=[common], help="metadata rows")
     metadata_commands = metadata.add_subparsers(required=True, metavar="ACTION")
     load = metadata_commands.add_parser("load", parents=[common], help="MERGE rows from YAML")
     load.add_argument("path", type=Path, help="a YAML file or a folder of them")
-    load.set_defaults(command=_metadata_load)
+    load.set_defaults(command=_metadata_load, refused="nothing was written")
     return parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=TABLE_LIMIT,
+        help=f"rows shown per result in table format (default {TABLE_LIMIT}, 0: all); "
+        "csv and json always print every row",
+    )
 
 
 def _layer_options(parser: argparse.ArgumentParser) -> None:
@@ -156,13 +228,20 @@ def _configure_logging(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    for noisy in ("py4j", "pyspark", "SQLQueryContextLogger"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    logging.getLogger("sqlglot").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    else:
+        quiet_pyspark_loggers()
 
 
 def _init(app: Application, args: argparse.Namespace) -> int:
     app.repository.init()
+    app.run_history.ensure_tables()  # so that first runs started together need not create them
     print(f"execution table ready: {app.repository.table_name}")
+    tables = app.run_history.tables
+    print(f"run history ready: run_log, task_run_log, run_lock in {tables.catalog}.{tables.schema}")
     return EXIT_OK
 
 
@@ -181,7 +260,7 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         print("error: --max-workers must be at least 1", file=sys.stderr)
         return EXIT_NOT_RUN
     if args.dry_run:
-        layer_plan = plan(app, args.layer)
+        layer_plan = plan(app, args.layer, args.select)
         print(layer_plan.describe())
         print(f"scheduler: {choose_scheduler(layer_plan, args.scheduler)}")
         return EXIT_OK
@@ -193,6 +272,7 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         args.continue_on_failure,
         scheduler=args.scheduler,
         repair_of=args.repair,
+        select=args.select,
     )
     return _report(result)
 
@@ -212,16 +292,35 @@ def _report(result: RunResult) -> int:
 
 
 def _sql(app: Application, args: argparse.Namespace) -> int:
-    from medallion_orchestrator.sql_console import run_statements
+    from medallion_orchestrator.sql_console import Output, run_statements
 
-    run_statements(app.lakehouse, args.statement, args.format, sys.stdout)
+    if args.file is not None and args.statement is not None:
+        raise ConfigError("give a statement or -f FILE, not both")
+    if args.file is not None:
+        text = args.file.read_text()
+    elif args.statement is None or args.statement == "-":
+        if sys.stdin.isatty():
+            raise ConfigError("no statement: give one, -f FILE, or statements on standard input")
+        text = sys.stdin.read()
+    else:
+        text = args.statement
+    run_statements(app.lakehouse, text, Output(args.format, args.limit))
     return EXIT_OK
+
+
+def _shell(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.sql_console import Output
+    from medallion_orchestrator.sql_shell import SqlShell
+
+    return SqlShell(app, Output(args.format, args.limit)).loop()
 
 
 def _metadata_load(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.metadata.files import read_rows
+    from medallion_orchestrator.metadata.validation import check_rows
 
     rows = read_rows(args.path)
+    check_rows(rows, app.pipelines, app.layout.sql_dir)
     app.repository.init()
     counts = app.repository.upsert(rows)
     print(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from medallion_orchestrator.planning import NotebookTask
+from medallion_orchestrator.tasks import NotebookTask
 
 
 @dataclass(frozen=True)

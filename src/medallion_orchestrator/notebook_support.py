@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.application import Application
+from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import lakehouse_for
 
@@ -20,6 +22,31 @@ def notebook_application(
         environment_name=environment or None, metadata_table_override=metadata_table or None
     ).replace(spark=spark)
     return app.replace(lakehouse=lakehouse_for(spark, app.environment.catalogs))
+
+
+RUNTIME_VERSION_ENV = "DATABRICKS_RUNTIME_VERSION"
+DEFAULT_LAYERS = ("bronze_to_silver", "silver_to_gold")
+
+
+def required_environment(value: str) -> str | None:
+    """The `environment` widget's value. Empty means the configured default (`local`) only off
+    Databricks: in a workspace that default would read and write the dev_* tables."""
+    if value:
+        return value
+    if RUNTIME_VERSION_ENV in os.environ:
+        raise ConfigError(
+            "widget `environment` is empty: on Databricks, name the environment of this "
+            "workspace (dev, prod, ... in conf/environments.yml); the default, local, would "
+            "read and write the dev_* tables"
+        )
+    return None
+
+
+def layer_choices(app: Application) -> tuple[str, list[str]]:
+    """The `layer` dropdown: the active layers of the execution table, and a default."""
+    layers = app.repository.active_layers() if app.repository.exists() else []
+    choices = layers or list(DEFAULT_LAYERS)
+    return (DEFAULT_LAYERS[0] if DEFAULT_LAYERS[0] in choices else choices[0]), choices
 
 
 def widget(dbutils: Any, name: str, default: str = "") -> str:

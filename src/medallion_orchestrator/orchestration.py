@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import Enum
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.clock import Clock
 from medallion_orchestrator.errors import InvalidMetadata, Problem
+from medallion_orchestrator.execution.cancellation import StoppableClock, StoppableRunner
 from medallion_orchestrator.execution.executor import BatchExecutor, ResultListener
 from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.history.attempts import AttemptRecorder
 from medallion_orchestrator.history.lock import LayerLock
+from medallion_orchestrator.history.lock_table import DeltaLockTable
+from medallion_orchestrator.history.recorded_run import RecordedRun
 from medallion_orchestrator.history.repair import remaining_plan
 from medallion_orchestrator.history.run_log import RunHistory
 from medallion_orchestrator.metadata.model import TaskRow
@@ -22,6 +26,8 @@ from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
 from medallion_orchestrator.priorities import DurationHistory
 from medallion_orchestrator.runners.retrying import AttemptListener, RetryingRunner, RetryPolicy
+from medallion_orchestrator.selection import select_plan
+from medallion_orchestrator.tasks import Runner
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +45,23 @@ class Scheduler(str, Enum):
 
 
 def validated_rows(app: Application, layer: str) -> list[TaskRow]:
-    """The active rows of the layer; InvalidMetadata lists every problem."""
+    """The active rows of the layer; InvalidMetadata lists every problem (and a layer no
+    active row has: a typo runs nothing and says so)."""
     rows = app.repository.active_rows(layer)
-    check_rows(rows, app.pipelines, app.layout.sql_dir)
+    if not rows:
+        layers = ", ".join(app.repository.active_layers()) or "none"
+        raise InvalidMetadata(
+            [Problem(f"layer {layer}", f"no active row has this layer (layers: {layers})")]
+        )
+    check_rows(rows, app.pipelines, app.layout.sql_dir, app.environment.catalogs)
     return rows
 
 
-def plan(app: Application, layer: str) -> Plan:
-    return plan_layer(layer, validated_rows(app, layer), app.pipelines, app.environment)
+def plan(app: Application, layer: str, select: Sequence[str] = ()) -> Plan:
+    """The layer's plan; with `select`, only those tasks (selection.py)."""
+    rows = validated_rows(app, layer)
+    layer_plan = plan_layer(layer, rows, app.pipelines, app.environment, app.layout.sql_dir)
+    return select_plan(layer_plan, select) if select else layer_plan
 
 
 def choose_scheduler(layer_plan: Plan, requested: Scheduler | str = Scheduler.AUTO) -> Scheduler:
@@ -88,76 +103,104 @@ def run_layer(
     history: DurationHistory | None = None,
     repair_of: str | None = None,
     record: bool = True,
+    select: Sequence[str] = (),
 ) -> RunResult:
     """One run of a layer. With `record`, it holds the layer's lock, writes run_log and
     task_run_log as it goes and schedules longest-first from past durations. `repair_of` runs
-    only what did not succeed in that run."""
-    layer_plan = plan(app, layer)
+    only what did not succeed in that run. Everything that can refuse the run (metadata, the
+    scheduler's rules, the runner) is checked before the lock is taken and run_log written;
+    `app.cancellation` stops it (no task starts, running ones are cancelled)."""
+    layer_plan = plan(app, layer, select)
+    chosen = choose_scheduler(layer_plan, scheduler)
+    runner = StoppableRunner(app.runner, app.cancellation, app.clock)
     if not record:
-        return _execute(
-            app, layer_plan, max_workers, continue_on_failure, listeners, scheduler, history
-        )
+        executor = _executor(app, runner, chosen, max_workers, continue_on_failure, history)
+        executor.listeners += listeners or []
+        with app.cancellation.arming():
+            return _execute(app, executor, layer_plan)
     run_history = app.run_history
     run_history.ensure_tables()
     if repair_of is not None:
         layer_plan = remaining_plan(layer_plan, _repairable(run_history, repair_of, layer))
     run_id = new_run_id(app.clock)
-    with LayerLock(
-        run_history, layer, run_id, expiry=timedelta(seconds=app.environment.lock_expiry_seconds)
-    ):
+    recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
+    executor = _executor(
+        app,
+        runner,
+        chosen,
+        max_workers,
+        continue_on_failure,
+        history if history is not None else run_history.durations(layer),
+        on_failed_attempt=recorder.record_failed_attempt,
+    )
+    executor.listeners += [recorder.record_result, *(listeners or [])]
+    lock = LayerLock(
+        DeltaLockTable(run_history),
+        layer,
+        run_id,
+        clock=app.clock,
+        expiry=timedelta(seconds=app.environment.lock_expiry_seconds),
+        on_take_over=run_history.mark_abandoned,
+    )
+    recorded = RecordedRun(run_history, lock, app.environment.name, app.clock, repair_of)
+    with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
-        run_history.start_run(run_id, layer, app.environment.name, app.clock.now(), repair_of)
-        recorder = AttemptRecorder(run_history, run_id, layer)
-        result = _execute(
-            app,
-            layer_plan,
-            max_workers,
-            continue_on_failure,
-            [recorder.record_result, *(listeners or [])],
-            scheduler,
-            history if history is not None else run_history.durations(layer),
-            run_id=run_id,
-            on_failed_attempt=recorder.record_failed_attempt,
-        )
-        run_history.finish_run(result, repair_of)
+        result = _execute(app, executor, layer_plan, run_id)
+        recorded.finished(result, stopped=app.cancellation.requested)
     return result
+
+
+def _executor(
+    app: Application,
+    runner: Runner,
+    chosen: Scheduler,
+    max_workers: int | None,
+    continue_on_failure: bool,
+    history: DurationHistory | None,
+    on_failed_attempt: AttemptListener | None = None,
+) -> BatchExecutor | ReadyQueueExecutor:
+    """The executor of the chosen scheduler, on the run's clock, stopped by its cancellation."""
+    clock = StoppableClock(app.clock, app.cancellation)
+    policy = RetryPolicy(app.environment.max_retries, app.environment.retry_delay_seconds)
+    retrying = RetryingRunner(runner, policy, clock, on_failed_attempt)
+    workers = max_workers or app.environment.max_workers
+    if chosen is Scheduler.DAG:
+        return ReadyQueueExecutor(
+            retrying,
+            max_workers=workers,
+            continue_on_failure=continue_on_failure,
+            history=history or {},
+            clock=app.clock,
+            cancellation=app.cancellation,
+        )
+    return BatchExecutor(
+        retrying,
+        max_workers=workers,
+        continue_on_failure=continue_on_failure,
+        clock=app.clock,
+        cancellation=app.cancellation,
+    )
 
 
 def _execute(
     app: Application,
+    executor: BatchExecutor | ReadyQueueExecutor,
     layer_plan: Plan,
-    max_workers: int | None,
-    continue_on_failure: bool,
-    listeners: list[ResultListener] | None,
-    scheduler: Scheduler | str,
-    history: DurationHistory | None,
     run_id: str | None = None,
-    on_failed_attempt: AttemptListener | None = None,
 ) -> RunResult:
-    chosen = choose_scheduler(layer_plan, scheduler)
     logger.info(
-        "layer %s: %d task(s), scheduler %s", layer_plan.layer, len(layer_plan.tasks), chosen
+        "layer %s: %d task(s), scheduler %s",
+        layer_plan.layer,
+        len(layer_plan.tasks),
+        "dag" if isinstance(executor, ReadyQueueExecutor) else "batch",
     )
-    workers = max_workers or app.environment.max_workers
-    policy = RetryPolicy(app.environment.max_retries, app.environment.retry_delay_seconds)
-    runner = RetryingRunner(app.runner, policy, app.clock, on_failed_attempt)
-    executor: BatchExecutor | ReadyQueueExecutor
-    if chosen is Scheduler.DAG:
-        executor = ReadyQueueExecutor(
-            runner,
-            max_workers=workers,
-            continue_on_failure=continue_on_failure,
-            history=history or {},
-            listeners=list(listeners or []),
-        )
-    else:
-        executor = BatchExecutor(
-            runner,
-            max_workers=workers,
-            continue_on_failure=continue_on_failure,
-            listeners=list(listeners or []),
-        )
-    return executor.execute(layer_plan, run_id)
+    cancel = getattr(app.runner, "cancel_running", None)
+    if callable(cancel):
+        app.cancellation.on_cancel(cancel)
+    result = executor.execute(layer_plan, run_id)
+    if app.cancellation.requested:
+        logger.warning("run of layer %s stopped: %s", layer_plan.layer, app.cancellation.reason)
+    return result
 
 
 def new_run_id(clock: Clock) -> str:

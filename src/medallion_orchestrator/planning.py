@@ -1,33 +1,26 @@
 """What runs when: the active rows of a layer as batches by ascending execution_order.
 
 Rows with `depends_on` also carry their own dependencies; `graph.TaskGraph` turns a plan into
-the graph the ready-queue executor runs.
+the graph the ready-queue executor runs. Given the SQL folder, a gold_sql row's task waits for
+its `depends_on` and the rows whose tables its file reads (`metadata.gold_dependencies`), always
+as an explicit list (so `--scheduler auto` picks the DAG), and a NULL execution_order becomes the
+row's depth in that graph (so `--scheduler batch` still keeps every dependency).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
+from medallion_orchestrator.metadata.dependencies import execution_orders
+from medallion_orchestrator.metadata.gold_dependencies import sql_edges
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.project import Environment, Pipeline
+from medallion_orchestrator.tasks import NotebookTask
 
-
-@dataclass(frozen=True)
-class NotebookTask:
-    """One unit of work for a runner: a notebook, its arguments and its time budget.
-
-    `depends_on` names the task keys it waits for; None keeps the execution_order rule.
-    """
-
-    key: str
-    notebook: str
-    execution_order: int
-    timeout_seconds: int
-    arguments: Mapping[str, str] = field(default_factory=dict)
-    depends_on: tuple[str, ...] | None = None
-    max_retries: int | None = None
+__all__ = ["Batch", "NotebookTask", "Plan", "plan_layer", "task_for"]
 
 
 @dataclass(frozen=True)
@@ -54,18 +47,33 @@ class Plan:
 
 
 def task_for(
-    row: TaskRow, pipelines: Mapping[str, Pipeline], environment: Environment
+    row: TaskRow,
+    pipelines: Mapping[str, Pipeline],
+    environment: Environment,
+    reads: Sequence[str] | None = None,
+    execution_order: int | None = None,
 ) -> NotebookTask:
-    assert row.execution_pipeline is not None and row.execution_order is not None
+    """The row's task; `reads`: the rows its SQL reads (None: not a SQL row), added to its
+    depends_on; `execution_order`: the one to use when the row's is NULL."""
+    order = row.execution_order if row.execution_order is not None else execution_order
+    assert row.execution_pipeline is not None and order is not None
     return NotebookTask(
         key=row.destination,
         notebook=pipelines[row.execution_pipeline].notebook,
-        execution_order=row.execution_order,
+        execution_order=order,
         timeout_seconds=row.timeout_seconds or environment.default_timeout_seconds,
         arguments={"task": row.to_json(), "environment": environment.name},
-        depends_on=None if row.depends_on is None else tuple(dict.fromkeys(row.depends_on)),
+        depends_on=_depends_on(row.depends_on, reads),
         max_retries=row.max_retries,
     )
+
+
+def _depends_on(
+    explicit: Sequence[str] | None, reads: Sequence[str] | None
+) -> tuple[str, ...] | None:
+    if explicit is None and reads is None:
+        return None
+    return tuple(dict.fromkeys((*(explicit or ()), *(reads or ()))))
 
 
 def _waits_for(task: NotebookTask) -> str:
@@ -79,10 +87,19 @@ def plan_layer(
     rows: Sequence[TaskRow],
     pipelines: Mapping[str, Pipeline],
     environment: Environment,
+    sql_dir: Path | None = None,
 ) -> Plan:
-    """Rows must be validated first; ties within a batch keep destination order."""
+    """Rows must be validated first; ties within a batch keep destination order. With
+    `sql_dir`, SQL rows also wait for what their files read (see the module docstring)."""
+    edges = sql_edges(rows, pipelines, sql_dir, environment.catalogs) if sql_dir else {}
+    orders = execution_orders(rows, edges)
     tasks = sorted(
-        (task_for(row, pipelines, environment) for row in rows),
+        (
+            task_for(
+                row, pipelines, environment, edges.get(row.destination), orders.get(row.destination)
+            )
+            for row in rows
+        ),
         key=lambda task: (task.execution_order, task.key),
     )
     batches = tuple(

@@ -78,6 +78,7 @@ class DatabricksSettings:
     notebooks_root: str
     existing_cluster_id: str | None = None
     poll_seconds: float = 10.0
+    max_queue_seconds: float = 3600.0  # QUEUED/PENDING/BLOCKED before the task's timeout starts
 
 
 @dataclass(frozen=True)

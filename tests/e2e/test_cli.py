@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import medallion
+
 pytestmark = pytest.mark.spark
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def medallion(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-        check=False,
-    )
 
 
 ROW = (
@@ -84,23 +71,64 @@ def test_run_loads_the_layer(onboarded: Path) -> None:
     assert shown.stdout.splitlines() == ["name", "acme", "globex"]
 
 
-def test_broken_row_exits_2_and_names_the_row(onboarded: Path, tmp_path: Path) -> None:
+def test_metadata_load_refuses_broken_rows_and_writes_none(onboarded: Path, tmp_path: Path) -> None:
     rows = tmp_path / "broken.yml"
     rows.write_text(
         "rows:\n"
         "  - {src_catalog: dev_bronze, src_schema: crm, src_table_name: accounts,\n"
         "     dst_catalog: dev_silver, dst_schema: crm, dst_table_name: 'bad name',\n"
         "     layer: broken_layer, execution_order: 1, execution_pipeline: scd1}\n"
+        "  - {src_catalog: dev_bronze, src_schema: crm, src_table_name: accounts,\n"
+        "     dst_catalog: dev_silver, dst_schema: crm, dst_table_name: fine_name,\n"
+        "     layer: broken_layer, execution_order: 1, execution_pipeline: scd3,\n"
+        "     business_key_columns: [id]}\n"
     )
     loaded = medallion(onboarded, "metadata", "load", str(rows))
-    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.returncode == 2
+    assert (
+        "dev_silver.crm.bad name: dst_table_name 'bad name' is not a safe identifier"
+        in loaded.stderr
+    )
+    assert "business_key_columns is required" in loaded.stderr
+    assert "scd3" in loaded.stderr
+    assert "nothing was written" in loaded.stderr
     run = medallion(onboarded, "run", "--layer", "broken_layer")
+    assert run.returncode == 2
+    assert "layer broken_layer: no active row has this layer" in run.stderr
+
+
+def test_a_broken_row_inserted_by_hand_stops_the_run_naming_it(onboarded: Path) -> None:
+    inserted = medallion(
+        onboarded,
+        "sql",
+        ROW + values("bad name", 1, "scd1").replace("bronze_to_silver", "broken_by_hand"),
+    )
+    assert inserted.returncode == 0, inserted.stderr
+    run = medallion(onboarded, "run", "--layer", "broken_by_hand")
     assert run.returncode == 2
     assert (
         "dev_silver.crm.bad name: dst_table_name 'bad name' is not a safe identifier" in run.stderr
     )
-    assert "business_key_columns is required" in run.stderr
     assert "nothing was run" in run.stderr
+
+
+def test_select_runs_only_the_named_tables(onboarded: Path) -> None:
+    one = medallion(
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", "dev_silver.crm.deals"
+    )
+    upstream = medallion(
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", "+dev_silver.crm.deals"
+    )
+    typo = medallion(
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", "dev_silver.crm.deal"
+    )
+
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert "total 1  succeeded 1" in one.stdout and "dev_silver.crm.deals" in one.stdout
+    assert upstream.returncode == 0, upstream.stdout + upstream.stderr
+    assert "total 3  succeeded 3" in upstream.stdout
+    assert typo.returncode == 2
+    assert "dev_silver.crm.deal: --select: no active row of layer bronze_to_silver" in typo.stderr
 
 
 def test_failing_task_exits_1_and_skips_later_batches(onboarded: Path) -> None:
@@ -128,7 +156,12 @@ def test_failing_task_exits_1_and_skips_later_batches(onboarded: Path) -> None:
     assert "RESULT: FAILED" in run.stdout
 
 
-def test_unknown_layer_has_nothing_to_run(onboarded: Path) -> None:
-    run = medallion(onboarded, "run", "--layer", "no_such_layer")
-    assert run.returncode == 0
-    assert "total 0" in run.stdout
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"], ["validate"]])
+def test_a_layer_no_row_has_is_refused_naming_the_layers(
+    onboarded: Path, command: list[str]
+) -> None:
+    run = medallion(onboarded, *command, "--layer", "bronze_to_silvr")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "layer bronze_to_silvr: no active row has this layer (layers: " in run.stderr
+    assert "bronze_to_silver" in run.stderr
+    assert "nothing was run" in run.stderr

@@ -119,7 +119,7 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
         "--format",
         "csv",
     )
-    assert shown.stdout.splitlines() == ["id,v,is_current", "1,x,True", "2,y,True"]
+    assert shown.stdout.splitlines() == ["id,v,is_current", "1,x,true", "2,y,true"]
     facts = run(project, home, "sql", "SELECT * FROM dev_silver.k.b", "--format", "csv")
     assert facts.stdout.splitlines() == ["id,amount", "9,90"]
     history = run(project, home, "runs")

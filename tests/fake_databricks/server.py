@@ -1,25 +1,67 @@
-"""A stand-in for the Databricks Jobs REST API (the paths databricks-sdk 0.156.0 calls)."""
+"""A stand-in for the Databricks Jobs REST API 2.2 (the paths databricks-sdk 0.156.0 calls).
+
+It is no kinder than Databricks:
+- `runs/get` reports a one-time run and its `tasks`, each task attempt with its own `run_id`;
+  by default with both `status` and the deprecated `state`, or with only one of them
+  (`Scenario.reports`), the way newer and older workspaces answer.
+- A task's timeout shows as TIMEDOUT in `state` only: `status` says CANCELED (by the platform).
+- The run's own state is not the task's: a task that TIMEDOUT, was skipped or failed leaves the
+  run FAILED with an empty state message.
+- `runs/get-output` answers only for a task's run id; the run's id is refused with Databricks'
+  INVALID_PARAMETER_VALUE text. An exit value past the output limit comes back cut, with
+  `truncated: true`.
+- An unknown run id is a 400 INVALID_PARAMETER_VALUE; throttling is a 429 or 503 with Retry-After.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 JOBS = "/api/2.2/jobs"
 RUNS = f"{JOBS}/runs"
 WORKSPACE_ID = "1234567890123456"
+OUTPUT_LIMIT = 5 * 1024 * 1024  # Databricks returns the first 5 MB of an exit value
+WORKLOAD_FAILED = "Workload failed, see run output for details"
 _ERRORS = {
     429: ("TOO_MANY_REQUESTS", "Too many requests. Please wait a moment and try again."),
     500: ("INTERNAL_ERROR", "Unexpected failure while processing the request."),
     503: ("TEMPORARILY_UNAVAILABLE", "The service is temporarily unavailable."),
 }
 _BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body>502</body></html>"
+# Why a run is queued (status.queue_details.code), as databricks-sdk documents the codes.
+QUEUE_REASONS = {
+    "ACTIVE_RUNS_LIMIT_REACHED": "Queued due to reaching the workspace limit of active task runs.",
+    "MAX_CONCURRENT_RUNS_REACHED": "Queued due to reaching the per-job limit of concurrent runs.",
+    "ACTIVE_RUN_JOB_TASKS_LIMIT_REACHED": "Queued due to reaching the limit of active job tasks.",
+}
+# An ended task's state (its life-cycle state, or its result) -> status.termination_details.
+_TERMINATION = {
+    "SUCCESS": ("SUCCESS", "SUCCESS"),
+    "FAILED": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
+    "TIMEDOUT": ("CANCELED", "CLIENT_ERROR"),
+    "CANCELED": ("USER_CANCELED", "SUCCESS"),
+    "EXCLUDED": ("SKIPPED", "SUCCESS"),
+    "UPSTREAM_FAILED": ("SKIPPED", "SUCCESS"),
+    "UPSTREAM_CANCELED": ("SKIPPED", "SUCCESS"),
+    "DISABLED": ("DISABLED", "SUCCESS"),
+    "MAXIMUM_CONCURRENT_RUNS_REACHED": ("MAX_CONCURRENT_RUNS_EXCEEDED", "CLIENT_ERROR"),
+    "SKIPPED": ("SKIPPED", "SUCCESS"),
+    "INTERNAL_ERROR": ("INTERNAL_ERROR", "INTERNAL_ERROR"),
+}
+_V2_STATE = {
+    "SKIPPED": "TERMINATED",
+    "INTERNAL_ERROR": "TERMINATED",
+    "WAITING_FOR_RETRY": "WAITING",
+}
+_ENDED = {"TERMINATED", "SKIPPED", "INTERNAL_ERROR"}
 
 Reply = tuple[int, Any, dict[str, str]]
+Reports = Literal["both", "status", "state"]
 
 
 @dataclass(frozen=True)
@@ -28,14 +70,25 @@ class Scenario:
 
     exit_value: str | None = None  # what the notebook passes to dbutils.notebook.exit
     polls: int = 3  # runs/get calls until the run ends (PENDING, RUNNING..., then the end)
+    steps: tuple[str, ...] | None = None  # else these life-cycle states, one per runs/get
+    queue_code: str = "ACTIVE_RUNS_LIMIT_REACHED"  # why a QUEUED step is queued
     error: str | None = None  # the run fails with this error...
     error_trace: str = ""  # ...and this trace
-    never_ends: bool = False  # RUNNING until cancelled
-    life_cycle_state: str = "TERMINATED"
+    never_ends: bool = False  # stays in its last step (RUNNING by default) until cancelled
+    life_cycle_state: str = "TERMINATED"  # or SKIPPED, INTERNAL_ERROR
     result_state: str | None = None  # default: FAILED with an error, SUCCESS without
+    state_message: str | None = None  # the ended task's state message (default: Databricks')
+    termination_code: str | None = None  # status.termination_details.code, if not the usual
+    reports: Reports = "both"  # runs/get answers with `status`, the deprecated `state`, or both
+    output_limit: int = OUTPUT_LIMIT  # get-output cuts the exit value at this many characters
     http_errors: int = 0  # the first K API calls about this notebook get...
     http_status: int = 429  # ...this status (429, 500, 502, 503)
     retry_after: int | None = 1
+
+    def life_steps(self) -> tuple[str, ...]:
+        if self.steps is not None:
+            return self.steps
+        return ("PENDING",) + ("RUNNING",) * (self.polls - 2) if self.polls > 1 else ()
 
 
 @dataclass(frozen=True)
@@ -48,14 +101,33 @@ class Recorded:
     status: int
 
 
+@dataclass(frozen=True)
+class _Phase:
+    """One run's or task's state, from which both `state` and `status` are written."""
+
+    life: str
+    result: str | None = None
+    message: str = ""
+    queue_code: str | None = None
+    termination_code: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.life in _ENDED
+
+
 @dataclass
 class _Run:
     run_id: int
-    task_run_id: int
+    task_run_ids: list[int]  # one per attempt; a retry is a new task run
     notebook: str
     submitted: dict[str, Any]
     polls: int = 0
     cancelled: bool = False
+    task_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.task_key = self.submitted["tasks"][0].get("task_key", "")
 
 
 class FakeDatabricks:
@@ -133,28 +205,31 @@ class FakeDatabricks:
         return endpoint(run, args)
 
     def _runs_by_any_id(self) -> dict[int, _Run]:
-        return {**self._runs, **{run.task_run_id: run for run in self._runs.values()}}
+        by_task = {task: run for run in self._runs.values() for task in run.task_run_ids}
+        return {**self._runs, **by_task}
 
     def _submit(self, _: _Run | None, body: dict) -> Reply:
+        if not body.get("tasks"):
+            return _error(400, "INVALID_PARAMETER_VALUE", "At least one task is required.")
         token = body.get("idempotency_token")
         if token in self._by_idempotency_token:
             return 200, {"run_id": self._by_idempotency_token[token]}, {}
-        run_id, self._next_id = self._next_id, self._next_id + 2
-        self._runs[run_id] = _Run(run_id, run_id + 1, _notebook_of(body), body)
+        notebook = _notebook_of(body)
+        scenario = self._scenarios.get(notebook, Scenario())
+        attempts = 1 + scenario.life_steps().count("WAITING_FOR_RETRY")
+        run_id = self._next_id
+        self._next_id += attempts + 1
+        task_run_ids = [run_id + 1 + attempt for attempt in range(attempts)]
+        self._runs[run_id] = _Run(run_id, task_run_ids, notebook, body)
         if token:
             self._by_idempotency_token[token] = run_id
         return 200, {"run_id": run_id}, {}
 
-    def _get(self, run: _Run, _: dict) -> Reply:
+    def _get(self, run: _Run, query: dict) -> Reply:
+        if int(query["run_id"]) != run.run_id:
+            return 200, self._task_view(run, self._attempt_of(run, int(query["run_id"]))), {}
         run.polls += 1
-        task = run.submitted["tasks"][0]
-        view = {"run_id": run.task_run_id, "task_key": task["task_key"], "attempt_number": 0}
-        view |= {key: task[key] for key in ("notebook_task", "existing_cluster_id") if key in task}
-        view |= {"state": self._state(run), "run_page_url": self._page(run)}
-        whole = {"run_id": run.run_id, "job_id": run.run_id - 1, "run_type": "SUBMIT_RUN"}
-        whole |= {"run_name": run.submitted.get("run_name"), "number_in_job": run.run_id}
-        whole |= {"state": view["state"], "run_page_url": self._page(run), "tasks": [view]}
-        return 200, whole, {}
+        return 200, self._run_view(run), {}
 
     def _get_output(self, run: _Run, query: dict) -> Reply:
         if int(query["run_id"]) == run.run_id:  # asked with the run's id, not its task's
@@ -163,44 +238,162 @@ class FakeDatabricks:
                 "Please retrieve the output of each individual task run instead."
             )
             return _error(400, "INVALID_PARAMETER_VALUE", message)
-        state = self._state(run)
-        output: dict[str, Any] = {"metadata": {"run_id": run.task_run_id, "state": state}}
-        scenario = self._scenarios.get(run.notebook)
-        if state.get("result_state") == "SUCCESS" and scenario is not None:
-            result = {} if scenario.exit_value is None else {"result": scenario.exit_value}
-            output["notebook_output"] = {**result, "truncated": False}
-        elif scenario is None or scenario.error:
-            output["error"] = scenario.error if scenario else state["state_message"]
-            output["error_trace"] = scenario.error_trace if scenario else ""
+        attempt = self._attempt_of(run, int(query["run_id"]))
+        output: dict[str, Any] = {"metadata": self._task_view(run, attempt)}
+        phase = self._task_phase(run, attempt)
+        if phase.ended:
+            output |= self._ended_output(run, attempt, phase)
         return 200, output, {}
+
+    def _ended_output(self, run: _Run, attempt: int, phase: _Phase) -> dict[str, Any]:
+        scenario = self._scenarios.get(run.notebook)
+        if attempt < self._attempts_seen(run) - 1:  # an earlier attempt, which failed
+            return {"error": f"Attempt {attempt} failed; retrying.", "error_trace": ""}
+        if phase.result == "SUCCESS" and scenario is not None:
+            return {"notebook_output": _notebook_output(scenario)}
+        if scenario is None or scenario.error:
+            error = scenario.error if scenario else phase.message
+            return {"error": error, "error_trace": scenario.error_trace if scenario else ""}
+        return {}
 
     def _cancel(self, run: _Run, _: dict) -> Reply:
         run.cancelled = True
         return 200, {}, {}
 
-    def _state(self, run: _Run) -> dict[str, Any]:
+    def _attempt_of(self, run: _Run, task_run_id: int) -> int:
+        return run.task_run_ids.index(task_run_id)
+
+    def _attempts_seen(self, run: _Run) -> int:
+        """Attempts started so far: the first, and one more at each WAITING_FOR_RETRY seen."""
+        scenario = self._scenarios.get(run.notebook, Scenario())
+        return 1 + scenario.life_steps()[: run.polls].count("WAITING_FOR_RETRY")
+
+    def _run_view(self, run: _Run) -> dict[str, Any]:
+        attempts = range(self._attempts_seen(run))
+        view = {"run_id": run.run_id, "job_id": run.run_id - 1, "run_type": "SUBMIT_RUN"}
+        view |= {"run_name": run.submitted.get("run_name"), "number_in_job": run.run_id}
+        view |= _states(self._run_phase(run), self._reports(run))
+        view |= {"run_page_url": self._page(run)}
+        view |= {"tasks": [self._task_view(run, attempt) for attempt in attempts]}
+        return view
+
+    def _task_view(self, run: _Run, attempt: int) -> dict[str, Any]:
+        task = run.submitted["tasks"][0]
+        view = {"run_id": run.task_run_ids[attempt], "task_key": run.task_key}
+        view |= {"attempt_number": attempt}
+        view |= {key: task[key] for key in ("notebook_task", "existing_cluster_id") if key in task}
+        view |= _states(self._task_phase(run, attempt), self._reports(run))
+        return view | {"run_page_url": self._page(run)}
+
+    def _reports(self, run: _Run) -> Reports:
+        return self._scenarios.get(run.notebook, Scenario()).reports
+
+    def _run_phase(self, run: _Run) -> _Phase:
+        task = self._task_phase(run, self._attempts_seen(run) - 1)
+        if not task.ended:
+            return task if task.life != "WAITING_FOR_RETRY" else _Phase("RUNNING")
+        if task.result in ("SUCCESS", "CANCELED") or task.life != "TERMINATED":
+            return task
+        return _Phase("TERMINATED", "FAILED")  # whatever stopped the task, the run FAILED
+
+    def _task_phase(self, run: _Run, attempt: int) -> _Phase:
         scenario = self._scenarios.get(run.notebook)
+        if attempt < self._attempts_seen(run) - 1:
+            return _Phase("TERMINATED", "FAILED", WORKLOAD_FAILED)
         if run.cancelled:
-            return _state("TERMINATED", "CANCELED", "Run cancelled.", user_cancelled=True)
+            return _Phase("TERMINATED", "CANCELED", "Run cancelled.")
         if scenario is None:
-            return _state("INTERNAL_ERROR", "FAILED", f"Notebook not found: {run.notebook}")
-        if not scenario.never_ends and run.polls >= scenario.polls:
-            result = scenario.result_state or ("FAILED" if scenario.error else "SUCCESS")
-            message = "" if result == "SUCCESS" else "Workload failed, see run output for details"
-            return _state(scenario.life_cycle_state, result, message)
-        if run.polls <= 1:
-            return _state("PENDING", None, "Waiting for cluster")
-        return _state("RUNNING", None, "In run")
+            message = f"Notebook not found: {run.notebook}"
+            return _Phase("INTERNAL_ERROR", "FAILED", message, None, "RESOURCE_NOT_FOUND")
+        step = _step(scenario, run.polls)
+        if step is None:
+            return _ending(scenario)
+        queued = scenario.queue_code if step == "QUEUED" else None
+        return _Phase(step, None, _WAITING_MESSAGES.get(step, ""), queued)
 
     def _page(self, run: _Run) -> str:
         return f"{self.url}/?o={WORKSPACE_ID}#job/{run.run_id - 1}/run/{run.run_id}"
 
 
-def _state(life: str, result: str | None, message: str, user_cancelled: bool = False) -> dict:
-    state: dict[str, Any] = {"life_cycle_state": life, "state_message": message}
-    if result is not None:
-        state |= {"result_state": result, "user_cancelled_or_timedout": user_cancelled}
+_WAITING_MESSAGES = {
+    "PENDING": "Waiting for cluster",
+    "BLOCKED": "Blocked by an upstream dependency",
+    "WAITING_FOR_RETRY": "Waiting for retry",
+    "RUNNING": "In run",
+}
+
+
+_ENDING_MESSAGES = {
+    "SUCCESS": "",
+    "TIMEDOUT": "Run timed out.",
+    "CANCELED": "Run cancelled.",
+    "EXCLUDED": "The task was excluded because its run-if condition was not met.",
+    "SKIPPED": "This run was aborted because a previous run of the same job was already active.",
+    "INTERNAL_ERROR": "An internal error occurred in the Jobs service.",
+}
+
+
+def _step(scenario: Scenario, polls: int) -> str | None:
+    """The life-cycle state at this poll, or None once the run has ended."""
+    steps, index = scenario.life_steps(), max(polls, 1) - 1
+    if index < len(steps):
+        return steps[index]
+    if scenario.never_ends:
+        return steps[-1] if steps else "RUNNING"
+    return None
+
+
+def _ending(scenario: Scenario) -> _Phase:
+    life = scenario.life_cycle_state
+    failed = scenario.error or life == "INTERNAL_ERROR"
+    result = scenario.result_state or ("FAILED" if failed else "SUCCESS")
+    if life == "SKIPPED":
+        result = None  # a skipped run has no result state
+    default = _ENDING_MESSAGES.get(life, _ENDING_MESSAGES.get(result or "", WORKLOAD_FAILED))
+    message = default if scenario.state_message is None else scenario.state_message
+    return _Phase(life, result, message, None, scenario.termination_code)
+
+
+def _states(phase: _Phase, reports: Reports) -> dict[str, Any]:
+    states: dict[str, Any] = {}
+    if reports in ("both", "state"):
+        states["state"] = _state(phase)
+    if reports in ("both", "status"):
+        states["status"] = _status(phase)
+    return states
+
+
+def _state(phase: _Phase) -> dict[str, Any]:
+    """The deprecated `state`."""
+    state: dict[str, Any] = {"life_cycle_state": phase.life, "state_message": phase.message}
+    if phase.result is not None:
+        timed_out = phase.result in ("CANCELED", "TIMEDOUT")
+        state |= {"result_state": phase.result, "user_cancelled_or_timedout": timed_out}
+    if phase.queue_code is not None:
+        state["queue_reason"] = QUEUE_REASONS[phase.queue_code]
     return state
+
+
+def _status(phase: _Phase) -> dict[str, Any]:
+    """Jobs API 2.2's `status`."""
+    status: dict[str, Any] = {"state": _V2_STATE.get(phase.life, phase.life)}
+    if phase.queue_code is not None:
+        message = QUEUE_REASONS[phase.queue_code]
+        status["queue_details"] = {"code": phase.queue_code, "message": message}
+    if phase.ended:
+        ending = phase.life if phase.life != "TERMINATED" else phase.result or "SUCCESS"
+        code, kind = _TERMINATION[ending]
+        code = phase.termination_code or code
+        status["termination_details"] = {"code": code, "type": kind, "message": phase.message}
+    return status
+
+
+def _notebook_output(scenario: Scenario) -> dict[str, Any]:
+    value = scenario.exit_value
+    if value is None:
+        return {"truncated": False}
+    truncated = len(value) > scenario.output_limit
+    return {"result": value[: scenario.output_limit], "truncated": truncated}
 
 
 def _notebook_of(body: dict) -> str:

@@ -12,7 +12,8 @@ from fakes import FakeClock, ScriptedRunner
 from integration.helpers import FIVETRAN, task_row, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.history.lock import LayerLock, LayerLocked
+from medallion_orchestrator.history.lock import LayerLocked
+from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.orchestration import run_layer
 
 pytestmark = pytest.mark.spark
@@ -96,7 +97,9 @@ def test_history_then_repair_reruns_only_what_did_not_succeed(
 
 def test_transient_error_is_retried_and_every_attempt_logged(app: Application, unique: str) -> None:
     names = onboard(app, unique)
-    conflict = TaskOutcome(TaskStatus.FAILED, "ConcurrentAppendException: files were added")
+    conflict = TaskOutcome(
+        TaskStatus.FAILED, "ConcurrentAppendException: files were added", transient=True
+    )
     calls: list[str] = []
 
     def flaky(task):  # two conflicts, then success
@@ -107,7 +110,7 @@ def test_transient_error_is_retried_and_every_attempt_logged(app: Application, u
     runner = ScriptedRunner({names["customers"]: flaky, names["stores"]: wrong})
     clock = FakeClock()
     result = run_layer(app.replace(runner=runner, clock=clock), "bronze_to_silver")
-    statuses = {r.key: (r.status, r.output.get("attempts")) for r in result.results}
+    statuses = {r.key: (r.status, r.attempts) for r in result.results}
     assert statuses[names["customers"]] == (TaskStatus.SUCCESS, 3)
     assert statuses[names["stores"]] == (TaskStatus.FAILED, 1)
     assert clock.sleeps == [10.0, 20.0]
@@ -143,8 +146,9 @@ def test_one_run_per_layer_and_other_layers_go_on(app: Application, unique: str)
 def test_a_lock_with_an_expired_heartbeat_is_taken_over(app: Application, unique: str) -> None:
     onboard(app, unique)
     app.run_history.ensure_tables()
-    stale = LayerLock(app.run_history, "bronze_to_silver", "dead-run", clock=FakeClock())
-    stale.holder = "another-host:1"
-    stale._merge(FakeClock().now())  # acquired in 2024, never beat since
+    acquired = FakeClock().now()  # acquired in 2024, never beat since
+    DeltaLockTable(app.run_history).claim(
+        "bronze_to_silver", "dead-run", "another-host:1", acquired, acquired
+    )
     result = run_layer(app.replace(runner=ScriptedRunner()), "bronze_to_silver")
     assert result.succeeded

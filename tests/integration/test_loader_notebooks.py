@@ -42,7 +42,7 @@ def test_scd1_upserts_and_deletes(app: Application, unique: str) -> None:
     )
     first = run_task(app, row)
     assert first.status is TaskStatus.SUCCESS, first.error
-    assert first.output["rows_written"] == 2
+    assert first.load is not None and first.load.rows_written == 2
 
     write_table(
         app.lakehouse,
@@ -104,7 +104,7 @@ def test_fact_overwrite_replaces_the_table(app: Application, unique: str) -> Non
     write_table(app.lakehouse, source, [(5, "z", DAY2, False)], BRONZE_SCHEMA)
     outcome = run_task(app, row)
     assert outcome.status is TaskStatus.SUCCESS
-    assert outcome.output["rows_written"] == 1
+    assert outcome.load is not None and outcome.load.rows_written == 1
     assert read_table(app.lakehouse, target, "id") == [
         {"id": 5, "name": "z", "_fivetran_synced": DAY2}
     ]
@@ -160,6 +160,9 @@ def test_missing_source_table_names_it(app: Application, unique: str) -> None:
     outcome = run_task(app, row)
     assert outcome.status is TaskStatus.FAILED
     assert f"source table dev_bronze.{unique}.nothing does not exist" in outcome.message
+    # the cause came in the notebook's exit value, as it must on Databricks
+    assert (outcome.error_class, outcome.transient) == ("LoadError", False)
+    assert outcome.error is not None and "nb_silver_dim_loader [cell" in outcome.error
 
 
 def test_gold_sql_runs_its_file(app: Application, unique: str, tmp_path: Path) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.local.dbutils import NotebookTimedOut
-from medallion_orchestrator.local.engine import LocalNotebookEngine, NotebookFailed
+from medallion_orchestrator.local.dbutils import NotebookTimedOut, WorkflowException
+from medallion_orchestrator.local.engine import LocalNotebookEngine
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.local import LocalNotebookRunner
 
@@ -37,6 +38,27 @@ NOTEBOOKS = {
         "dbutils.notebook.exit(str(_sqldf.first()[0]))",
     ],
     "no_exit": ["x = 1"],
+    "parent_of_raises": [
+        'try:\n    dbutils.notebook.run("./raises", 60, {})\n'
+        "except Exception as error:\n    dbutils.notebook.exit(str(error))",
+    ],
+    "titled": [
+        "# DBTITLE 1,Setup\n# MAGIC %run ./helpers/setup",
+        "# DBTITLE 1,Answer\n# MAGIC %sql\n# MAGIC SELECT 42 AS answer",
+        '# DBTITLE 1,Exit\ndbutils.notebook.exit(f"{greeting} {_sqldf.first()[0]}")',
+    ],
+    "helpers/setup": ['greeting = "hello"'],
+    "helpers/runs_by_path": [
+        'dbutils.notebook.exit(dbutils.notebook.run(dbutils.widgets.get("path"), 60, {}))'
+    ],
+    "follows_the_recipe": [
+        "from medallion_orchestrator.exit_value import run_and_exit",
+        "def load():\n"
+        "    raise RuntimeError('[DELTA_CONCURRENT_APPEND.WITHOUT_HINT] '\n"
+        "                       'ConcurrentAppendException: Files were added to the root of '\n"
+        "                       'the table by a concurrent update.')\n"
+        "run_and_exit(dbutils, load)",
+    ],
 }
 
 
@@ -46,6 +68,7 @@ def engine(spark, tmp_path_factory: pytest.TempPathFactory) -> LocalNotebookEngi
 
     folder: Path = tmp_path_factory.mktemp("notebooks")
     for name, cells in NOTEBOOKS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.py").write_text(HEADER + SEPARATOR.join(cells) + "\n")
     return LocalNotebookEngine(spark, folder, lakehouse_for(spark))
 
@@ -71,11 +94,55 @@ def test_sql_magic_cell(engine: LocalNotebookEngine) -> None:
     assert engine.run("sql_cell", {}, 60) == "42"
 
 
-def test_failure_carries_the_notebook_traceback(engine: LocalNotebookEngine) -> None:
-    with pytest.raises(NotebookFailed) as failed:
+WORKLOAD_FAILED = (
+    "com.databricks.WorkflowException: com.databricks.NotebookExecutionException: FAILED: "
+    "Workload failed, see run output for details"
+)
+
+
+def test_a_failed_child_gives_its_parent_only_what_databricks_gives(
+    engine: LocalNotebookEngine,
+) -> None:
+    with pytest.raises(WorkflowException) as failed:
         engine.run("raises", {}, 60)
-    assert "ValueError: bad bronze row" in str(failed.value)
-    assert "raises [cell 2]" in failed.value.details
+    assert str(failed.value) == WORKLOAD_FAILED
+    assert engine.run("parent_of_raises", {}, 60) == WORKLOAD_FAILED
+
+
+def test_a_notebook_that_raises_fails_without_its_cause(engine: LocalNotebookEngine) -> None:
+    outcome = LocalNotebookRunner(engine).run(NotebookTask("k", "raises", 1, 60))
+    assert outcome.status is TaskStatus.FAILED
+    assert "bad bronze row" not in f"{outcome.message} {outcome.error}"
+    assert "did not report its error in its exit value" in outcome.message
+
+
+def test_a_notebook_that_follows_the_recipe_reports_its_cause(engine: LocalNotebookEngine) -> None:
+    outcome = LocalNotebookRunner(engine).run(NotebookTask("k", "follows_the_recipe", 1, 60))
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.message.startswith("RuntimeError: [DELTA_CONCURRENT_APPEND.WITHOUT_HINT]")
+    assert outcome.error_class == "RuntimeError"
+    assert outcome.error is not None and "follows_the_recipe [cell 2]" in outcome.error
+    assert outcome.transient is True
+
+
+def test_titled_cells_run_their_magic(engine: LocalNotebookEngine) -> None:
+    assert engine.run("titled", {}, 60) == "hello 42"
+
+
+@pytest.mark.parametrize(
+    ("path", "found"),
+    [("../child", True), ("../child.py", False), ("/child", False), ("/helpers/setup", False)],
+)
+def test_paths_resolve_as_on_databricks(
+    engine: LocalNotebookEngine, path: str, found: bool
+) -> None:
+    if found:
+        assert engine.run("helpers/runs_by_path", {"path": path}, 60) == "2"
+        return
+    with pytest.raises(WorkflowException):
+        engine.run("helpers/runs_by_path", {"path": path}, 60)
+    with pytest.raises(WorkflowException, match="not found"):
+        engine.resolve(path, "helpers/runs_by_path")
 
 
 def test_paths_cannot_leave_the_notebooks_folder(engine: LocalNotebookEngine) -> None:
@@ -107,3 +174,32 @@ def test_timeout_interrupts_plain_python(engine: LocalNotebookEngine) -> None:
 def test_no_exit_value_is_success(engine: LocalNotebookEngine) -> None:
     outcome = LocalNotebookRunner(engine).run(NotebookTask("k", "no_exit", 1, 60))
     assert outcome.status is TaskStatus.SUCCESS
+
+
+def test_a_stopped_runner_starts_no_notebook(engine: LocalNotebookEngine, spark) -> None:
+    runner = LocalNotebookRunner(engine)
+    runner.cancel_running()  # the stop lands before the task reaches the engine
+    outcome = runner.run(NotebookTask("dev_silver.x.slow", "hangs_in_spark", 1, 60))
+    assert (outcome.status, outcome.attempts) == (TaskStatus.CANCELLED, 0)
+    assert wait_until_no_active_jobs(spark, deadline_seconds=0) == []
+
+
+def test_a_stop_during_a_run_cancels_it_and_its_spark_jobs(
+    engine: LocalNotebookEngine, spark
+) -> None:
+    runner = LocalNotebookRunner(engine)
+    stopper = threading.Thread(target=runner.cancel_running)
+    tracker = spark.sparkContext.statusTracker()
+
+    def stop_once_its_job_runs() -> None:
+        while not tracker.getActiveJobsIds():
+            time.sleep(0.05)
+        stopper.start()
+
+    threading.Thread(target=stop_once_its_job_runs, daemon=True).start()
+    outcome = runner.run(NotebookTask("dev_silver.x.slow", "hangs_in_spark", 1, 600))
+    stopper.join(60)
+    assert not stopper.is_alive()
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.error_class == "NotebookFailed"  # StoppableRunner makes it CANCELLED
+    assert wait_until_no_active_jobs(spark) == []

@@ -110,8 +110,8 @@ def test_orchestrator_notebook_fails_loudly(app: Application, unique: str) -> No
     arguments = {"layer": "bronze_to_silver", "metadata_table": app.metadata_table}
     with pytest.raises(NotebookFailed) as failed:
         app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
-    assert "RunFailed: 2 task(s) did not succeed" in str(failed.value)
-    assert f"dev_silver.{unique}.stores (FAILED)" in str(failed.value)
+    assert "RunFailed: 2 task(s) did not succeed" in failed.value.details
+    assert f"dev_silver.{unique}.stores (FAILED)" in failed.value.details
 
 
 def test_dag_scheduler_skips_only_what_depends_on_a_failure(app: Application, unique: str) -> None:

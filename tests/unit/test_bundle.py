@@ -15,9 +15,11 @@ from medallion_orchestrator.project import ProjectLayout, load_environment
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "conf"
 ORCHESTRATOR = "nb_orchestrator"
+ORCHESTRATOR_JOB = "medallion_orchestrator"
 JOB_PARAMETER = re.compile(r"\{\{\s*job\.parameters\.(\w+)\s*\}\}")
 WIDGET = re.compile(r"dbutils\.widgets\.(?:text|dropdown|combobox|multiselect)\(\s*[\"'](\w+)[\"']")
 BUNDLE_VARIABLE = re.compile(r"\$\{var\.(\w+)\}")
+HOME_OF_DEPLOYER = "/Workspace/Users/${workspace.current_user.userName}/"
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +155,8 @@ def test_environments_find_the_notebooks_where_the_bundle_deploys_them(
     # the CLI syncs from the deepest folder holding every sync path
     sync_root = Path(os.path.commonpath([local_path(path) for path in bundle["sync"]["paths"]]))
     for target, settings in bundle["targets"].items():
-        root_path = settings["workspace"]["root_path"].replace("${bundle.name}", "{name}")
+        root_path = settings["workspace"]["root_path"].replace(HOME_OF_DEPLOYER, "~/")
+        root_path = root_path.replace("${bundle.name}", "{name}")
         root_path = root_path.replace("${bundle.target}", "{target}")
         files = PurePosixPath(root_path.format(name=bundle["bundle"]["name"], target=target))
         deployed = files / "files" / (ROOT / "notebooks").relative_to(sync_root).as_posix()
@@ -165,3 +168,52 @@ def test_environments_find_the_notebooks_where_the_bundle_deploys_them(
 
 def test_the_local_environment_has_no_databricks_settings() -> None:
     assert load_environment(ProjectLayout(ROOT), "local").databricks is None
+
+
+def test_every_variable_used_is_declared(bundle: dict[str, Any]) -> None:
+    used = set(BUNDLE_VARIABLE.findall((CONF / "databricks.yml").read_text(encoding="utf-8")))
+    assert used <= set(bundle["variables"])
+
+
+def test_prod_runs_as_a_service_principal_from_a_folder_only_it_writes(
+    bundle: dict[str, Any],
+) -> None:
+    prod = bundle["targets"]["prod"]
+    assert set(prod["run_as"]) == {"service_principal_name"}
+    assert BUNDLE_VARIABLE.fullmatch(prod["run_as"]["service_principal_name"])
+    root = prod["workspace"]["root_path"]
+    assert root.startswith(HOME_OF_DEPLOYER) and "/Shared/" not in root
+    levels = {
+        entry.get("group_name")
+        or entry.get("service_principal_name")
+        or entry.get("user_name"): entry["level"]
+        for entry in prod["permissions"]
+    }
+    assert levels[prod["run_as"]["service_principal_name"]] == "CAN_MANAGE"
+    assert levels.get("users", "CAN_VIEW") == "CAN_VIEW", "every user must not run or edit it"
+
+
+def test_failures_and_long_runs_are_reported_and_a_run_has_a_limit(
+    bundle: dict[str, Any], job: dict[str, Any]
+) -> None:
+    variables = target_variables(bundle, "prod")
+    timeout = int(resolve(str(job["timeout_seconds"]), variables))
+    [rule] = job["health"]["rules"]
+    warning = int(resolve(str(rule["value"]), variables))
+    assert (rule["metric"], rule["op"]) == ("RUN_DURATION_SECONDS", "GREATER_THAN")
+    assert 0 < warning < timeout
+    emails = job["email_notifications"]
+    assert BUNDLE_VARIABLE.fullmatch(emails["on_failure"])
+    assert emails["on_duration_warning_threshold_exceeded"] == emails["on_failure"]
+    hooks = bundle["targets"]["prod"]["resources"]["jobs"][ORCHESTRATOR_JOB]
+    [on_failure] = hooks["webhook_notifications"]["on_failure"]
+    assert on_failure["id"] == "${var.failure_webhook_id}"
+    assert "default" not in bundle["variables"]["failure_webhook_id"], "prod must name one"
+
+
+def test_the_access_mode_is_explicit_and_explained(job: dict[str, Any]) -> None:
+    [cluster] = job["job_clusters"]
+    assert cluster["new_cluster"]["data_security_mode"] == "SINGLE_USER"
+    text = (CONF / "databricks.yml").read_text(encoding="utf-8")
+    before = text[: text.index("data_security_mode:")].splitlines()
+    assert before[-2].strip().startswith("#"), "say why this access mode"

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from medallion_orchestrator.cli import _parser
+from medallion_orchestrator.cli import HOME_ENV, _parser, resolve_home
+from medallion_orchestrator.project import PROJECT_DIR_ENV
 
 
 @pytest.mark.parametrize(
@@ -27,3 +30,25 @@ def test_run_needs_a_layer() -> None:
     with pytest.raises(SystemExit) as exited:
         _parser().parse_args(["run"])
     assert exited.value.code == 2
+
+
+def test_the_default_home_is_the_projects_wherever_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "pipelines.yml").write_text("pipelines: {}\n")
+    monkeypatch.delenv(HOME_ENV, raising=False)
+    monkeypatch.delenv(PROJECT_DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path / "conf")
+
+    assert resolve_home(None) == tmp_path.resolve() / ".medallion"
+    assert resolve_home("elsewhere") == Path("elsewhere")
+    monkeypatch.setenv(HOME_ENV, "/from/env")
+    assert resolve_home(None) == Path("/from/env")
+
+
+def test_select_takes_several_names() -> None:
+    args = _parser().parse_args(
+        ["run", "--layer", "l", "--select", "a.b.c", "+a.b.d", "--select", "a.b.e"]
+    )
+    assert args.select == ["a.b.c", "+a.b.d", "a.b.e"]

@@ -7,22 +7,13 @@ import json
 import pytest
 
 from fakes import FakeDbutils
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.base import outcome_from_exit_value
+from medallion_orchestrator.exit_value import success_value
 from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
+from medallion_orchestrator.tasks import LoadReport, NotebookTask, TaskOutcome, TaskStatus
 
 ARGUMENTS = {"task": '{"dst_table_name": "customers"}', "environment": "dev"}
 TASK = NotebookTask("dev_silver.shop.customers", "silver/nb_silver_dim_loader", 1, 900, ARGUMENTS)
 PATH = "../silver/nb_silver_dim_loader"
-
-
-class WorkflowException(Exception):
-    """Like com.databricks.WorkflowException through py4j: the child's error in `details`."""
-
-    def __init__(self, message: str, details: str) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 @pytest.mark.parametrize(
@@ -54,8 +45,8 @@ def test_the_default_root_is_the_parent_folder() -> None:
     assert dbutils.notebook.calls[0][0] == PATH
 
 
-def test_the_exit_json_is_parsed() -> None:
-    exit_value = json.dumps({"status": "SUCCESS", "message": "merged 3 rows", "rows_written": 3})
+def test_the_exit_value_is_read_typed() -> None:
+    exit_value = success_value(LoadReport("dev_silver.shop.customers", 3, 4, "merged 3 rows"))
     dbutils = FakeDbutils({PATH: exit_value})
 
     outcome = DbutilsNotebookRunner(dbutils).run(TASK)
@@ -63,49 +54,57 @@ def test_the_exit_json_is_parsed() -> None:
     assert outcome == TaskOutcome(
         TaskStatus.SUCCESS,
         "merged 3 rows",
-        None,
-        {"status": "SUCCESS", "message": "merged 3 rows", "rows_written": 3},
+        load=LoadReport("dev_silver.shop.customers", 3, 4, "merged 3 rows"),
     )
 
 
-def test_an_exit_json_that_reports_failure_fails() -> None:
-    exit_value = json.dumps({"status": "FAILED", "message": "bad key", "error": "trace"})
+def test_an_exit_value_that_reports_failure_fails_with_its_cause() -> None:
+    exit_value = json.dumps(
+        {
+            "contract": 1,
+            "status": "FAILED",
+            "error_class": "LoadError",
+            "message": "LoadError: bad key",
+            "traceback": "Traceback ...",
+            "transient": False,
+        }
+    )
 
     outcome = DbutilsNotebookRunner(FakeDbutils({PATH: exit_value})).run(TASK)
 
-    assert (outcome.status, outcome.message, outcome.error) == (
+    assert (outcome.status, outcome.message, outcome.error, outcome.error_class) == (
         TaskStatus.FAILED,
-        "bad key",
-        "trace",
+        "LoadError: bad key",
+        "Traceback ...",
+        "LoadError",
     )
 
 
-def test_an_exception_fails_with_its_text() -> None:
+def test_a_child_that_raised_anyway_fails_saying_its_cause_is_in_its_run_output() -> None:
+    # What dbutils.notebook.run raises on Databricks, through py4j: no word of the cause.
     error = RuntimeError(
-        "com.databricks.WorkflowException: NotebookExecutionException: FAILED\n"
-        "AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] dev_bronze.shop.customers"
+        "An error occurred while calling o412.run.\n: com.databricks.WorkflowException: "
+        "com.databricks.NotebookExecutionException: FAILED: Workload failed, see run output for "
+        "details\n\tat com.databricks.workflow.WorkflowDriver.run(WorkflowDriver.scala:99)"
     )
 
     outcome = DbutilsNotebookRunner(FakeDbutils({PATH: error})).run(TASK)
 
     assert outcome.status is TaskStatus.FAILED
-    assert outcome.message == "com.databricks.WorkflowException: NotebookExecutionException: FAILED"
-    assert outcome.error == str(error)
-
-
-def test_an_exception_with_details_reports_them_as_the_error() -> None:
-    error = WorkflowException("Notebook failed", "Traceback ...\nKeyError: 'customer_id'")
-
-    outcome = DbutilsNotebookRunner(FakeDbutils({PATH: error})).run(TASK)
-
-    assert (outcome.status, outcome.message) == (TaskStatus.FAILED, "Notebook failed")
-    assert outcome.error == "Traceback ...\nKeyError: 'customer_id'"
+    assert outcome.message == (
+        "notebook silver/nb_silver_dim_loader failed and did not report its error in its exit "
+        "value (see its run output; end it with run_and_exit to report it): RuntimeError: An "
+        "error occurred while calling o412.run."
+    )
+    assert outcome.error is not None and "Workload failed" in outcome.error
+    assert (outcome.error_class, outcome.transient) == ("RuntimeError", False)
 
 
 def test_an_exception_without_text_is_named_by_its_type() -> None:
     outcome = DbutilsNotebookRunner(FakeDbutils({PATH: ConnectionError()})).run(TASK)
 
-    assert (outcome.status, outcome.message) == (TaskStatus.FAILED, "ConnectionError")
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.message.endswith(": ConnectionError")
 
 
 @pytest.mark.parametrize(
@@ -120,58 +119,11 @@ def test_a_timed_out_exception_is_timed_out(text: str) -> None:
     outcome = DbutilsNotebookRunner(FakeDbutils({PATH: RuntimeError(text)})).run(TASK)
 
     assert outcome.status is TaskStatus.TIMED_OUT
-    assert outcome.message == text
+    assert outcome.message == f"RuntimeError: {text}"
 
 
-@pytest.mark.parametrize("value", [None, ""])
-def test_no_exit_value_is_success(value: str | None) -> None:
-    assert outcome_from_exit_value(value) == TaskOutcome(
-        TaskStatus.SUCCESS, "notebook exited without a value"
-    )
+def test_a_non_contract_exit_value_fails() -> None:
+    outcome = DbutilsNotebookRunner(FakeDbutils({PATH: "loaded customers"})).run(TASK)
 
-
-def test_a_non_json_exit_value_is_success_and_kept() -> None:
-    outcome = outcome_from_exit_value("loaded customers")
-
-    assert outcome == TaskOutcome(
-        TaskStatus.SUCCESS, "loaded customers", output={"exit_value": "loaded customers"}
-    )
-
-
-def test_a_long_non_json_exit_value_makes_a_short_message() -> None:
-    outcome = outcome_from_exit_value("x" * 500)
-
-    assert outcome.message == "x" * 200
-    assert outcome.output == {"exit_value": "x" * 500}
-
-
-def test_json_that_is_not_an_object_is_success_and_kept() -> None:
-    outcome = outcome_from_exit_value("[1, 2]")
-
-    assert (outcome.status, outcome.message, outcome.output) == (
-        TaskStatus.SUCCESS,
-        "[1, 2]",
-        {"exit_value": [1, 2]},
-    )
-
-
-@pytest.mark.parametrize(
-    ("exit_value", "status", "message", "error"),
-    [
-        (
-            {"status": "FAILED", "message": "no key", "error": "Traceback"},
-            TaskStatus.FAILED,
-            "no key",
-            "Traceback",
-        ),
-        ({"status": "TIMED_OUT"}, TaskStatus.TIMED_OUT, "", None),
-        ({"message": "merged 3", "rows_written": 3}, TaskStatus.SUCCESS, "merged 3", None),
-    ],
-)
-def test_a_json_object_gives_its_status_message_and_error(
-    exit_value: dict[str, object], status: TaskStatus, message: str, error: str | None
-) -> None:
-    outcome = outcome_from_exit_value(json.dumps(exit_value))
-
-    assert (outcome.status, outcome.message, outcome.error) == (status, message, error)
-    assert outcome.output == exit_value
+    assert outcome.status is TaskStatus.FAILED
+    assert "not the exit-value contract: 'loaded customers'" in outcome.message

@@ -10,35 +10,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from databricks.sdk import WorkspaceClient
-from databricks.sdk import clock as sdk_clock
+from databricks.sdk import WorkspaceClient, errors
 from databricks.sdk.core import Config
 
 from fake_databricks import FakeDatabricks, Scenario
+from fake_databricks.server import QUEUE_REASONS, Reports
 from fakes import FakeClock
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.jobs_api import JobsApiRunner, workspace_client_from_env
+from medallion_orchestrator.runners.jobs_api import (
+    MAX_ERROR_CHARS,
+    JobsApiRunner,
+    SdkClock,
+    workspace_client_from_env,
+)
 
 TOKEN = "dapi-fake-0123456789abcdef"
 ROOT = "/Workspace/Users/someone@example.com/medallion/notebooks"
 DIM_LOADER = "silver/nb_silver_dim_loader"
 DIM_PATH = f"{ROOT}/{DIM_LOADER}"
 EXIT = json.dumps({"status": "SUCCESS", "message": "merged 3 rows", "rows_inserted": 3})
-
-
-class SdkClock(sdk_clock.Clock):
-    """Lets databricks-sdk's own retries sleep on the FakeClock too."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self._clock = clock
-
-    def time(self) -> float:
-        return self._clock.now().timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self._clock.sleep(seconds)
+REPORTS: list[Reports] = [
+    "both",
+    "status",
+    "state",
+]  # what runs/get answers with: today, newer, older workspaces
+QUEUED = QUEUE_REASONS["ACTIVE_RUNS_LIMIT_REACHED"]
 
 
 @pytest.fixture(autouse=True)
@@ -62,13 +60,18 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def make_runner(
-    server: FakeDatabricks, clock: FakeClock, sdk_retry_seconds: int = 60, **options: Any
-) -> JobsApiRunner:
+def make_client(server: FakeDatabricks, clock: FakeClock, sdk_retry_seconds: int = 60) -> Any:
     config = Config(
         host=server.url, token=TOKEN, clock=SdkClock(clock), retry_timeout_seconds=sdk_retry_seconds
     )
-    return JobsApiRunner(WorkspaceClient(config=config), ROOT, clock=clock, **options)
+    return WorkspaceClient(config=config)
+
+
+def make_runner(
+    server: FakeDatabricks, clock: FakeClock, sdk_retry_seconds: int = 60, **options: Any
+) -> JobsApiRunner:
+    client = make_client(server, clock, sdk_retry_seconds)
+    return JobsApiRunner(client, ROOT, clock=clock, **options)
 
 
 def dim_task(timeout_seconds: int = 3600) -> NotebookTask:
@@ -118,37 +121,72 @@ def test_serverless_when_no_cluster_is_given(server: FakeDatabricks, clock: Fake
     outcome = make_runner(server, clock).run(dim_task())
 
     assert outcome.status is TaskStatus.SUCCESS
-    assert outcome.message == "notebook exited without a value"
     [submit] = server.calls("runs/submit")
     assert "existing_cluster_id" not in submit.body["tasks"][0]
 
 
 def test_a_failed_run_reports_its_error_and_trace(server: FakeDatabricks, clock: FakeClock) -> None:
     trace = "Traceback (most recent call last):\n  File 'loader.py', line 9\nAnalysisException"
-    error = "AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] dev_bronze.sales.customers"
+    error = "AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] dev_bronze.sales.customers\nmore text"
     server.scenario(DIM_PATH, Scenario(error=error, error_trace=trace))
 
     outcome = make_runner(server, clock).run(dim_task())
 
     assert outcome.status is TaskStatus.FAILED
-    assert outcome.message == "Workload failed, see run output for details"
-    assert outcome.error == f"{error}\n{trace}"
+    assert (
+        outcome.message == "AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] dev_bronze.sales.customers"
+    )
+    assert outcome.error == trace
+    assert (outcome.error_class, outcome.transient) == ("AnalysisException", False)
     assert outcome.output["run_page_url"]
+    [output_call] = server.calls("runs/get-output")
+    assert output_call.status == 200  # the task's run id, not the run's
 
 
-def test_an_internal_error_fails_with_the_state_message(
-    server: FakeDatabricks, clock: FakeClock
+def test_a_raised_delta_conflict_is_transient(server: FakeDatabricks, clock: FakeClock) -> None:
+    error = (
+        "[DELTA_CONCURRENT_APPEND.WITHOUT_HINT] ConcurrentAppendException: Files were added to "
+        "the root of the table by a concurrent update. Please try the operation again."
+    )
+    server.scenario(DIM_PATH, Scenario(error=error, error_trace="Traceback ...\n" + error))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert outcome.status is TaskStatus.FAILED
+    assert (outcome.error_class, outcome.transient) == (
+        "DELTA_CONCURRENT_APPEND.WITHOUT_HINT",
+        True,
+    )
+
+
+def test_a_failed_tasks_long_trace_is_bounded(server: FakeDatabricks, clock: FakeClock) -> None:
+    trace = "Traceback (most recent call last):\n" + "x" * 200_000 + "\nValueError: the cause"
+    server.scenario(DIM_PATH, Scenario(error="ValueError: the cause", error_trace=trace))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert outcome.error is not None
+    assert len(outcome.error) < MAX_ERROR_CHARS + 100
+    assert outcome.error.startswith("Traceback (most recent call last):")
+    assert outcome.error.endswith("ValueError: the cause")
+    assert "characters cut" in outcome.error
+
+
+@pytest.mark.parametrize("reports", REPORTS)
+def test_a_missing_notebook_fails_naming_the_state_and_message(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports
 ) -> None:
     outcome = make_runner(server, clock).run(dim_task())  # no such notebook in the workspace
 
     assert outcome.status is TaskStatus.FAILED
-    assert outcome.message == f"Notebook not found: {DIM_PATH}"
+    assert outcome.message.endswith(f": Notebook not found: {DIM_PATH}")
+    assert "INTERNAL_ERROR" in outcome.message or "RESOURCE_NOT_FOUND" in outcome.message
 
 
 def test_a_run_that_never_ends_is_cancelled_at_the_timeout(
     server: FakeDatabricks, clock: FakeClock
 ) -> None:
-    server.scenario(DIM_PATH, Scenario(never_ends=True))
+    server.scenario(DIM_PATH, Scenario(steps=("RUNNING",), never_ends=True))
 
     outcome = make_runner(server, clock).run(dim_task(timeout_seconds=60))
 
@@ -160,24 +198,206 @@ def test_a_run_that_never_ends_is_cancelled_at_the_timeout(
     assert clock.sleeps == [10.0] * 6
 
 
-@pytest.mark.parametrize(
-    ("result_state", "status", "words"),
-    [
-        ("TIMEDOUT", TaskStatus.TIMED_OUT, "timeout"),
-        ("CANCELED", TaskStatus.FAILED, "cancelled in Databricks"),
-        ("EXCLUDED", TaskStatus.FAILED, "TERMINATED/EXCLUDED"),
-    ],
-)
-def test_other_endings_map_to_statuses(
-    server: FakeDatabricks, clock: FakeClock, result_state: str, status: TaskStatus, words: str
+@pytest.mark.parametrize("reports", REPORTS)
+def test_the_run_is_read_from_status_or_else_from_the_deprecated_state(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports
 ) -> None:
-    server.scenario(DIM_PATH, Scenario(result_state=result_state))
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, reports=reports))
+
+    outcome = make_runner(server, clock).run(dim_task(timeout_seconds=600))
+
+    assert (outcome.status, outcome.message) == (TaskStatus.SUCCESS, "merged 3 rows")
+    assert len(server.calls("runs/get")) == 3  # PENDING, RUNNING, TERMINATED: not polled to 600 s
+    run = make_client(server, clock).jobs.get_run(outcome.output["databricks_run_id"])
+    assert (run.state is not None, run.status is not None) == (
+        reports != "status",
+        reports != "state",
+    )
+
+
+@pytest.mark.parametrize("reports", ["both", "state"])
+def test_a_task_that_timed_out_is_timed_out_though_its_run_says_failed(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports
+) -> None:
+    said = "Task dev_silver_sales_dim_customer timed out after 900 seconds."
+    scenario = Scenario(result_state="TIMEDOUT", state_message=said, reports=reports)
+    server.scenario(DIM_PATH, scenario)
 
     outcome = make_runner(server, clock).run(dim_task())
 
-    assert outcome.status is status
-    assert words in outcome.message
+    assert outcome.status is TaskStatus.TIMED_OUT
+    assert outcome.message == f"Databricks stopped the task at its timeout (TIMEDOUT): {said}"
+    run = make_client(server, clock).jobs.get_run(outcome.output["databricks_run_id"])
+    assert run.state is not None and run.state.result_state is not None
+    assert run.state.result_state.value == "FAILED"  # the run's own state: not the task's
     assert not server.calls("runs/cancel")
+
+
+SAID = "what Databricks said"
+ENDINGS = [  # what runs/get answers with, how the task ended, the start of the failure's message
+    ("status", {"result_state": "TIMEDOUT"}, "the run was cancelled in Databricks (CANCELED)"),
+    ("state", {"result_state": "CANCELED"}, "the run was cancelled in Databricks (CANCELED)"),
+    ("both", {"result_state": "CANCELED"}, "the run was cancelled in Databricks (USER_CANCELED)"),
+    ("state", {"result_state": "EXCLUDED"}, "Databricks did not run the task (EXCLUDED)"),
+    ("status", {"result_state": "EXCLUDED"}, "Databricks did not run the task (SKIPPED)"),
+    ("state", {"life_cycle_state": "SKIPPED"}, "Databricks did not run the task (SKIPPED)"),
+    ("status", {"life_cycle_state": "SKIPPED"}, "Databricks did not run the task (SKIPPED)"),
+    ("state", {"life_cycle_state": "INTERNAL_ERROR"}, "Databricks run ended INTERNAL_ERROR"),
+    ("status", {"life_cycle_state": "INTERNAL_ERROR"}, "Databricks run ended INTERNAL_ERROR"),
+]
+
+
+@pytest.mark.parametrize(("reports", "ending", "words"), ENDINGS)
+def test_other_endings_are_failures_naming_the_state_and_message(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports, ending: dict[str, str], words: str
+) -> None:
+    server.scenario(DIM_PATH, Scenario(state_message=SAID, reports=reports, **ending))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.message) == (TaskStatus.FAILED, f"{words}: {SAID}")
+    assert not server.calls("runs/cancel")
+
+
+@pytest.mark.parametrize("reports", REPORTS)
+def test_a_failed_task_without_an_error_reports_the_state_message(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports
+) -> None:
+    server.scenario(DIM_PATH, Scenario(result_state="FAILED", state_message=SAID, reports=reports))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.message) == (TaskStatus.FAILED, SAID)
+
+
+def test_a_truncated_exit_value_is_a_failure_that_says_so(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    # The cut-off value still starts like a success: it must not be read as one.
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, output_limit=30))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert outcome.status is TaskStatus.FAILED
+    assert "truncated" in outcome.message
+    assert outcome.error == EXIT[:30]
+
+
+def test_queue_time_does_not_count_against_the_timeout(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    steps = ("QUEUED",) * 6 + ("PENDING", "BLOCKED", "RUNNING", "RUNNING")
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, steps=steps))
+
+    outcome = make_runner(server, clock).run(dim_task(timeout_seconds=30))
+
+    assert (outcome.status, outcome.message) == (TaskStatus.SUCCESS, "merged 3 rows")
+    assert sum(clock.sleeps) == 100  # 80 s waiting to start, then 20 s running, within 30 s
+    assert not server.calls("runs/cancel")
+
+
+@pytest.mark.parametrize("reports", REPORTS)
+def test_a_run_stuck_in_the_queue_is_cancelled_at_the_queue_limit_naming_why(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports
+) -> None:
+    server.scenario(DIM_PATH, Scenario(steps=("QUEUED",), never_ends=True, reports=reports))
+
+    outcome = make_runner(server, clock, max_queue_seconds=120).run(dim_task(timeout_seconds=30))
+
+    assert outcome.status is TaskStatus.FAILED
+    run_id = outcome.output["databricks_run_id"]
+    assert outcome.message == (
+        f"Databricks run {run_id} did not start within 120s (QUEUED: {QUEUED}); cancelled"
+    )
+    assert sum(clock.sleeps) == 120
+    [cancel] = server.calls("runs/cancel")
+    assert cancel.body == {"run_id": run_id}
+
+
+def test_why_a_run_waits_is_logged_when_it_changes(
+    server: FakeDatabricks, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="medallion_orchestrator.runners.jobs_api")
+    steps = ("QUEUED", "QUEUED", "PENDING", "RUNNING")
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, steps=steps))
+
+    make_runner(server, clock).run(dim_task())
+
+    states = [r.getMessage() for r in caplog.records if " is " in r.getMessage()]
+    assert states == [
+        f"dev_silver.sales.dim_customer: Databricks run 1000 is QUEUED: {QUEUED}",
+        "dev_silver.sales.dim_customer: Databricks run 1000 is PENDING: Waiting for cluster",
+        "dev_silver.sales.dim_customer: Databricks run 1000 is RUNNING: In run",
+        "dev_silver.sales.dim_customer: Databricks run 1000 is TERMINATED",
+    ]
+
+
+@pytest.mark.parametrize("reports", REPORTS)
+@pytest.mark.parametrize(
+    "waiting", ["QUEUED", "PENDING", "BLOCKED", "WAITING_FOR_RETRY", "TERMINATING"]
+)
+def test_every_life_cycle_state_is_waited_through(
+    server: FakeDatabricks, clock: FakeClock, reports: Reports, waiting: str
+) -> None:
+    steps = ("RUNNING", waiting, waiting, "RUNNING")
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, steps=steps, reports=reports))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.message) == (TaskStatus.SUCCESS, "merged 3 rows")
+    assert len(server.calls("runs/get")) == 5
+
+
+def test_once_started_every_state_counts_against_the_timeout(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    # Started at 10 s; a retry waits, then waits for a cluster: still the task's own time.
+    steps = ("PENDING", "RUNNING", "WAITING_FOR_RETRY", "PENDING")
+    server.scenario(DIM_PATH, Scenario(steps=steps, never_ends=True))
+
+    outcome = make_runner(server, clock).run(dim_task(timeout_seconds=30))
+
+    assert outcome.status is TaskStatus.TIMED_OUT
+    assert sum(clock.sleeps) == 40
+
+
+def test_a_retried_task_is_read_from_its_latest_attempt(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    steps = ("RUNNING", "WAITING_FOR_RETRY", "RUNNING")
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, steps=steps))
+
+    outcome = make_runner(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.message) == (TaskStatus.SUCCESS, "merged 3 rows")
+    run = make_client(server, clock).jobs.get_run(outcome.output["databricks_run_id"])
+    tasks = run.tasks or []
+    assert [task.attempt_number for task in tasks] == [0, 1]
+    [output_call] = server.calls("runs/get-output")
+    assert output_call.query["run_id"] == str(tasks[-1].run_id)
+
+
+def test_the_server_refuses_get_output_for_the_run_id(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT))
+    run_id = make_runner(server, clock).run(dim_task()).output["databricks_run_id"]
+
+    with pytest.raises(errors.InvalidParameterValue, match="runs with multiple tasks"):
+        make_client(server, clock).jobs.get_run_output(run_id)
+
+
+def test_the_server_refuses_an_unknown_run_id(server: FakeDatabricks, clock: FakeClock) -> None:
+    client = make_client(server, clock)
+
+    # Databricks answers 400 INVALID_PARAMETER_VALUE; databricks-sdk reads it as "does not exist".
+    with pytest.raises(errors.ResourceDoesNotExist, match=r"^Run 42 does not exist\.$"):
+        client.jobs.get_run(42)
+    with pytest.raises(errors.ResourceDoesNotExist, match=r"^Run 42 does not exist\.$"):
+        client.jobs.get_run_output(42)
+    with pytest.raises(errors.InvalidParameterValue, match=r"^Run 42 does not exist\.$"):
+        client.jobs.cancel_run(42)
+    assert [call.status for call in server.requests if "jobs" in call.path] == [400, 400, 400]
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -265,6 +485,21 @@ def test_a_client_from_host_and_token_env_vars(
     assert client is not None
     assert client.config.host == server.url
     assert client.config.auth_type == "pat"
+
+
+def test_a_client_from_the_env_waits_on_the_given_clock(
+    server: FakeDatabricks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABRICKS_HOST", server.url)
+    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, http_errors=2, retry_after=7))
+    client = workspace_client_from_env(None, clock=clock)
+    assert client is not None
+
+    outcome = JobsApiRunner(client, ROOT, clock=clock).run(dim_task())
+
+    assert outcome.status is TaskStatus.SUCCESS
+    assert all(7 <= seconds < 8 for seconds in clock.sleeps[:2])  # the SDK's sleeps, not real ones
 
 
 def test_a_client_from_a_profile(server: FakeDatabricks, tmp_path: Path) -> None:

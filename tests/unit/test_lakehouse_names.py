@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from medallion_orchestrator.runtime.lakehouse import Lakehouse, LocalLakehouse
+from medallion_orchestrator.runtime.lakehouse import Lakehouse
+from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
 
 
 class StubCatalog:
@@ -201,15 +202,6 @@ def test_show_tables_registers_the_tables_of_the_database(
         "CREATE TABLE IF NOT EXISTS `dev_silver__sales`.`customers`",
         "CREATE TABLE IF NOT EXISTS `dev_silver__sales`.`orders`",
     ]
-
-
-def test_forget_removes_the_folder(local: LocalLakehouse, tmp_path: Path) -> None:
-    location = local.table_location("dev_silver", "sales", "customers")
-    (location / "_delta_log").mkdir(parents=True)
-
-    local.forget("dev_silver", "sales", "customers")
-
-    assert not location.exists()
 
 
 def test_unity_with_a_mapping_rewrites_catalogs(stub_spark: StubSpark) -> None:

@@ -53,13 +53,6 @@ def test_get_argument_returns_its_default_for_an_undefined_widget() -> None:
     assert widgets.getArgument("c") is None
 
 
-def test_a_text_default_is_a_string() -> None:
-    widgets = Widgets({})
-    widgets.text("workers", 5)  # type: ignore[arg-type]
-
-    assert widgets.get("workers") == "5"
-
-
 def test_a_dropdown_default_must_be_one_of_its_choices() -> None:
     widgets = Widgets({})
     widgets.dropdown("layer", "silver_to_gold", ["bronze_to_silver", "silver_to_gold"])
@@ -80,7 +73,7 @@ def test_remove_drops_a_definition() -> None:
     assert widgets.getAll() == {}
 
 
-@pytest.mark.parametrize(("value", "expected"), [("done", "done"), ("", ""), (42, "42")])
+@pytest.mark.parametrize(("value", "expected"), [("done", "done"), ("", "")])
 def test_notebook_exit_raises_notebook_exit_with_a_string(value: object, expected: str) -> None:
     dbutils = LocalDbutils({}, ChildRunner())
 
@@ -123,4 +116,74 @@ def test_notebook_run_timeout_must_be_a_non_negative_int(timeout: object) -> Non
 
     with pytest.raises(ValueError, match="timeout_seconds must be a non-negative int"):
         LocalDbutils({}, child).notebook.run("./child", timeout)  # type: ignore[arg-type]
+    assert child.calls == []
+
+
+# As strict as Databricks' dbutils (databricks-sdk's runtime/dbutils_stub.py and its docs).
+
+
+@pytest.mark.parametrize("default", [5, None, True, 1.5])
+def test_a_widget_default_must_be_a_string(default: object) -> None:
+    widgets = Widgets({})
+
+    with pytest.raises(TypeError, match="default"):
+        widgets.text("workers", default)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="default"):
+        widgets.dropdown("workers", default, ["5"])  # type: ignore[arg-type]
+
+
+def test_choices_must_be_strings() -> None:
+    with pytest.raises(TypeError, match="choices"):
+        Widgets({}).dropdown("workers", "5", [5, "5"])  # type: ignore[list-item]
+
+
+def test_a_multiselect_default_must_be_one_of_its_choices() -> None:
+    widgets = Widgets({})
+    widgets.multiselect("layers", "gold", ["silver", "gold"])
+
+    assert widgets.get("layers") == "gold"
+    with pytest.raises(ValueError, match="default 'bronze' is not one of"):
+        widgets.multiselect("layers", "bronze", ["silver", "gold"])
+
+
+def test_a_combobox_default_need_not_be_a_choice() -> None:
+    widgets = Widgets({})
+    widgets.combobox("layer", "my_layer", ["bronze_to_silver", "silver_to_gold"])
+
+    assert widgets.get("layer") == "my_layer"
+
+
+def test_removing_a_widget_that_does_not_exist_raises() -> None:
+    widgets = Widgets({})
+    widgets.text("a", "1")
+    widgets.remove("a")
+
+    with pytest.raises(InputWidgetNotDefined, match="a"):
+        widgets.remove("a")
+
+
+@pytest.mark.parametrize("value", [42, None, {"status": "SUCCESS"}, b"done"])
+def test_an_exit_value_must_be_a_string(value: object) -> None:
+    with pytest.raises(TypeError, match="exit value must be a string"):
+        LocalDbutils({}, ChildRunner()).notebook.exit(value)  # type: ignore[arg-type]
+
+
+def test_an_exit_value_past_5_mb_is_cut_as_databricks_returns_it() -> None:
+    limit = 5 * 1024 * 1024
+
+    with pytest.raises(NotebookExit) as raised:
+        LocalDbutils({}, ChildRunner()).notebook.exit("é" * limit)
+
+    assert len(raised.value.value.encode("utf-8")) <= limit
+    assert raised.value.value == "é" * (limit // 2)
+
+
+def test_notebook_run_path_and_argument_names_must_be_strings() -> None:
+    child = ChildRunner()
+    dbutils = LocalDbutils({}, child)
+
+    with pytest.raises(TypeError, match="path"):
+        dbutils.notebook.run(None, 60, {})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="arguments must be strings"):
+        dbutils.notebook.run("./child", 60, {1: "x"})  # type: ignore[dict-item]
     assert child.calls == []

@@ -123,3 +123,21 @@ def test_a_md_sandbox_cell_is_markdown(tmp_path: Path) -> None:
     path = write(tmp_path, "# Databricks notebook source\n# MAGIC %md-sandbox\n# MAGIC <b>hi</b>\n")
 
     assert read_notebook(path) == [Cell(1, "md", "<b>hi</b>")]
+
+
+def test_a_titled_cell_keeps_its_kind(tmp_path: Path) -> None:
+    # What Databricks writes when it exports titled cells: the title above the cell's first line.
+    text = (
+        "# Databricks notebook source\n"
+        "# DBTITLE 1,Setup\n# MAGIC %run ../_bootstrap\n\n# COMMAND ----------\n\n"
+        "# DBTITLE 1,Counts\n# MAGIC %sql\n# MAGIC SELECT 1\n\n# COMMAND ----------\n\n"
+        "# DBTITLE 1,Load, then exit\nx = 1\n\n# COMMAND ----------\n\n"
+        "# DBTITLE 0,Hidden title\n# MAGIC %md\n# MAGIC notes\n"
+    )
+
+    assert read_notebook(write(tmp_path, text)) == [
+        Cell(1, "run", "../_bootstrap", "Setup"),
+        Cell(2, "sql", "SELECT 1", "Counts"),
+        Cell(3, "python", "x = 1", "Load, then exit"),
+        Cell(4, "md", "notes", "Hidden title"),
+    ]

@@ -9,6 +9,7 @@ from medallion_orchestrator.execution.executor import BatchExecutor
 from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.planning import Batch, NotebookTask, Plan
+from medallion_orchestrator.tasks import LoadReport
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=timezone.utc)
 TRACE = (
@@ -40,7 +41,7 @@ def result(
         ended_at=T0 + timedelta(seconds=seconds),
         duration_seconds=seconds,
         error=error,
-        output={} if rows is None else {"rows_written": rows},
+        load=None if rows is None else LoadReport(key, rows),
     )
 
 

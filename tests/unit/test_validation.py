@@ -205,7 +205,9 @@ def test_a_trailing_newline_is_not_a_safe_identifier(name: str) -> None:
 def sql_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "sql"
     (folder / "mart").mkdir(parents=True)
-    (folder / "mart" / "daily_sales.sql").write_text("SELECT 1", encoding="utf-8")
+    (folder / "mart" / "daily_sales.sql").write_text(
+        "CREATE OR REPLACE TABLE dev_gold.mart.daily_sales AS SELECT 1", encoding="utf-8"
+    )
     return folder
 
 

@@ -8,10 +8,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from medallion_orchestrator.clock import Clock, SystemClock
+from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
 from medallion_orchestrator.execution.results import RunResult, TaskResult
 from medallion_orchestrator.execution.worker import ResultListener, run_task, skip_task
-from medallion_orchestrator.planning import Batch, NotebookTask, Plan
-from medallion_orchestrator.runners.base import Runner
+from medallion_orchestrator.planning import Batch, Plan
+from medallion_orchestrator.tasks import NotebookTask, Runner
 
 __all__ = ["BatchExecutor", "ResultListener"]
 
@@ -25,6 +26,7 @@ class BatchExecutor:
     continue_on_failure: bool = False
     clock: Clock = field(default_factory=SystemClock)
     listeners: list[ResultListener] = field(default_factory=list)
+    cancellation: Cancellation = field(default_factory=Cancellation)
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
@@ -37,6 +39,8 @@ class BatchExecutor:
         blocker: str | None = None
         with ThreadPoolExecutor(self.max_workers, thread_name_prefix="medallion-task") as pool:
             for number, batch in enumerate(plan.batches, start=1):
+                if self.cancellation.requested:
+                    blocker = NOT_STARTED
                 if blocker is not None:
                     results += [skip_task(task, blocker, self.listeners) for task in batch.tasks]
                     continue
@@ -64,4 +68,6 @@ class BatchExecutor:
         return [future.result() for future in futures]
 
     def _run_task(self, task: NotebookTask) -> TaskResult:
+        if self.cancellation.requested:  # queued in the pool when the run was stopped
+            return skip_task(task, NOT_STARTED, self.listeners)
         return run_task(self.runner, self.clock, task, self.listeners)

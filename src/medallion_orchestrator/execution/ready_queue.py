@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from queue import SimpleQueue
 
 from medallion_orchestrator.clock import Clock, SystemClock
+from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
 from medallion_orchestrator.execution.results import RunResult, TaskResult
 from medallion_orchestrator.execution.worker import (
     ResultListener,
@@ -24,9 +25,9 @@ from medallion_orchestrator.execution.worker import (
     skip_task,
 )
 from medallion_orchestrator.graph import TaskGraph
-from medallion_orchestrator.planning import NotebookTask, Plan
+from medallion_orchestrator.planning import Plan
 from medallion_orchestrator.priorities import DurationHistory, longest_first
-from medallion_orchestrator.runners.base import Runner
+from medallion_orchestrator.tasks import NotebookTask, Runner
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,12 @@ class ReadyQueue:
         self._open.difference_update(dependents)
         return dependents
 
+    def abandon_all(self) -> list[str]:
+        """Every task still open leaves the queue (the run was stopped); those tasks."""
+        left = [key for key in self.graph.tasks if key in self._open]
+        self._open.clear()
+        return left
+
 
 @dataclass
 class ReadyQueueExecutor:
@@ -84,6 +91,7 @@ class ReadyQueueExecutor:
     history: DurationHistory = field(default_factory=dict)
     clock: Clock = field(default_factory=SystemClock)
     listeners: list[ResultListener] = field(default_factory=list)
+    cancellation: Cancellation = field(default_factory=Cancellation)
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
@@ -111,7 +119,11 @@ class ReadyQueueExecutor:
         running = 0
         with ThreadPoolExecutor(self.max_workers, thread_name_prefix="medallion-task") as pool:
             while True:
-                while running < self.max_workers and (task := queue.pop()) is not None:
+                while (
+                    not self.cancellation.requested
+                    and running < self.max_workers
+                    and (task := queue.pop()) is not None
+                ):
                     pool.submit(self._work, task, finished)
                     running += 1
                 if not running:
@@ -121,8 +133,12 @@ class ReadyQueueExecutor:
                 results[result.key] = result
                 if result.succeeded or self.continue_on_failure:
                     queue.finished(result.key)
-                else:
+                elif not self.cancellation.requested:  # else all that is left is not started
                     results.update(self._skip_dependents(queue, result))
+        if self.cancellation.requested:
+            for key in queue.abandon_all():
+                if key not in results:  # those that ran have their result
+                    results[key] = skip_task(queue.graph.tasks[key], NOT_STARTED, self.listeners)
         if queue.unfinished:  # cannot happen with an acyclic graph; never hide a task
             raise RuntimeError("the ready queue stopped with tasks neither run nor skipped")
         return results

@@ -23,7 +23,7 @@ def render_summary(run: RunResult) -> str:
         f"{'status':<10}{'order':>5}  {'seconds':>8}  {'rows':>9}  task",
     ]
     for result in run.results:
-        rows = result.output.get("rows_written")
+        rows = result.rows_written
         lines.append(
             f"{result.status.value:<10}{result.execution_order:>5}  "
             f"{result.duration_seconds:>8.1f}  {'' if rows is None else rows:>9}  {result.key}"

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from medallion_orchestrator.clock import Clock
-from medallion_orchestrator.execution.results import TaskResult, TaskStatus
-from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.base import Runner
+from medallion_orchestrator.tasks import (
+    NotebookTask,
+    ResultListener,
+    Runner,
+    TaskOutcome,
+    TaskResult,
+    TaskStatus,
+    first_line,
+    outcome_from_exception,
+    run_guarded,
+)
+
+__all__ = ["ResultListener", "lost_task", "publish", "run_task", "skip_task"]
 
 logger = logging.getLogger(__name__)
-
-ResultListener = Callable[[TaskResult], None]
 
 
 def run_task(
@@ -21,59 +28,21 @@ def run_task(
 ) -> TaskResult:
     """The task's result; whatever the runner raises becomes a FAILED result."""
     started_at, start = clock.now(), clock.monotonic()
-    try:
-        outcome = runner.run(task)
-        status, message, error, output = (
-            outcome.status,
-            outcome.message,
-            outcome.error,
-            outcome.output,
-        )
-    except BaseException as raised:  # a worker never raises
-        status, output = TaskStatus.FAILED, {}
-        message = f"{type(raised).__name__}: {raised}".splitlines()[0]
-        error = "".join(traceback.format_exception(raised))
-    result = TaskResult(
-        key=task.key,
-        notebook=task.notebook,
-        execution_order=task.execution_order,
-        status=status,
-        message=message,
-        started_at=started_at,
-        ended_at=clock.now(),
-        duration_seconds=clock.monotonic() - start,
-        error=error,
-        output=output,
-    )
+    outcome = run_guarded(runner, task)  # a worker never raises
+    result = TaskResult.of(task, outcome, started_at, clock.now(), clock.monotonic() - start)
     publish(result, listeners)
     return result
 
 
 def lost_task(task: NotebookTask, raised: BaseException) -> TaskResult:
     """A FAILED result for a task whose worker broke outside the runner (a broken listener)."""
-    return TaskResult(
-        key=task.key,
-        notebook=task.notebook,
-        execution_order=task.execution_order,
-        status=TaskStatus.FAILED,
-        message=f"the worker broke: {type(raised).__name__}: {raised}".splitlines()[0],
-        started_at=None,
-        ended_at=None,
-        duration_seconds=0.0,
-        error="".join(traceback.format_exception(raised)),
-    )
+    outcome = outcome_from_exception(raised, message=f"the worker broke: {first_line(raised)}")
+    return TaskResult.of(task, outcome, None, None, 0.0)
 
 
 def skip_task(task: NotebookTask, reason: str, listeners: Sequence[ResultListener]) -> TaskResult:
-    result = TaskResult(
-        key=task.key,
-        notebook=task.notebook,
-        execution_order=task.execution_order,
-        status=TaskStatus.SKIPPED,
-        message=reason,
-        started_at=None,
-        ended_at=None,
-        duration_seconds=0.0,
+    result = TaskResult.of(
+        task, TaskOutcome(TaskStatus.SKIPPED, reason, attempts=0), None, None, 0.0
     )
     publish(result, listeners)
     return result

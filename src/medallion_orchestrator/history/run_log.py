@@ -11,20 +11,24 @@ import queue
 import socket
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
+from medallion_orchestrator.history.conflicts import is_creation_race, retry_on_conflict
 from medallion_orchestrator.metadata.ddl import create_statement
+from medallion_orchestrator.tasks import RunStatus
 
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 logger = logging.getLogger(__name__)
 
-RUNNING = "RUNNING"
+RUNNING = RunStatus.RUNNING.value
 _STOP = object()
 
 
@@ -45,10 +49,17 @@ class HistoryTables:
 
 
 class RunHistory:
-    def __init__(self, lakehouse: Lakehouse, tables: HistoryTables, ddl_dir: Path) -> None:
+    def __init__(
+        self,
+        lakehouse: Lakehouse,
+        tables: HistoryTables,
+        ddl_dir: Path,
+        clock: Clock | None = None,
+    ) -> None:
         self.lakehouse = lakehouse
         self.tables = tables
         self.ddl_dir = ddl_dir
+        self.clock = clock or SystemClock()  # waits between tries of a write that lost a race
         self._queue: queue.Queue[Any] = queue.Queue()
         self._writer: threading.Thread | None = None
 
@@ -56,10 +67,16 @@ class RunHistory:
         return self.lakehouse.table(self.tables.catalog, self.tables.schema, table)
 
     def ensure_tables(self) -> None:
-        self.lakehouse.ensure_schema(self.tables.catalog, self.tables.schema)
+        """Create what is missing; safe while another process creates them too (`medallion
+        init` creates them, so two first runs started together need not)."""
+        catalog, schema = self.tables.catalog, self.tables.schema
+        self._retried(lambda: self.lakehouse.ensure_schema(catalog, schema), "history schema")
         for table in ("run_log", "task_run_log", "run_lock"):
             statement = create_statement(self.ddl_dir / f"{table}.sql", self.tables.name(table))
-            self.lakehouse.sql(statement)
+            self._retried(lambda text=statement: self.lakehouse.sql(text), f"creating {table}")
+
+    def _retried(self, action: Callable[[], object], what: str) -> None:
+        retry_on_conflict(action, self.clock, what, retryable=is_creation_race)
 
     # writing, as the run goes
 
@@ -82,36 +99,69 @@ class RunHistory:
     def record_attempt(self, run_id: str, layer: str, result: TaskResult, attempt: int) -> None:
         self._queue.put(("task_run_log", _task_row(run_id, layer, result, attempt)))
 
-    def finish_run(self, run: RunResult, repair_of: str | None) -> None:
-        """Flush the attempts, then close the run's row with its counts."""
+    def stop_writer(self) -> None:
+        """Flush the attempts still queued and end the writer thread (idempotent)."""
+        if self._writer is None:
+            return
         self._queue.put(_STOP)
-        if self._writer is not None:
-            self._writer.join()
-        counts = run.counts
-        status = TaskStatus.SUCCESS.value if run.succeeded else TaskStatus.FAILED.value
-        self.lakehouse.spark.sql(
-            f"UPDATE {self.physical('run_log')} SET status = :status, ended_at = :ended_at, "
-            "duration_seconds = :duration, total_tasks = :total, succeeded = :succeeded, "
-            "failed = :failed, timed_out = :timed_out, skipped = :skipped "
-            "WHERE run_id = :run_id",
-            args={
-                "status": status,
-                "ended_at": run.ended_at,
+        self._writer.join()
+        self._writer = None
+
+    def finish_run(
+        self, run_id: str, status: RunStatus, ended_at: datetime, run: RunResult | None = None
+    ) -> None:
+        """Flush the attempts, then close the run's row: its status, and counts when it ran."""
+        try:
+            self.stop_writer()
+        finally:
+            self._close_run(run_id, status, ended_at, run)
+
+    def _close_run(
+        self, run_id: str, status: RunStatus, ended_at: datetime, run: RunResult | None
+    ) -> None:
+        counts = run.counts if run is not None else None
+        values: dict[str, Any] = {"status": status.value, "ended_at": ended_at, "run_id": run_id}
+        if run is not None and counts is not None:
+            values |= {
                 "duration": run.duration_seconds,
                 "total": len(run.results),
                 "succeeded": counts[TaskStatus.SUCCESS],
                 "failed": counts[TaskStatus.FAILED],
                 "timed_out": counts[TaskStatus.TIMED_OUT],
                 "skipped": counts[TaskStatus.SKIPPED],
-                "run_id": run.run_id,
-            },
+            }
+            assignments = (
+                "duration_seconds = :duration, total_tasks = :total, succeeded = :succeeded, "
+                "failed = :failed, timed_out = :timed_out, skipped = :skipped, "
+            )
+        else:  # it broke before the executor returned
+            assignments = (
+                "duration_seconds = (unix_micros(CAST(:ended_at AS TIMESTAMP)) "
+                "- unix_micros(started_at)) / 1e6, "
+            )
+        statement = (
+            f"UPDATE {self.physical('run_log')} SET {assignments}"
+            "status = :status, ended_at = :ended_at WHERE run_id = :run_id"
+        )
+        retry_on_conflict(
+            lambda: self.lakehouse.spark.sql(statement, args=values),
+            self.clock,
+            f"closing run {run_id} in run_log",
         )
 
     def mark_abandoned(self, run_id: str) -> None:
-        self.lakehouse.spark.sql(
-            f"UPDATE {self.physical('run_log')} SET status = 'ABANDONED' "
-            "WHERE run_id = :run_id AND status = :running",
-            args={"run_id": run_id, "running": RUNNING},
+        retry_on_conflict(
+            lambda: self.lakehouse.spark.sql(
+                f"UPDATE {self.physical('run_log')} SET status = :abandoned "
+                "WHERE run_id = :run_id AND status = :running",
+                args={
+                    "run_id": run_id,
+                    "running": RUNNING,
+                    "abandoned": RunStatus.ABANDONED.value,
+                },
+            ),
+            self.clock,
+            f"marking run {run_id} abandoned",
         )
 
     def _drain(self) -> None:
@@ -201,8 +251,8 @@ def _task_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> dict
         "duration_seconds": result.duration_seconds,
         "message": result.message,
         "error": result.error,
-        "rows_written": _int(result.output.get("rows_written")),
-        "target_version": _int(result.output.get("target_version")),
+        "rows_written": _int(result.rows_written),
+        "target_version": _int(result.target_version),
     }
 
 

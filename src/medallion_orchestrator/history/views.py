@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
-
 from medallion_orchestrator.history.run_log import RunHistory
+from medallion_orchestrator.terminal import print_table
 
-RUN_COLUMNS = (
-    "run_id",
-    "layer",
-    "status",
-    "started_at",
-    "duration_seconds",
-    "total_tasks",
-    "succeeded",
-    "failed",
-    "timed_out",
-    "skipped",
-    "repair_of",
+RUN_COLUMNS = ("run_id", "layer", "status", "started_at", "seconds", "tasks", "repair_of")
+TASK_COUNTS = (
+    ("succeeded", "ok"),
+    ("failed", "failed"),
+    ("timed_out", "timed out"),
+    ("skipped", "skipped"),
 )
+WHOLE = ("run_id", "layer", "status", "task", "repair_of")
 ATTEMPT_COLUMNS = (
     "task",
     "status",
@@ -36,7 +29,7 @@ ATTEMPT_COLUMNS = (
 
 def print_runs(history: RunHistory, last: int, out: TextIO) -> None:
     history.ensure_tables()
-    _print(RUN_COLUMNS, history.runs(last), out)
+    _print(RUN_COLUMNS, [_run_row(run) for run in history.runs(last)], out)
 
 
 def print_run(history: RunHistory, run_id: str, out: TextIO) -> int:
@@ -45,7 +38,7 @@ def print_run(history: RunHistory, run_id: str, out: TextIO) -> int:
     if run is None:
         out.write(f"no run {run_id} in run_log\n")
         return 2
-    _print(RUN_COLUMNS, [run], out)
+    _print(RUN_COLUMNS, [_run_row(run)], out)
     _print(ATTEMPT_COLUMNS, attempts, out)
     for attempt in attempts:
         if attempt["error"]:
@@ -55,10 +48,16 @@ def print_run(history: RunHistory, run_id: str, out: TextIO) -> int:
 
 
 def _print(columns: tuple[str, ...], rows: list[dict[str, Any]], out: TextIO) -> None:
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else _cell(row[c]) for c in columns))
-    Console(file=out, width=220).print(table)
+    cells = [["" if row.get(c) is None else _cell(row[c]) for c in columns] for row in rows]
+    print_table(columns, cells, out, whole=WHOLE)
+
+
+def _run_row(run: dict[str, Any]) -> dict[str, Any]:
+    """A run_log row as shown: one `tasks` cell instead of five count columns."""
+    counts = [f"{run[column]} {word}" for column, word in TASK_COUNTS if run.get(column)]
+    total = run.get("total_tasks")
+    tasks = f"{total}: " + ", ".join(counts) if counts and total is not None else total
+    return {**run, "seconds": run.get("duration_seconds"), "tasks": tasks}
 
 
 def _cell(value: Any) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.tasks import LoadReport
 
 if TYPE_CHECKING:
     from delta.tables import DeltaTable
@@ -17,23 +16,8 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    target: str
-    rows_written: int
-    target_version: int | None
-    message: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "status": "SUCCESS",
-                "target": self.target,
-                "rows_written": self.rows_written,
-                "target_version": self.target_version,
-                "message": self.message,
-            }
-        )
+# What a loader returns: the task vocabulary's load report (target, rows, Delta version, message).
+LoadResult = LoadReport
 
 
 @cache

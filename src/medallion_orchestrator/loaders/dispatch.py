@@ -13,6 +13,7 @@ from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.loaders.uncommitted import clear_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskR
             f"{task.destination}: this notebook loads {', '.join(sorted(loaders))}, "
             f"not execution_pipeline {task.execution_pipeline!r}"
         )
+    clear_uncommitted_target(lakehouse, task)  # what an interrupted first create left
     return loader(lakehouse, task)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlglot.tokens import Tokenizer, TokenType
-
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
+from medallion_orchestrator.loaders.uncommitted import clear_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.sql_statements import split_statements
 
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
@@ -21,6 +21,7 @@ def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadRes
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     assert task.dst_catalog and task.dst_schema
+    clear_uncommitted_target(lakehouse, task)
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
     for number, statement in enumerate(statements, start=1):
         try:
@@ -50,18 +51,3 @@ def sql_file(task: TaskRow, sql_dir: Path) -> Path:
             f"{task.destination}: sql_file_path {task.sql_file_path!r} is not a file under {root}"
         )
     return candidate
-
-
-def split_statements(text: str) -> list[str]:
-    """Statements separated by `;`, with semicolons inside strings and comments respected."""
-    statements, start = [], 0
-    for token in Tokenizer(dialect="databricks").tokenize(text):
-        if token.token_type == TokenType.SEMICOLON:
-            statements.append(text[start : token.start])
-            start = token.end + 1
-    statements.append(text[start:])
-    return [statement.strip() for statement in statements if _has_code(statement)]
-
-
-def _has_code(statement: str) -> bool:
-    return bool(Tokenizer(dialect="databricks").tokenize(statement))

@@ -4,20 +4,28 @@ A notebook's Spark jobs carry a job group, so a timeout cancels them (and its ch
 A notebook stuck in plain Python is interrupted at its next bytecode and abandoned.
 Its jobs go to the FAIR scheduler pool of the worker thread that started it (children too), so
 concurrent notebooks share the cores instead of queueing behind each other's jobs.
+
+It fails as Databricks does: a child that raises reaches its caller as `WorkflowException` with
+Databricks' own text (`WORKLOAD_FAILED`), not the child's error, which is logged instead (the
+local "run output"). Paths resolve as on Databricks: relative to the calling notebook, or from
+the notebooks folder for a top-level run; no `.py` suffix; `/x` is a workspace path, not local.
 """
 
 from __future__ import annotations
 
 import ctypes
 import itertools
+import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.local.dbutils import (
+    WORKLOAD_FAILED,
     LocalDbutils,
     NotebookExit,
     NotebookTimedOut,
@@ -30,13 +38,17 @@ if TYPE_CHECKING:
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
+logger = logging.getLogger(__name__)
 _run_ids = itertools.count(1)
 SCHEDULER_POOL = "spark.scheduler.pool"
 
 
 class NotebookFailed(WorkflowException):
-    def __init__(self, message: str, details: str) -> None:
-        super().__init__(message)
+    """A top-level run that failed: Databricks' text, and the run output (as the Jobs API's
+    `error_trace`) in `details`. A parent notebook never sees this, only WorkflowException."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(WORKLOAD_FAILED)
         self.details = details
 
 
@@ -50,6 +62,7 @@ class _Run:
     error: BaseException | None = None
     details: str = ""
     thread: threading.Thread | None = None
+    stopped: bool = False  # cancelled or timed out: ending without an exit value is no success
 
     def all_job_groups(self) -> list[str]:
         return [self.job_group] + [
@@ -65,6 +78,8 @@ class LocalNotebookEngine:
         self.spark = spark
         self.notebooks_dir = notebooks_dir.resolve()
         self.lakehouse = lakehouse
+        self._running: dict[int, _Run] = {}  # top-level runs, for cancel_running
+        self._interrupted: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
     def run(
         self,
@@ -83,30 +98,45 @@ class LocalNotebookEngine:
         run.thread = threading.Thread(
             target=self._execute, args=(run, dict(arguments)), name=run.job_group, daemon=True
         )
-        run.thread.start()
-        run.thread.join(timeout_seconds or None)
+        if parent is None:
+            self._running[id(run)] = run
+        try:
+            run.thread.start()
+            run.thread.join(timeout_seconds or None)
+        finally:
+            self._running.pop(id(run), None)
         if run.thread.is_alive():
             self._stop(run)
             raise NotebookTimedOut(f"notebook {notebook} timed out after {timeout_seconds} seconds")
+        if run.stopped and run.error is None and run.value is None:
+            run.error = NotebookTimedOut(f"notebook {notebook} was stopped")
+            run.details = str(run.error)
         if run.error is not None:
-            raise NotebookFailed(
-                f"notebook {notebook} failed: {type(run.error).__name__}: {run.error}".splitlines()[
-                    0
-                ],
-                run.details,
+            logger.warning("notebook %s failed; its run output:\n%s", notebook, run.details)
+            raise (
+                NotebookFailed(run.details)
+                if parent is None
+                else WorkflowException(WORKLOAD_FAILED)
             )
         return run.value
 
     def resolve(self, path: str, calling_notebook: str | None = None) -> str:
-        """A notebook path as Databricks takes it: relative to the caller, or from the root."""
+        """A notebook path as Databricks takes it: relative to the caller (the notebooks folder
+        for a top-level run); `/x` is a workspace path, which is not here."""
+        if path.startswith("/"):
+            raise WorkflowException(
+                f"Notebook not found: {path} (a workspace path; locally, notebooks are reached "
+                "by a path relative to the calling notebook)"
+            )
         base = PurePosixPath(calling_notebook).parent if calling_notebook else PurePosixPath()
-        joined = PurePosixPath(path.lstrip("/")) if path.startswith("/") else base / path
-        resolved = (self.notebooks_dir / joined.as_posix()).resolve()
+        resolved = (self.notebooks_dir / (base / path).as_posix()).resolve()
         if not resolved.is_relative_to(self.notebooks_dir):
-            raise WorkflowException(f"notebook path {path!r} leaves {self.notebooks_dir}")
-        relative = resolved.relative_to(self.notebooks_dir).as_posix().removesuffix(".py")
+            raise WorkflowException(f"Notebook not found: {path} (it leaves {self.notebooks_dir})")
+        relative = resolved.relative_to(self.notebooks_dir).as_posix()
         if not (self.notebooks_dir / f"{relative}.py").is_file():
-            raise WorkflowException(f"notebook not found: {relative} (under {self.notebooks_dir})")
+            raise WorkflowException(
+                f"Notebook not found: {path} (no notebook {relative} under {self.notebooks_dir})"
+            )
         return relative
 
     def _execute(self, run: _Run, arguments: dict[str, str]) -> None:
@@ -115,6 +145,8 @@ class LocalNotebookEngine:
         context.setJobGroup(run.job_group, f"notebook {run.notebook}", interruptOnCancel=True)
         context.setLocalProperty(SCHEDULER_POOL, run.pool)
         try:
+            if run.stopped:  # stopped before its thread started
+                raise NotebookTimedOut(f"notebook {run.notebook} was stopped")
             namespace = self._namespace(run, arguments)
             self._run_cells(run.notebook, namespace)
         except NotebookExit as exit_:
@@ -152,11 +184,28 @@ class LocalNotebookEngine:
             "displayHTML": print,
         }
 
+    def cancel_running(self) -> int:
+        """Cancel every running notebook's Spark jobs (and its children's) and interrupt its
+        threads once; safe to call again while they wind down. How many are still running."""
+        running = list(self._running.values())
+        for run in running:
+            self._stop(run)
+        return len(running)
+
     def _stop(self, run: _Run) -> None:
+        # Threads first: the exception is then pending when a cancelled job returns to Python,
+        # and is raised before any handler of the job's own error runs.
+        run.stopped = True
+        self._interrupt_threads(run)
         for group in run.all_job_groups():
             self.spark.sparkContext.cancelJobGroup(group)
+
+    def _interrupt_threads(self, run: _Run) -> None:
         for thread in _threads(run):
             if thread.is_alive() and thread.ident is not None:
+                if thread in self._interrupted:
+                    continue  # once: a second exception could land in its clean-up
+                self._interrupted.add(thread)
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
                     ctypes.c_ulong(thread.ident), ctypes.py_object(NotebookTimedOut)
                 )

@@ -1,13 +1,19 @@
-"""Databricks source-format notebooks (`# Databricks notebook source`) split into cells."""
+"""Databricks source-format notebooks (`# Databricks notebook source`) split into cells.
+
+A titled cell starts with `# DBTITLE 1,<title>` (as Databricks exports it), magic cells included;
+the title is kept and the rest of the cell is read as if untitled.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 HEADER = "# Databricks notebook source"
 CELL_SEPARATOR = "# COMMAND ----------"
 MAGIC_PREFIX = "# MAGIC"
+_TITLE = re.compile(r"# DBTITLE \d+,(.*)")
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,7 @@ class Cell:
     number: int
     kind: str  # "python", "md", "run", "sql"
     source: str
+    title: str | None = None
 
 
 class NotebookFormatError(ValueError):
@@ -32,6 +39,14 @@ def read_notebook(path: Path) -> list[Cell]:
 
 
 def _cell(number: int, chunk: str, path: Path) -> Cell:
+    title = _TITLE.fullmatch(chunk.partition("\n")[0].rstrip())
+    if title is None:
+        return _untitled(number, chunk, path)
+    cell = _untitled(number, chunk.partition("\n")[2].strip("\n"), path)
+    return Cell(cell.number, cell.kind, cell.source, title.group(1))
+
+
+def _untitled(number: int, chunk: str, path: Path) -> Cell:
     lines = chunk.splitlines()
     if not lines or not all(line.startswith(MAGIC_PREFIX) for line in lines if line.strip()):
         return Cell(number, "python", chunk)

@@ -80,6 +80,13 @@ class MetadataRepository:
                 f"metadata table {self.table_name} does not exist: run `medallion init`"
             )
 
+    def active_layers(self) -> list[str]:
+        self._require()
+        rows = self.lakehouse.spark.sql(
+            f"SELECT DISTINCT layer FROM {self.physical_name} WHERE is_active_flag ORDER BY layer"
+        )
+        return [str(row[0]) for row in rows.collect() if row[0] is not None]
+
     def active_rows(self, layer: str) -> list[TaskRow]:
         self._require()
         known = {field.name for field in fields(TaskRow)}

@@ -1,4 +1,10 @@
-"""Checks every active row of a layer before anything runs."""
+"""Checks every active row of a layer before anything runs.
+
+Each row on its own (columns, identifiers, its SQL file, cdc_source_config), then across rows: one
+row per destination, what SQL files read and write (`gold_dependencies`), and `depends_on` with
+the SQL's edges (`dependencies`). `catalogs` is the environment's catalog mapping, so a SQL file
+may name either the rows' catalogs or the environment's.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from sqlglot.errors import ParseError
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.cdc_config import CdcSourceConfig
 from medallion_orchestrator.metadata.dependencies import dependency_problems
+from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.project import Pipeline
 
@@ -26,7 +33,10 @@ def is_safe_identifier(name: str | None) -> bool:
 
 
 def validate_rows(
-    rows: Sequence[TaskRow], pipelines: Mapping[str, Pipeline], sql_dir: Path
+    rows: Sequence[TaskRow],
+    pipelines: Mapping[str, Pipeline],
+    sql_dir: Path,
+    catalogs: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Every problem of every row, each naming the row's destination."""
     problems: list[Problem] = []
@@ -37,11 +47,18 @@ def validate_rows(
     for destination, count in Counter(row.destination for row in rows).items():
         if count > 1:
             problems.append(Problem(destination, f"{count} active rows write this destination"))
-    return problems + dependency_problems(rows)
+    sql = analyse_sql_rows(rows, pipelines, sql_dir, catalogs)
+    return problems + sql.problems + dependency_problems(rows, sql.edges)
 
 
-def check_rows(rows: Sequence[TaskRow], pipelines: Mapping[str, Pipeline], sql_dir: Path) -> None:
-    if problems := validate_rows(rows, pipelines, sql_dir):
+def check_rows(
+    rows: Sequence[TaskRow],
+    pipelines: Mapping[str, Pipeline],
+    sql_dir: Path,
+    catalogs: Mapping[str, str] | None = None,
+) -> None:
+    """InvalidMetadata with every problem of `validate_rows`, if there is one."""
+    if problems := validate_rows(rows, pipelines, sql_dir, catalogs):
         raise InvalidMetadata(problems)
 
 
@@ -51,7 +68,8 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
         known = ", ".join(sorted(pipelines))
         yield f"unknown execution_pipeline {row.execution_pipeline!r} (known: {known})"
     if row.execution_order is None:
-        yield "execution_order is NULL"
+        if not is_sql_row(row, pipelines):
+            yield "execution_order is NULL (only a gold_sql row, ordered by its SQL, may omit it)"
     elif row.execution_order < 0:
         yield f"execution_order must be >= 0, got {row.execution_order}"
     if row.timeout_seconds is not None and row.timeout_seconds <= 0:

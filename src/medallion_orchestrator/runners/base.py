@@ -1,29 +1,39 @@
-"""The runner interface: where one notebook task runs. A runner knows nothing of batches."""
+"""What every runner shares: the Runner protocol, and reading a notebook run's end.
+
+A notebook run ends with its exit value (`exit_value` reads it), or with the exception
+`dbutils.notebook.run` raises when the child timed out or raised anyway. Databricks puts no cause
+in that exception ("Workload failed, see run output for details"), so the result says so.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Protocol
+from collections.abc import Callable
 
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.planning import NotebookTask
+from medallion_orchestrator.exit_value import outcome_from_exit_value
+from medallion_orchestrator.tasks import (
+    NotebookTask,
+    Runner,
+    TaskOutcome,
+    TaskStatus,
+    first_line,
+    outcome_from_exception,
+)
+
+__all__ = ["Runner", "notebook_outcome", "outcome_from_exit_value"]
+
+_TIMEOUT_MARKERS = ("timed out", "timedout")
 
 
-class Runner(Protocol):
-    def run(self, task: NotebookTask) -> TaskOutcome:
-        """Run the task within its timeout; may raise (the executor turns that into FAILED)."""
-        ...
-
-
-def outcome_from_exit_value(value: str | None) -> TaskOutcome:
-    """A loader notebook exits with a JSON object; no value at all counts as success."""
-    if value is None or value == "":
-        return TaskOutcome(TaskStatus.SUCCESS, "notebook exited without a value")
+def notebook_outcome(task: NotebookTask, run: Callable[[], str | None]) -> TaskOutcome:
+    """The outcome of `run()`, a dbutils.notebook.run-like call of the task's notebook."""
     try:
-        output = json.loads(value)
-    except json.JSONDecodeError:
-        return TaskOutcome(TaskStatus.SUCCESS, value[:200], output={"exit_value": value})
-    if not isinstance(output, dict):
-        return TaskOutcome(TaskStatus.SUCCESS, str(output)[:200], output={"exit_value": output})
-    status = TaskStatus(output.get("status", TaskStatus.SUCCESS.value))
-    return TaskOutcome(status, str(output.get("message", "")), output.get("error"), output)
+        value = run()
+    except Exception as error:
+        if any(marker in str(error).lower() for marker in _TIMEOUT_MARKERS):
+            return outcome_from_exception(error, TaskStatus.TIMED_OUT)
+        message = (
+            f"notebook {task.notebook} failed and did not report its error in its exit value "
+            f"(see its run output; end it with run_and_exit to report it): {first_line(error)}"
+        )
+        return outcome_from_exception(error, message=message)
+    return outcome_from_exit_value(value)

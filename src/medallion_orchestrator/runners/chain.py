@@ -65,7 +65,12 @@ def jobs_api(app: Application) -> Runner:
     compute = f"cluster {cluster}" if cluster else "serverless compute"
     logger.info("tasks run as Databricks jobs on %s: %s, %s", client.config.host, root, compute)
     return JobsApiRunner(
-        client, root, existing_cluster_id=cluster, poll_seconds=settings.poll_seconds
+        client,
+        root,
+        existing_cluster_id=cluster,
+        poll_seconds=settings.poll_seconds,
+        clock=app.clock,
+        max_queue_seconds=settings.max_queue_seconds,
     )
 
 

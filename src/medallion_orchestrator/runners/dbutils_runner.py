@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.base import outcome_from_exit_value
-
-_TIMEOUT_MARKERS = ("timed out", "timedout")
+from medallion_orchestrator.runners.base import notebook_outcome
+from medallion_orchestrator.tasks import NotebookTask, TaskOutcome
 
 
 class DbutilsNotebookRunner:
@@ -20,17 +17,7 @@ class DbutilsNotebookRunner:
 
     def run(self, task: NotebookTask) -> TaskOutcome:
         path = f"{self.notebooks_root}/{task.notebook}"
-        try:
-            value = self.dbutils.notebook.run(path, task.timeout_seconds, dict(task.arguments))
-        except Exception as error:
-            text = str(error)
-            status = (
-                TaskStatus.TIMED_OUT
-                if any(marker in text.lower() for marker in _TIMEOUT_MARKERS)
-                else TaskStatus.FAILED
-            )
-            details = getattr(error, "details", "") or text
-            return TaskOutcome(
-                status, text.splitlines()[0] if text else type(error).__name__, details
-            )
-        return outcome_from_exit_value(value)
+        arguments = dict(task.arguments)
+        return notebook_outcome(
+            task, lambda: self.dbutils.notebook.run(path, task.timeout_seconds, arguments)
+        )

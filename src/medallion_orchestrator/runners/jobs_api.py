@@ -1,4 +1,14 @@
-"""Runs a notebook task on Databricks from outside: a one-time Jobs run through databricks-sdk."""
+"""Runs a notebook task on Databricks from outside: a one-time Jobs run through databricks-sdk.
+
+What it relies on (Jobs API 2.2, as databricks-sdk models it):
+- The task's state is read as `jobs_run` says: its latest attempt's, `status` else `state`.
+- The task's timeout counts from when it is first seen started; before that, time waiting to
+  start has its own limit, `max_queue_seconds`. Either limit cancels the run. Why a run waits
+  is logged, and named in the failure when the queue limit is hit.
+- `runs/get-output` is asked with the task's run id (Databricks refuses the run's). A truncated
+  exit value is a failure; a failed task's `error` and `error_trace` go into the outcome.
+- How the task ended maps to a status, with a message naming the ending and Databricks' message.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +22,41 @@ from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from databricks.sdk import WorkspaceClient, errors
+from databricks.sdk import clock as sdk_clock
 from databricks.sdk.core import Config
 from databricks.sdk.service import jobs
 
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.errors import ConfigError
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.base import outcome_from_exit_value
+from medallion_orchestrator.runners.jobs_run import RunLimits, Seen, read_run
+from medallion_orchestrator.tasks import TaskOutcome, TaskStatus
+from medallion_orchestrator.transient import is_transient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-Life = jobs.RunLifeCycleState
-Result = jobs.RunResultState
 
 # databricks-sdk retries 429 and 503 itself (honouring Retry-After) until this budget per call
 # is spent, then raises TimeoutError; its default budget is 300 s.
 SDK_RETRY_TIMEOUT_SECONDS = 60
 # On top of that, the runner retries the other 5xx, and throttling past that budget.
 BACKOFF_SECONDS, MAX_BACKOFF_SECONDS = 2.0, 60.0
-_TERMINAL = {Life.TERMINATED, Life.SKIPPED, Life.INTERNAL_ERROR}
+# How long a run may wait to start (queued, pending a cluster, blocked) before it is cancelled.
+DEFAULT_MAX_QUEUE_SECONDS = 3600.0
+MAX_ERROR_CHARS = 20_000  # a failed task's trace kept in the outcome (head and tail)
+# How an ended task ended (a result state, or a termination code), by what the outcome says.
+_CANCELLED = {"CANCELED", "USER_CANCELED"}
+_NOT_RUN = {
+    "SKIPPED",
+    "EXCLUDED",
+    "UPSTREAM_FAILED",
+    "UPSTREAM_CANCELED",
+    "DISABLED",
+    "MAXIMUM_CONCURRENT_RUNS_REACHED",
+    "MAX_CONCURRENT_RUNS_EXCEEDED",
+}
+_TASK_ERRORS = {"FAILED", "RUN_EXECUTION_ERROR"}  # the notebook itself raised
 _TRANSIENT = (
     errors.TooManyRequests,
     errors.TemporarilyUnavailable,
@@ -42,12 +67,33 @@ _TRANSIENT_CODES = {"BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT"}
 _CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[^\s'\"]+")
 
 
-def workspace_client_from_env(profile: str | None = None) -> WorkspaceClient | None:
-    """A client when databricks-sdk's unified auth finds credentials; None if nothing is set up."""
+class SdkClock(sdk_clock.Clock):
+    """databricks-sdk's own retries (429 and 503, Retry-After) read and sleep on the run's clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        return self._clock.now().timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
+
+
+def workspace_client_from_env(
+    profile: str | None = None, clock: Clock | None = None
+) -> WorkspaceClient | None:
+    """A client when databricks-sdk's unified auth finds credentials; None if nothing is set up.
+
+    With a `clock`, the SDK's own retries wait on it, so a test's FakeClock covers them too.
+    """
     try:
         # debug_headers=False: the Authorization header never reaches a log, whatever the env says
         config = Config(
-            profile=profile, retry_timeout_seconds=SDK_RETRY_TIMEOUT_SECONDS, debug_headers=False
+            profile=profile,
+            retry_timeout_seconds=SDK_RETRY_TIMEOUT_SECONDS,
+            debug_headers=False,
+            clock=SdkClock(clock) if clock is not None else None,
         )
     except ValueError as error:
         # The SDK's message lists the attributes it found, secrets masked.
@@ -71,6 +117,7 @@ class JobsApiRunner:
         poll_seconds: float = 10.0,
         clock: Clock | None = None,
         max_api_retries: int = 3,
+        max_queue_seconds: float = DEFAULT_MAX_QUEUE_SECONDS,
     ) -> None:
         self._client = client
         self._root = PurePosixPath(workspace_notebooks_root)
@@ -78,23 +125,24 @@ class JobsApiRunner:
         self._poll_seconds = poll_seconds
         self._clock = clock or SystemClock()
         self._max_api_retries = max_api_retries
+        self._max_queue_seconds = max_queue_seconds
 
     def notebook_path(self, task: NotebookTask) -> str:
         return str(self._root / task.notebook)
 
     def run(self, task: NotebookTask) -> TaskOutcome:
-        deadline = self._clock.monotonic() + task.timeout_seconds
         run_id = self._submit(task)
+        limits = RunLimits(
+            self._clock, self._max_queue_seconds, task.timeout_seconds, self._clock.monotonic()
+        )
         try:
-            run = self._wait(run_id, deadline)
+            run, seen, limit = self._wait(task, run_id, limits)
         except BaseException:
             self._cancel_quietly(run_id)
             raise
-        if _life_cycle(run) in _TERMINAL:
-            return self._outcome(run)
-        cancelled = "cancelled" if self._cancel_quietly(run_id) else "could not be cancelled"
-        message = f"no result within {task.timeout_seconds}s; Databricks run {run_id} {cancelled}"
-        return TaskOutcome(TaskStatus.TIMED_OUT, message, output=_links(run))
+        if limit is None:
+            return self._outcome(seen, _links(run))
+        return self._stop(task, run_id, seen, limit, _links(run))
 
     def _submit(self, task: NotebookTask) -> int:
         notebook = jobs.NotebookTask(
@@ -119,46 +167,94 @@ class JobsApiRunner:
         logger.info("%s: submitted Databricks run %s", task.key, run_id)
         return run_id
 
-    def _wait(self, run_id: int, deadline: float) -> jobs.Run:
-        """Polls until the run ends or the deadline passes; returns the last run seen."""
+    def _wait(
+        self, task: NotebookTask, run_id: int, limits: RunLimits
+    ) -> tuple[jobs.Run, Seen, str | None]:
+        """Polls until the task ends or a limit passes: the last run, its reading, the limit."""
+        last: Seen | None = None
         while True:
             run = self._call("runs/get", lambda: self._client.jobs.get_run(run_id))
-            remaining = deadline - self._clock.monotonic()
-            if _life_cycle(run) in _TERMINAL or remaining <= 0:
-                return run
-            self._clock.sleep(min(self._poll_seconds, remaining))
+            seen = read_run(run)
+            _log_change(task, run_id, last, seen)
+            last = seen
+            limit = None if seen.ending else limits.passed(seen)
+            if seen.ending or limit:
+                return run, seen, limit
+            self._clock.sleep(min(self._poll_seconds, limits.left(self._clock.monotonic())))
 
-    def _outcome(self, run: jobs.Run) -> TaskOutcome:
-        state = run.state or jobs.RunState()
-        life, result, said = state.life_cycle_state, state.result_state, state.state_message
-        links = _links(run)
-        if life is Life.TERMINATED and result is Result.SUCCESS:
-            notebook_output = self._output(run).notebook_output
-            outcome = outcome_from_exit_value(notebook_output.result if notebook_output else None)
-            return replace(outcome, output={**outcome.output, **links})
-        if life is Life.INTERNAL_ERROR or result is Result.FAILED:
-            message = said or f"Databricks run ended in {_name(life)}"
-            return TaskOutcome(TaskStatus.FAILED, message, self._error_text(run), links)
-        if result is Result.TIMEDOUT:
-            message = "Databricks stopped the run at its timeout"
+    def _stop(
+        self, task: NotebookTask, run_id: int, seen: Seen, limit: str, links: dict[str, Any]
+    ) -> TaskOutcome:
+        cancelled = "cancelled" if self._cancel_quietly(run_id) else "could not be cancelled"
+        if limit == "timeout":
+            message = (
+                f"no result within {task.timeout_seconds}s of starting; "
+                f"Databricks run {run_id} {cancelled}"
+            )
             return TaskOutcome(TaskStatus.TIMED_OUT, message, output=links)
-        if result is Result.CANCELED:
-            message = f"the run was cancelled in Databricks: {said or 'no reason given'}"
-            return TaskOutcome(TaskStatus.FAILED, message, output=links)
-        message = f"Databricks run ended {_name(life)}/{_name(result)}: {said}"
+        why = seen.queue_reason or seen.message
+        message = (
+            f"Databricks run {run_id} did not start within {self._max_queue_seconds:g}s "
+            f"({seen.state}{_colon(why)}); {cancelled}"
+        )
         return TaskOutcome(TaskStatus.FAILED, message, output=links)
 
-    def _output(self, run: jobs.Run) -> jobs.RunOutput:
-        # A one-time run has one task; runs/get-output only answers for a task's run id.
-        task_run_id = run.tasks[0].run_id if run.tasks else run.run_id
-        return self._call("runs/get-output", lambda: self._client.jobs.get_run_output(task_run_id))
+    def _outcome(self, seen: Seen, links: dict[str, Any]) -> TaskOutcome:
+        ending = seen.ending
+        if ending == "SUCCESS":
+            return self._success(seen, links)
+        if ending == "TIMEDOUT":
+            message = f"Databricks stopped the task at its timeout (TIMEDOUT){_colon(seen.message)}"
+            return TaskOutcome(TaskStatus.TIMED_OUT, message, output=links)
+        if ending in _CANCELLED:
+            message = f"the run was cancelled in Databricks ({ending}){_colon(seen.message)}"
+            return TaskOutcome(TaskStatus.FAILED, message, output=links)
+        if ending in _NOT_RUN:
+            message = f"Databricks did not run the task ({ending}){_colon(seen.message)}"
+            return TaskOutcome(TaskStatus.FAILED, message, output=links)
+        return self._failure(seen, links)
 
-    def _error_text(self, run: jobs.Run) -> str | None:
+    def _success(self, seen: Seen, links: dict[str, Any]) -> TaskOutcome:
+        notebook_output = self._output(seen).notebook_output or jobs.NotebookOutput()
+        if notebook_output.truncated:
+            message = (
+                "the notebook's exit value was truncated by Databricks (runs/get-output returns "
+                "its first 5 MB), so its result cannot be read"
+            )
+            head = (notebook_output.result or "")[:1000] or None
+            return TaskOutcome(TaskStatus.FAILED, message, head, links)
+        outcome = outcome_from_exit_value(notebook_output.result)
+        return replace(outcome, output={**outcome.output, **links})
+
+    def _failure(self, seen: Seen, links: dict[str, Any]) -> TaskOutcome:
+        error, trace = self._error_of(seen)
+        said = _first_line(error) or seen.message
+        if seen.ending in _TASK_ERRORS and said:
+            message = said  # the notebook's own error
+        else:
+            message = f"Databricks run ended {seen.ending}{_colon(said)}"
+        detail = trace or (error if error and error.strip() != message else None)
+        text = "\n".join(part for part in (error, trace) if part)
+        return TaskOutcome(
+            TaskStatus.FAILED,
+            message,
+            _bounded(detail),
+            links,
+            error_class=_error_class(error or ""),
+            transient=bool(text) and is_transient(text),
+        )
+
+    def _output(self, seen: Seen) -> jobs.RunOutput:
+        run_id = seen.task_run_id
+        return self._call("runs/get-output", lambda: self._client.jobs.get_run_output(run_id))
+
+    def _error_of(self, seen: Seen) -> tuple[str | None, str | None]:
+        """The task's error and trace from runs/get-output."""
         try:
-            output = self._output(run)
+            output = self._output(seen)
         except Exception as error:  # the failure is the news; a missing output must not hide it
-            return f"run output unavailable: {_describe(error)}"
-        return "\n".join(part for part in (output.error, output.error_trace) if part) or None
+            return None, f"run output unavailable: {_describe(error)}"
+        return output.error, output.error_trace
 
     def _cancel_quietly(self, run_id: int) -> bool:
         try:
@@ -182,6 +278,14 @@ class JobsApiRunner:
                 retries = f"retry {attempt}/{self._max_api_retries} in {delay:.1f}s"
                 logger.warning("jobs API %s failed (%s); %s", what, _describe(error), retries)
                 self._clock.sleep(delay)
+
+
+def _log_change(task: NotebookTask, run_id: int, last: Seen | None, seen: Seen) -> None:
+    """Logs the task's state, and why it waits, when either changes."""
+    if last is not None and (last.state, last.queue_reason) == (seen.state, seen.queue_reason):
+        return
+    why = seen.queue_reason or seen.message
+    logger.info("%s: Databricks run %s is %s%s", task.key, run_id, seen.state, _colon(why))
 
 
 def _backoff(attempt: int, error: Exception) -> float:
@@ -213,13 +317,28 @@ def _describe(error: BaseException) -> str:
     return text if cause is error else f"{type(error).__name__} after {text}"
 
 
-def _life_cycle(run: jobs.Run) -> jobs.RunLifeCycleState | None:
-    return run.state.life_cycle_state if run.state else None
-
-
 def _links(run: jobs.Run) -> dict[str, Any]:
     return {"databricks_run_id": run.run_id, "run_page_url": run.run_page_url}
 
 
-def _name(value: Life | Result | None) -> str:
-    return value.value if value is not None else "?"
+def _colon(text: str | None) -> str:
+    return f": {text}" if text else ""
+
+
+def _error_class(error: str) -> str | None:
+    """`[DELTA_...]` or the exception's name, from the first line Databricks gives."""
+    match = re.match(r"\s*(?:\[([A-Z0-9_.]+)\]|(?:[\w.]+\.)?(\w+(?:Exception|Error)):)", error)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _first_line(text: str | None) -> str:
+    return text.strip().splitlines()[0] if text and text.strip() else ""
+
+
+def _bounded(text: str | None, limit: int = MAX_ERROR_CHARS) -> str | None:
+    """The text, or its head and tail when longer than `limit` characters."""
+    if text is None or len(text) <= limit:
+        return text
+    head = limit // 4
+    cut = len(text) - limit
+    return f"{text[:head]}\n... [{cut} characters cut] ...\n{text[-(limit - head) :]}"

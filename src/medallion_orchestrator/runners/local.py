@@ -1,27 +1,49 @@
-"""Runs a task's notebook in this process, with the same files that run on Databricks."""
+"""Runs a task's notebook in this process, with the same files that run on Databricks.
+
+The engine fails as Databricks does (a child's error is not in the exception), so a result is
+read the way `DbutilsNotebookRunner` reads it: from the exit value.
+
+Once stopped, the runner stays stopped: a task that reaches it afterwards does not start, and
+one that was on its way into the engine when the stop came is cancelled as soon as it is there.
+"""
 
 from __future__ import annotations
 
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.local.dbutils import NotebookTimedOut, WorkflowException
-from medallion_orchestrator.local.engine import LocalNotebookEngine, NotebookFailed
-from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.base import outcome_from_exit_value
+import threading
+import time
+
+from medallion_orchestrator.local.engine import LocalNotebookEngine
+from medallion_orchestrator.runners.base import notebook_outcome
+from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskStatus
+
+CANCEL_POLL_SECONDS = 0.5
+NOT_STARTED = "not started: the run was stopped"
 
 
 class LocalNotebookRunner:
     def __init__(self, engine: LocalNotebookEngine) -> None:
         self.engine = engine
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._entering = 0  # runs between the stop check and their end
+
+    def cancel_running(self) -> None:
+        """The run was stopped: cancel the running notebooks' Spark jobs until none runs
+        (a job a notebook starts after one pass is cancelled by the next)."""
+        with self._lock:
+            self._stopped = True
+        while self.engine.cancel_running() or self._entering:
+            time.sleep(CANCEL_POLL_SECONDS)
 
     def run(self, task: NotebookTask) -> TaskOutcome:
+        with self._lock:
+            if self._stopped:
+                return TaskOutcome(TaskStatus.CANCELLED, NOT_STARTED, attempts=0)
+            self._entering += 1
         try:
-            value = self.engine.run(task.notebook, task.arguments, task.timeout_seconds)
-        except NotebookTimedOut as timed_out:
-            return TaskOutcome(
-                TaskStatus.TIMED_OUT, str(timed_out), "its Spark jobs were cancelled"
+            return notebook_outcome(
+                task, lambda: self.engine.run(task.notebook, task.arguments, task.timeout_seconds)
             )
-        except NotebookFailed as failed:
-            return TaskOutcome(TaskStatus.FAILED, str(failed), failed.details)
-        except WorkflowException as error:
-            return TaskOutcome(TaskStatus.FAILED, str(error), str(error))
-        return outcome_from_exit_value(value)
+        finally:
+            with self._lock:
+                self._entering -= 1

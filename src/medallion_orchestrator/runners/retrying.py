@@ -1,37 +1,26 @@
 """Retries around any runner: only transient errors, with exponential backoff.
 
 A Delta concurrent-modification conflict, a lost Spark executor or Databricks throttling is
-worth another attempt; a wrong column is not, and fails at once.
+worth another attempt; a wrong column is not, and fails at once. Which is which is decided where
+the error was raised (`transient.is_transient`, in the child notebook or in `run_guarded`); this
+runner reads the outcome's `transient` flag.
 """
 
 from __future__ import annotations
 
-import re
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from medallion_orchestrator.clock import Clock, SystemClock
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
-from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.base import Runner
-
-TRANSIENT = re.compile(
-    r"Concurrent(Append|DeleteRead|DeleteDelete|Transaction|Write)Exception"
-    r"|MetadataChangedException|ProtocolChangedException|DELTA_CONCURRENT_"
-    r"|ExecutorLostFailure|Lost executor|SparkConnectGrpcException.*UNAVAILABLE"
-    r"|Too Many Requests|Service Unavailable|\bHTTP\s*(429|503)\b|status(?: code)?[ :=]*(429|503)\b"
-    r"|TEMPORARILY_UNAVAILABLE|REQUEST_LIMIT_EXCEEDED",
-)
+from medallion_orchestrator.tasks import NotebookTask, Runner, TaskOutcome, TaskStatus, run_guarded
 
 AttemptListener = Callable[[NotebookTask, TaskOutcome, int, datetime, datetime], None]
 
 
 def is_transient(outcome: TaskOutcome) -> bool:
-    if outcome.status is not TaskStatus.FAILED:
-        return False
-    return bool(TRANSIENT.search(f"{outcome.message}\n{outcome.error or ''}"))
+    """Worth another attempt: a FAILED outcome flagged transient where the error was raised."""
+    return outcome.status is TaskStatus.FAILED and outcome.transient
 
 
 @dataclass(frozen=True)
@@ -63,20 +52,11 @@ class RetryingRunner:
         attempt = 1
         while True:
             started_at = self.clock.now()
-            outcome = self._attempt(task)
+            outcome = run_guarded(self.runner, task, Exception)  # an interruption goes up
             last = attempt > retries or not is_transient(outcome)
             if last:
-                return replace(outcome, output={**outcome.output, "attempts": attempt})
+                return replace(outcome, attempts=attempt)
             if self.on_failed_attempt is not None:
                 self.on_failed_attempt(task, outcome, attempt, started_at, self.clock.now())
             self.clock.sleep(self.policy.delay(attempt))
             attempt += 1
-
-    def _attempt(self, task: NotebookTask) -> TaskOutcome:
-        try:
-            return self.runner.run(task)
-        except Exception as raised:
-            message = f"{type(raised).__name__}: {raised}".splitlines()[0]
-            return TaskOutcome(
-                TaskStatus.FAILED, message, "".join(traceback.format_exception(raised))
-            )

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import EnvironmentProblem
-from medallion_orchestrator.runtime.java import check_java
+from medallion_orchestrator.runtime import class_archive, local_names
+from medallion_orchestrator.runtime.jars import ivy_dir
+from medallion_orchestrator.runtime.java import check_java, java_executable
+from medallion_orchestrator.runtime.quiet import jvm_output_to
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,11 +45,15 @@ def local_spark(home: Path, cores: int | None = None) -> SparkSession:
         active = SparkSession.getActiveSession()
         if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
             return active
-        check_java()
-        return _start(home.resolve(), cores)
+        archive = class_archive.archive_path(class_cache(), java_executable(), check_java())
+        return _start(home.resolve(), cores, archive)
 
 
-def _start(home: Path, cores: int | None) -> SparkSession:
+def class_cache() -> Path:
+    return ivy_dir().parent / "classes"
+
+
+def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
@@ -54,6 +61,7 @@ def _start(home: Path, cores: int | None) -> SparkSession:
 
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PIN_THREAD", "true")
+    archive_options, writes_archive = class_archive.java_options(archive)
     builder = (
         SparkSession.builder.master(f"local[{cores or '*'}]")
         .appName("medallion")
@@ -65,6 +73,8 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.sql.warehouse.dir", str(warehouse_dir(home)))
         .config("spark.sql.sources.default", "delta")
+        # SHOW TABLES / SHOW SCHEMAS name their columns as Databricks does (database, ...)
+        .config("spark.sql.legacy.keepCommandOutputSchema", "true")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "true")
@@ -77,23 +87,34 @@ def _start(home: Path, cores: int | None) -> SparkSession:
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
         .config("spark.driver.memory", os.environ.get("MEDALLION_DRIVER_MEMORY", "2g"))
         .config(
-            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options}".strip(),
         )
     )
     builder = with_delta_jars(builder, configure_spark_with_delta_pip)
     try:
-        spark = builder.getOrCreate()
+        with jvm_output_to(spark_log(home)):
+            spark = builder.getOrCreate()
     except Exception as error:
-        raise EnvironmentProblem(_start_failure(error)) from None
+        raise EnvironmentProblem(_start_failure(error, spark_log(home))) from None
     spark.sparkContext.setLogLevel("ERROR")
+    local_names.install()
+    if writes_archive:
+        class_archive.write_at_exit(spark, archive)
     return spark
 
 
-def _start_failure(error: Exception) -> str:
+def spark_log(home: Path) -> Path:
+    """Where the local JVM's own output goes (quiet by default; see runtime/quiet.py)."""
+    return home / "logs" / "spark.log"
+
+
+def _start_failure(error: Exception, log: Path) -> str:
     text = str(error)
     if "JAVA_GATEWAY_EXITED" in text or "unresolved dependency" in text:
         return (
             "Spark could not start: the Delta Lake jars could not be fetched from Maven Central "
-            "or the JVM exited (see the lines above); check the network and run it again"
+            f"or the JVM exited; check the network and run it again (details: {log})"
         )
-    return f"Spark could not start: {text.splitlines()[0] if text else type(error).__name__}"
+    first = text.splitlines()[0] if text else type(error).__name__
+    return f"Spark could not start: {first} (details: {log})"

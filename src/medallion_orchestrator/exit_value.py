@@ -1,0 +1,149 @@
+"""The exit value every notebook the orchestrator runs ends with, success or failure.
+
+On Databricks a failed child reaches its parent only as "Workload failed, see run output": its
+own error is lost. So a notebook catches its own error and exits with it. Contract 1 is one JSON
+object:
+
+    {"contract": 1, "status": "SUCCESS" | "FAILED", "message": str, "transient": bool,
+     "target": str | null, "rows_written": int | null, "target_version": int | null,
+     "error_class": str, "traceback": str (at most 64 KB)}     # the last two when FAILED
+
+plus any other keys the load returned. `transient` is computed in the child, where the real
+exception is. A notebook follows the recipe with `run_and_exit(dbutils, lambda: load(...))`.
+
+Reading it (`outcome_from_exit_value`): no value at all is a notebook that ran to its end (a
+notebook that raises reaches the parent as an exception, never as an empty value), so SUCCESS
+without a load report. An object with a valid `status` and no `contract` is the form loaders
+wrote before contract 1, still read. Anything else (plain text, a list, a cut value, an unknown
+status or contract, a field of the wrong type) is FAILED with a message saying what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from medallion_orchestrator.tasks import (
+    TRACEBACK_LIMIT,
+    LoadReport,
+    TaskOutcome,
+    TaskStatus,
+    outcome_from_exception,
+)
+
+__all__ = ["CONTRACT", "TRACEBACK_LIMIT", "outcome_from_exit_value", "run_and_exit"]
+
+CONTRACT = 1
+EXIT_VALUE_LIMIT = 5 * 1024 * 1024  # Databricks returns at most the first 5 MB of an exit value
+_TYPES: dict[str, tuple[type, ...]] = {
+    "message": (str,),
+    "transient": (bool,),
+    "target": (str, type(None)),
+    "rows_written": (int, type(None)),
+    "target_version": (int, type(None)),
+    "error_class": (str, type(None)),
+    "traceback": (str, type(None)),
+}
+Loaded = LoadReport | Mapping[str, Any] | None
+
+
+def success_value(loaded: Loaded = None) -> str:
+    fields = loaded.fields() if isinstance(loaded, LoadReport) else dict(loaded or {})
+    return json.dumps(
+        {"contract": CONTRACT, "status": "SUCCESS", **fields, "transient": False}, default=str
+    )
+
+
+def failure_value(error: BaseException) -> str:
+    outcome = outcome_from_exception(error)
+    return json.dumps(
+        {
+            "contract": CONTRACT,
+            "status": TaskStatus.FAILED.value,
+            "error_class": outcome.error_class,
+            "message": outcome.message,
+            "traceback": outcome.error,
+            "transient": outcome.transient,
+        }
+    )
+
+
+def run_and_exit(dbutils: Any, load: Callable[[], Loaded]) -> None:
+    """Run the load and end the notebook with its exit value; an error is reported, not raised.
+
+    Only `Exception`s are caught: an interruption or a timeout still stops the notebook.
+    """
+    try:
+        value = success_value(load())
+    except Exception as error:
+        value = failure_value(error)
+    dbutils.notebook.exit(value)
+
+
+def outcome_from_exit_value(value: str | None) -> TaskOutcome:
+    if value is None or value == "":
+        return TaskOutcome(TaskStatus.SUCCESS, "notebook ended without an exit value")
+    try:
+        fields = json.loads(value)
+    except json.JSONDecodeError:
+        return _not_the_contract(value)
+    if not isinstance(fields, dict):
+        return _not_the_contract(value)
+    return _outcome(fields)
+
+
+def _outcome(fields: dict[str, Any]) -> TaskOutcome:
+    contract = fields.pop("contract", None)
+    if contract not in (None, CONTRACT):
+        return _refused(f"exit value of contract {contract!r}; this orchestrator reads {CONTRACT}")
+    if "status" not in fields:
+        return _refused(f"exit value has no status: {_short(json.dumps(fields))}")
+    status = fields.pop("status")
+    if status not in (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.TIMED_OUT):
+        return _refused(f"exit value has an unknown status {status!r}")
+    wrong = [
+        name for name, types in _TYPES.items() if name in fields and not _is(fields[name], types)
+    ]
+    if wrong:
+        return _refused(f"exit value field(s) of the wrong type: {', '.join(wrong)}")
+    message = fields.pop("message", "")
+    typed = {name: fields.pop(name, None) for name in ("target", "rows_written", "target_version")}
+    error = fields.pop("traceback", None) or fields.pop("error", None)
+    error_class = fields.pop("error_class", None)
+    transient = fields.pop("transient", False) and status == TaskStatus.FAILED
+    has_load = any(value is not None for value in typed.values())
+    return TaskOutcome(
+        TaskStatus(status),
+        message,
+        error,
+        output=fields,
+        error_class=error_class,
+        transient=transient,
+        load=LoadReport(**typed, message=message) if has_load else None,
+    )
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    """isinstance, where a bool is not an int."""
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
+
+
+def _not_the_contract(value: str) -> TaskOutcome:
+    if len(value.encode("utf-8", "replace")) >= EXIT_VALUE_LIMIT:
+        return _refused(
+            f"exit value of {len(value)} characters was cut at Databricks' 5 MB limit: "
+            f"{_short(value)}"
+        )
+    return _refused(
+        f"notebook exited with a value that is not the exit-value contract: {_short(value)} "
+        "(end it with medallion_orchestrator.exit_value.run_and_exit; see the README)"
+    )
+
+
+def _refused(message: str) -> TaskOutcome:
+    return TaskOutcome(TaskStatus.FAILED, message, error_class="ExitValueError")
+
+
+def _short(text: str) -> str:
+    return repr(text[:200]) + ("..." if len(text) > 200 else "")

@@ -1,0 +1,129 @@
+"""Three-level names in pyspark's own API on a local session, as notebooks use them on Databricks.
+
+`spark.table("dev_silver.shop.customers")`, `df.write.saveAsTable("a.b.c")`,
+`spark.catalog.tableExists("a.b.c")`, `DeltaTable.forName(spark, "a.b.c")` and `spark.sql(...)`
+work unchanged in a user's notebook on Databricks; open-source Spark has one catalog, so locally
+each of these methods is wrapped to map the name (or the statement) through the local lakehouse
+first. Only a session started by `local_spark` is touched: `install` runs there and nowhere else,
+and a session without a medallion home is passed through as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
+
+_installed = threading.Lock()
+_done = False
+# Statements that may name a catalog: three dotted parts, or a schema/catalog command.
+_MAYBE_CATALOG = re.compile(
+    r"(?is)\b(?:CATALOGS?|SCHEMAS?|DATABASES?|NAMESPACES?|VIEWS|TABLES)\b"
+    r"|(?<![`.\w])`?\w+`?\s*\.\s*`?\w+`?\s*\.\s*`?\w+"
+)
+_PART = re.compile(r"`((?:[^`]|``)+)`|([^.`\s]+)")
+
+
+def install() -> None:
+    """Wrap the name-taking methods of pyspark and Delta once per process."""
+    global _done
+    with _installed:
+        if _done:
+            return
+        from delta.tables import DeltaTable
+        from pyspark.sql import SparkSession
+        from pyspark.sql.catalog import Catalog
+        from pyspark.sql.classic.dataframe import DataFrame
+        from pyspark.sql.readwriter import DataFrameReader, DataFrameWriter
+
+        _wrap_sql(SparkSession)
+        _wrap_name(SparkSession, "table", lambda self: self)
+        _wrap_name(DataFrameReader, "table", lambda self: self._spark)
+        _wrap_name(DataFrameWriter, "saveAsTable", lambda self: self._spark)
+        _wrap_name(DataFrameWriter, "insertInto", lambda self: self._spark)
+        _wrap_name(DataFrame, "writeTo", lambda self: self.sparkSession)
+        for method in ("tableExists", "getTable", "listColumns"):
+            _wrap_name(Catalog, method, lambda self: self._sparkSession)
+        for method in ("databaseExists", "listTables"):
+            _wrap_name(Catalog, method, lambda self: self._sparkSession, schema=True)
+        original = DeltaTable.forName.__func__  # type: ignore[attr-defined]
+
+        @functools.wraps(original)
+        def for_name(cls: Any, spark: SparkSession, name: str) -> Any:
+            return original(cls, spark, _table_name(spark, name))
+
+        DeltaTable.forName = classmethod(for_name)  # type: ignore[method-assign,assignment]
+        _done = True
+
+
+def _wrap_sql(session_class: type) -> None:
+    original = session_class.sql
+
+    @functools.wraps(original)
+    def sql(self: SparkSession, sqlQuery: str, args: Any = None, **kwargs: Any) -> Any:
+        lakehouse = None if kwargs or not _MAYBE_CATALOG.search(sqlQuery) else _lakehouse(self)
+        if lakehouse is None:
+            return original(self, sqlQuery, args, **kwargs)
+        return lakehouse.sql(sqlQuery, args)
+
+    session_class.sql = sql  # type: ignore[attr-defined]
+
+
+def plain_sql(spark: SparkSession, statement: str, args: Any = None) -> Any:
+    """Spark's own `sql`, past the wrapper: what the lakehouse itself runs."""
+    method = type(spark).sql
+    return getattr(method, "__wrapped__", method)(spark, statement, args)
+
+
+def _wrap_name(
+    owner: type, method_name: str, session_of: Callable[[Any], Any], schema: bool = False
+) -> None:
+    original = getattr(owner, method_name)
+
+    @functools.wraps(original)
+    def wrapper(self: Any, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(name, str):
+            spark = session_of(self)
+            name = _schema_name(spark, name) if schema else _table_name(spark, name)
+        return original(self, name, *args, **kwargs)
+
+    setattr(owner, method_name, wrapper)
+
+
+def _table_name(spark: SparkSession, name: str) -> str:
+    parts = _parts(name)
+    lakehouse = _lakehouse(spark) if len(parts) == 3 else None
+    if lakehouse is None or parts[0].lower() == "spark_catalog":
+        return name
+    return lakehouse.table(*parts)
+
+
+def _schema_name(spark: SparkSession, name: str) -> str:
+    parts = _parts(name)
+    lakehouse = _lakehouse(spark) if len(parts) == 2 else None
+    if lakehouse is None or parts[0].lower() == "spark_catalog":
+        return name
+    lakehouse.session.sync_databases()
+    return lakehouse.schema(*parts)
+
+
+def _parts(name: str) -> list[str]:
+    return [quoted.replace("``", "`") if quoted else plain for quoted, plain in _PART.findall(name)]
+
+
+def _lakehouse(spark: Any) -> LocalLakehouse | None:
+    from medallion_orchestrator.runtime.lakehouse import lakehouse_for
+    from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
+
+    session = getattr(spark, "_jsparkSession", None)
+    if session is None:
+        return None
+    lakehouse = lakehouse_for(spark)
+    return lakehouse if isinstance(lakehouse, LocalLakehouse) else None

@@ -1,0 +1,128 @@
+"""What a SQL statement does to the catalog, read from its text before it runs.
+
+The local lakehouse needs to know, for each statement, which schemas, tables and views it names
+(to register them in the session first) and what it creates, changes or drops (to keep it in the
+catalog store after). Statements that sqlglot parses are read from its tree; the rest (catalog
+commands, SHOW ... IN, ALTER SCHEMA) from a few patterns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+# sqlglot says, for every statement it keeps as a plain command, that it fell back to one.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+_NAME = r"`?(\w+)`?"
+_IF = r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
+_CATALOG_COMMAND = re.compile(
+    rf"(?is)^\s*(?P<verb>CREATE|DROP)\s+CATALOG\s+{_IF}{_NAME}(?P<rest>.*)$"
+)
+_SHOW_CATALOGS = re.compile(r"(?is)^\s*SHOW\s+CATALOGS\b(?:\s+LIKE\s+'(?P<like>[^']*)')?\s*$")
+_SCHEMA_STATEMENT = re.compile(
+    rf"(?is)^(?P<head>\s*(?P<verb>CREATE|DROP|ALTER|DESCRIBE|DESC|COMMENT\s+ON|USE)\s+"
+    rf"(?:SCHEMA|DATABASE|NAMESPACE)\s+(?:EXTENDED\s+)?{_IF})"
+    rf"{_NAME}\.{_NAME}(?P<rest>(?:\s.*)?)$"
+)
+_SHOW_SCHEMAS = re.compile(
+    rf"(?is)^\s*SHOW\s+(?:SCHEMAS|DATABASES)\s+(?:IN|FROM)\s+{_NAME}"
+    r"(?:\s+(?:LIKE\s+)?'(?P<like>[^']*)')?\s*$"
+)
+_SHOW_OBJECTS = re.compile(
+    rf"(?is)^(?P<head>\s*SHOW\s+(?:TABLES|VIEWS)\s+(?:IN|FROM)\s+){_NAME}\.{_NAME}(?P<rest>.*)$"
+)
+_SHOW_CREATE = re.compile(rf"(?is)^\s*SHOW\s+CREATE\s+TABLE\s+{_NAME}\.{_NAME}\.{_NAME}\s*$")
+_METADATA = re.compile(r"(?is)^\s*(SHOW|DESCRIBE|DESC)\b")
+
+Name = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """`kind` says what it does to the catalog; `schema` and `objects` what it names."""
+
+    text: str
+    kind: str = "other"
+    schema: tuple[str, str] | None = None
+    objects: tuple[Name, ...] = ()
+    created: tuple[Name, ...] = ()
+    dropped: tuple[Name, ...] = ()
+    like: str | None = None
+    rest: str = ""
+    head: str = ""
+    tree: exp.Expression | None = field(default=None, compare=False)
+
+    @property
+    def is_metadata(self) -> bool:
+        """SHOW / DESCRIBE: rows about the catalog, whose names are shown in the user's form."""
+        return bool(_METADATA.match(self.text))
+
+
+def classify(text: str) -> Statement:
+    if match := _CATALOG_COMMAND.match(text):
+        verb = match.group("verb").upper()
+        return Statement(text, f"{verb.lower()}_catalog", schema=(match.group(2), ""))
+    if match := _SHOW_CATALOGS.match(text):
+        return Statement(text, "show_catalogs", like=match.group("like"))
+    if match := _SCHEMA_STATEMENT.match(text):
+        verb = match.group("verb").split()[0].upper().replace("DESC", "DESCRIBE")
+        verb = "DESCRIBE" if verb.startswith("DESCRIBE") else verb
+        return Statement(
+            text,
+            f"{verb.lower()}_schema",
+            schema=(match.group(3), match.group(4)),
+            head=match.group("head"),
+            rest=match.group("rest"),
+        )
+    if match := _SHOW_SCHEMAS.match(text):
+        return Statement(
+            text, "show_schemas", schema=(match.group(1), ""), like=match.group("like")
+        )
+    if match := _SHOW_OBJECTS.match(text):
+        return Statement(
+            text,
+            "show_objects",
+            schema=(match.group(2), match.group(3)),
+            head=match.group("head"),
+            rest=match.group("rest"),
+        )
+    if match := _SHOW_CREATE.match(text):
+        return Statement(text, "show_create", objects=(match.groups(),))  # type: ignore[arg-type]
+    return _from_tree(text)
+
+
+def _from_tree(text: str) -> Statement:
+    try:
+        trees = sqlglot.parse(text, read="databricks")
+    except sqlglot.errors.ParseError:
+        trees = []
+    if len(trees) != 1 or trees[0] is None or isinstance(trees[0], exp.Command):
+        return Statement(text)
+    tree = trees[0]
+    names = tuple(_three_part(table) for table in tree.find_all(exp.Table) if table.catalog)
+    kind = str(tree.args.get("kind") or "").upper()
+    temporary = bool(tree.find(exp.TemporaryProperty))
+    if isinstance(tree, exp.Create) and kind == "VIEW" and not temporary:
+        return Statement(text, "create_view", objects=names, created=names[:1], tree=tree)
+    if isinstance(tree, exp.Create) and kind == "TABLE":
+        external = tree.find(exp.LocationProperty) is not None
+        kind_name = "create_external_table" if external else "create_table"
+        return Statement(text, kind_name, objects=names, created=names[:1], tree=tree)
+    if isinstance(tree, exp.Drop) and kind in ("TABLE", "VIEW"):
+        return Statement(text, "drop", objects=names, dropped=names[:1], tree=tree)
+    if isinstance(tree, exp.Alter) and len(names) == 2 and tree.find(exp.AlterRename):
+        return Statement(
+            text, "rename", objects=names, dropped=names[:1], created=names[1:], tree=tree
+        )
+    if isinstance(tree, exp.Alter | exp.Comment) and kind == "VIEW":
+        return Statement(text, "alter_view", objects=names, created=names[:1], tree=tree)
+    return Statement(text, "other", objects=names, tree=tree)
+
+
+def _three_part(table: exp.Table) -> Name:
+    return (table.catalog, table.db, table.name)

@@ -1,0 +1,112 @@
+"""`medallion shell`: one Spark session, statements typed one after another, with history.
+
+A statement ends with `;` (it may span lines); `\\format json`, `\\limit N` and `\\q` are the
+shell's own commands. Errors print one line and the prompt comes back. History is kept in the
+home, as `sqlite3` and `psql` keep theirs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+from medallion_orchestrator.error_text import one_line
+from medallion_orchestrator.sql_console import FORMATS, Output, StatementFailed, run_statements
+
+if TYPE_CHECKING:
+    from medallion_orchestrator.application import Application
+
+HELP = "End each statement with ;  \\format table|json|csv  \\limit N  \\timing  \\q quits"
+
+
+class SqlShell:
+    def __init__(self, app: Application, output: Output, stdin: TextIO | None = None) -> None:
+        self.app = app
+        self.output = output
+        self.stdin = stdin or sys.stdin
+        self.timing = False
+        self.interactive = self.stdin.isatty()
+
+    def loop(self) -> int:
+        history = self._load_history()
+        self.app.lakehouse  # noqa: B018 - the session starts before the first prompt
+        self._say(f"medallion shell on {self.app.home}: {HELP}")
+        failed = 0
+        buffer: list[str] = []
+        while True:
+            line = self._read("....> " if buffer else "sql> ")
+            if line is None:
+                break
+            stripped = line.strip()
+            if not buffer and stripped.startswith("\\"):
+                if not self._command(stripped):
+                    break
+                continue
+            buffer.append(line)
+            if stripped.endswith(";"):
+                failed += not self._run("\n".join(buffer))
+                buffer = []
+        if buffer and "".join(buffer).strip():
+            failed += not self._run("\n".join(buffer))
+        if history is not None:
+            history()
+        return 1 if failed and not self.interactive else 0
+
+    def _run(self, text: str) -> bool:
+        import time
+
+        started = time.perf_counter()
+        try:
+            run_statements(self.app.lakehouse, text, self.output)
+        except StatementFailed as failed:
+            print(f"error: {one_line(failed.error, self.app.user_catalogs())}", file=sys.stderr)
+            return False
+        if self.timing:
+            self._say(f"{time.perf_counter() - started:.3f} s")
+        return True
+
+    def _command(self, command: str) -> bool:
+        name, _, value = command[1:].partition(" ")
+        if name in ("q", "quit", "exit"):
+            return False
+        if name == "format" and value.strip() in FORMATS:
+            self.output = dataclasses.replace(self.output, format=value.strip())
+        elif name == "limit" and value.strip().isdigit():
+            self.output = dataclasses.replace(self.output, limit=int(value))
+        elif name == "timing":
+            self.timing = not self.timing
+            self._say(f"timing {'on' if self.timing else 'off'}")
+        else:
+            self._say(HELP)
+        return True
+
+    def _read(self, prompt: str) -> str | None:
+        if self.interactive and self.stdin is sys.stdin:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+            except KeyboardInterrupt:
+                print()
+                return ""
+        line = self.stdin.readline()
+        return None if line == "" else line.rstrip("\n")
+
+    def _say(self, text: str) -> None:
+        if self.interactive:
+            print(text, file=sys.stderr)
+
+    def _load_history(self):  # type: ignore[no-untyped-def]
+        """readline history in the home; the function that saves it at the end."""
+        if not self.interactive:
+            return None
+        try:
+            import readline
+        except ImportError:
+            return None
+        path = self.app.home / "shell_history"
+        if path.is_file():
+            readline.read_history_file(path)
+        readline.set_history_length(1000)
+        return lambda: readline.write_history_file(path)

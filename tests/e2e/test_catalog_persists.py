@@ -1,0 +1,116 @@
+"""What one `medallion sql` creates, the next one sees: one statement per process, as users type.
+
+Each command is a new process, so nothing here can pass on the session's memory alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cli_support import medallion
+
+pytestmark = pytest.mark.spark
+
+
+def sql(home: Path, statement: str, *options: str) -> subprocess.CompletedProcess[str]:
+    result = medallion(home, "sql", statement, *options)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def rows(home: Path, statement: str) -> list[dict[str, object]]:
+    return json.loads(sql(home, statement, "--format", "json").stdout)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("catalog") / ".medallion"
+
+
+def test_an_empty_schema_survives_its_command(home: Path) -> None:
+    sql(home, "CREATE SCHEMA IF NOT EXISTS dev_bronze.crm COMMENT 'raw CRM extracts'")
+    sql(home, "CREATE TABLE dev_bronze.crm.users (id INT, name STRING) USING DELTA")
+    sql(home, "INSERT INTO dev_bronze.crm.users VALUES (1, 'ann'), (2, 'bob')")
+
+    assert rows(home, "SHOW SCHEMAS IN dev_bronze") == [{"databaseName": "crm"}]
+    assert rows(home, "SHOW TABLES IN dev_bronze.crm") == [
+        {"database": "crm", "tableName": "users", "isTemporary": False}
+    ]
+    described = {
+        row["database_description_item"]: row["database_description_value"]
+        for row in rows(home, "DESCRIBE SCHEMA dev_bronze.crm")
+    }
+    assert described["Comment"] == "raw CRM extracts"
+    assert described["Catalog Name"] == "dev_bronze"
+    assert described["Namespace Name"] == "crm"
+
+
+def test_views_comments_and_properties_are_kept(home: Path) -> None:
+    sql(home, "CREATE SCHEMA IF NOT EXISTS dev_gold.crm")
+    sql(
+        home,
+        "CREATE OR REPLACE VIEW dev_gold.crm.user_names COMMENT 'names only' "
+        "AS SELECT name FROM dev_bronze.crm.users",
+    )
+    sql(home, "COMMENT ON TABLE dev_bronze.crm.users IS 'one row per user'")
+    sql(home, "ALTER TABLE dev_bronze.crm.users SET TBLPROPERTIES ('owner_team' = 'crm')")
+
+    assert rows(home, "SELECT * FROM dev_gold.crm.user_names ORDER BY name") == [
+        {"name": "ann"},
+        {"name": "bob"},
+    ]
+    assert rows(home, "SHOW VIEWS IN dev_gold.crm")[0]["viewName"] == "user_names"
+    properties = {
+        row["key"]: row["value"] for row in rows(home, "SHOW TBLPROPERTIES dev_bronze.crm.users")
+    }
+    assert properties["owner_team"] == "crm"
+    detail = {
+        row["col_name"]: row["data_type"]
+        for row in rows(home, "DESCRIBE EXTENDED dev_bronze.crm.users")
+    }
+    assert detail["Comment"] == "one row per user"
+    assert detail["Name"] == "dev_bronze.crm.users"
+    created = rows(home, "SHOW CREATE TABLE dev_bronze.crm.users")[0]["createtab_stmt"]
+    assert "dev_bronze.crm.users" in str(created)
+    assert "__" not in str(created).split("LOCATION")[0]
+
+
+def test_a_replaced_view_and_a_drop_persist(home: Path) -> None:
+    sql(
+        home,
+        "CREATE OR REPLACE VIEW dev_gold.crm.user_names AS "
+        "SELECT upper(name) AS name FROM dev_bronze.crm.users",
+    )
+    assert rows(home, "SELECT * FROM dev_gold.crm.user_names ORDER BY name")[0] == {"name": "ANN"}
+
+    sql(home, "DROP VIEW dev_gold.crm.user_names")
+    assert rows(home, "SHOW VIEWS IN dev_gold.crm") == []
+
+    sql(home, "CREATE TABLE dev_bronze.crm.scratch (id INT)")
+    sql(home, "DROP TABLE dev_bronze.crm.scratch")
+    assert [row["tableName"] for row in rows(home, "SHOW TABLES IN dev_bronze.crm")] == ["users"]
+    sql(home, "CREATE SCHEMA dev_bronze.empty_one")
+    sql(home, "DROP SCHEMA dev_bronze.empty_one")
+    assert rows(home, "SHOW SCHEMAS IN dev_bronze") == [{"databaseName": "crm"}]
+
+
+def test_history_and_catalogs(home: Path) -> None:
+    history = rows(home, "DESCRIBE HISTORY dev_bronze.crm.users")
+    assert [row["operation"] for row in history][-2:] == ["WRITE", "CREATE TABLE"]
+    catalogs = {row["catalog"] for row in rows(home, "SHOW CATALOGS")}
+    assert {"dev_bronze", "dev_gold"} <= catalogs
+
+
+def test_a_schema_must_exist_before_its_table(home: Path) -> None:
+    result = medallion(home, "sql", "CREATE TABLE dev_bronze.nowhere.t (id INT)")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: [SCHEMA_NOT_FOUND] The schema `dev_bronze`.`nowhere` cannot be found. Verify the "
+        "spelling and correctness of the schema and catalog.",
+        "in: CREATE TABLE dev_bronze.nowhere.t (id INT)",
+    ]

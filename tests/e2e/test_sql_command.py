@@ -1,0 +1,100 @@
+"""`medallion sql` keeps nothing from the user: every result, every row, and where a script stopped.
+
+One process per command, as users run it; several statements go through `-f` and standard input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli_support import medallion
+
+pytestmark = pytest.mark.spark
+
+SCRIPT = """
+CREATE SCHEMA IF NOT EXISTS dev_bronze.script;
+CREATE TABLE dev_bronze.script.numbers AS SELECT id FROM range(1500);
+SELECT count(*) AS n FROM dev_bronze.script.numbers;
+SELECT max(id) AS top FROM dev_bronze.script.numbers
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sql") / ".medallion"
+
+
+def test_a_script_prints_each_statements_result(home: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.sql"
+    script.write_text(SCRIPT)
+
+    result = medallion(home, "sql", "-f", str(script), "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"creating a new local lakehouse in {home}"]
+    outputs = [json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")]
+    assert outputs == [[], [], [{"n": 1500}], [{"top": 1499}]]
+
+
+def test_csv_and_json_print_every_row_and_a_table_says_what_it_left_out(home: Path) -> None:
+    query = "SELECT id FROM dev_bronze.script.numbers ORDER BY id"
+
+    csv_rows = medallion(home, "sql", query, "--format", "csv").stdout.splitlines()
+    json_rows = json.loads(medallion(home, "sql", query, "--format", "json").stdout)
+    table = medallion(home, "sql", query, "--limit", "5").stdout
+
+    assert len(csv_rows) == 1501 and csv_rows[-1] == "1499"
+    assert len(json_rows) == 1500
+    assert "showing 5 of 1500 rows" in table
+    assert "│ 4  │" in table and "│ 5  │" not in table
+
+
+def test_a_failing_statement_says_which_ones_ran_before_it(home: Path) -> None:
+    statements = (
+        "INSERT INTO dev_bronze.script.numbers VALUES (5000);\n"
+        "SELECT count(*) AS n FROM dev_bronze.script.numbers;\n"
+        "SELECT missing_column FROM dev_bronze.script.numbers;\n"
+        "INSERT INTO dev_bronze.script.numbers VALUES (6000)\n"
+    )
+
+    failed = medallion(home, "sql", stdin=statements)
+    count = medallion(
+        home, "sql", "SELECT count(*) AS n FROM dev_bronze.script.numbers", "--format", "json"
+    )
+
+    assert failed.returncode == 1
+    error, context = failed.stderr.splitlines()
+    assert error.startswith("error: [UNRESOLVED_COLUMN.WITH_SUGGESTION]")
+    assert "`missing_column`" in error
+    assert context == (
+        "statement 3 of 4 failed (statements 1-2 ran): "
+        "SELECT missing_column FROM dev_bronze.script.numbers;"
+    ) or context.startswith("statement 3 of 4 failed (statements 1-2 ran): SELECT missing_column")
+    assert json.loads(count.stdout) == [{"n": 1501}]
+
+
+def test_the_shell_keeps_one_session_and_goes_on_after_an_error(home: Path) -> None:
+    typed = (
+        "SELECT count(*) AS n\n  FROM dev_bronze.script.numbers;\n"
+        "SELECT nope FROM dev_bronze.script.numbers;\n"
+        "\\format csv\n"
+        "SHOW TABLES IN dev_bronze.script;\n"
+    )
+
+    shell = medallion(home, "shell", stdin=typed)
+
+    assert shell.returncode == 1  # a statement failed and nobody was there to see it
+    assert "1501" in shell.stdout
+    assert "database,tableName,isTemporary\nscript,numbers,false" in shell.stdout
+    assert shell.stderr.count("error: [UNRESOLVED_COLUMN") == 1
+
+
+def test_verbose_adds_the_traceback_before_the_line(home: Path) -> None:
+    result = medallion(home, "sql", "SELECT nope FROM dev_bronze.script.numbers", "--verbose")
+
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-2].startswith("error: [UNRESOLVED_COLUMN.WITH_SUGGESTION]")

@@ -1,0 +1,115 @@
+"""Ctrl-C on `medallion run`: running tasks and their Spark jobs are cancelled, nothing commits,
+the run is recorded CANCELLED, the lock is released and the command exits 130."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from e2e.project_support import commits, csv_rows, medallion, project_with, rows_yaml, start
+
+pytestmark = pytest.mark.spark
+
+# Sleeps in a Python UDF (about 40 s of Spark work per task), then commits to its target.
+SLOW = """import json
+import time
+
+from pyspark.sql.functions import udf
+
+from medallion_orchestrator.notebook_support import notebook_application
+
+task = json.loads(dbutils.widgets.get("task"))
+target = f"{task['dst_catalog']}.{task['dst_schema']}.{task['dst_table_name']}"
+nap = udf(lambda value: time.sleep(0.2) or value, "long")
+spark.range(0, 400, 1, 2).select(nap("id")).collect()
+notebook_application(spark).lakehouse.sql(f"INSERT INTO {target} VALUES (2)")
+dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "slept, then wrote"}))
+"""
+TARGETS = ["dev_silver.k.a", "dev_silver.k.b", "dev_silver.k.c"]
+
+
+def wait_until_started(process: subprocess.Popen[str], tasks: set[str]) -> list[str]:
+    """Read the run's progress (stderr) until each task says it started; the lines read."""
+    assert process.stderr is not None
+    lines: list[str] = []
+    waiting = set(tasks)
+    for line in process.stderr:
+        lines.append(line)
+        waiting -= {task for task in waiting if re.search(rf"\bstarted\s+{task}$", line)}
+        if not waiting:
+            return lines
+    raise AssertionError("the run ended before its tasks started:\n" + "".join(lines))
+
+
+@pytest.mark.parametrize(
+    "signal_number",
+    [signal.SIGINT, signal.SIGTERM],
+    ids=["INT", "TERM"],
+)
+def test_a_stopped_run_cancels_its_tasks_and_exits_130(
+    tmp_path: Path, signal_number: signal.Signals
+) -> None:
+    project = project_with(tmp_path, {"slow": SLOW})
+    home = tmp_path / "home"
+    setup = medallion(
+        project,
+        home,
+        "sql",
+        "CREATE SCHEMA dev_silver.k;"
+        + "".join(f"CREATE TABLE {t} (id BIGINT); INSERT INTO {t} VALUES (1);" for t in TARGETS),
+    )
+    assert setup.returncode == 0, setup.stderr
+    rows = tmp_path / "rows.yml"
+    rows.write_text(
+        rows_yaml(
+            [
+                {
+                    "src_catalog": "dev_bronze",
+                    "src_schema": "k",
+                    "src_table_name": name,
+                    "dst_catalog": "dev_silver",
+                    "dst_schema": "k",
+                    "dst_table_name": name,
+                    "layer": "stoppable",
+                    "execution_order": order,
+                    "execution_pipeline": "slow",
+                }
+                for name, order in [("a", 1), ("b", 1), ("c", 2)]
+            ]
+        )
+    )
+    loaded = medallion(project, home, "metadata", "load", str(rows))
+    assert loaded.returncode == 0, loaded.stderr
+    before = {table: commits(home, table) for table in TARGETS}
+
+    process = start(project, home, "run", "--layer", "stoppable", "--max-workers", "2")
+    progress = wait_until_started(process, {"dev_silver.k.a", "dev_silver.k.b"})
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=180)
+    stderr = "".join(progress) + stderr
+
+    assert process.returncode == 130, stdout + stderr
+    assert "stopping the run" in stderr
+    assert {table: commits(home, table) for table in TARGETS} == before, stderr
+    runs = medallion(
+        project, home, "sql", "SELECT status FROM dev_silver.metadata.run_log", "--format", "csv"
+    )
+    assert csv_rows(runs) == ["CANCELLED"]
+    attempts = medallion(
+        project,
+        home,
+        "sql",
+        "SELECT task, status FROM dev_silver.metadata.task_run_log ORDER BY task; "
+        "SELECT count(*) AS held FROM dev_silver.metadata.run_lock",
+        "--format",
+        "csv",
+    )
+    assert attempts.returncode == 0, attempts.stderr
+    assert "dev_silver.k.a,CANCELLED" in attempts.stdout
+    assert "dev_silver.k.b,CANCELLED" in attempts.stdout
+    assert "dev_silver.k.c,SKIPPED" in attempts.stdout
+    assert attempts.stdout.splitlines()[-1] == "0"
