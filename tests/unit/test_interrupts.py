@@ -6,11 +6,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from medallion_orchestrator.execution.cancellation import Cancellation
+from medallion_orchestrator.execution.executor import BatchExecutor
+from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
+from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.interrupts import stopping_on_signals
+from medallion_orchestrator.planning import Batch, NotebookTask, Plan
+
+PATIENCE_SECONDS = 60  # how long the task waits for the stop before it gives up and succeeds
 
 
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
@@ -56,3 +64,32 @@ def test_a_second_signal_exits_at_once_with_130() -> None:
     )
     assert done.returncode == 130, done.stderr
     assert "again: exiting now" in done.stderr
+
+
+class SignalsItsOwnThread:
+    """A task that gets SIGTERM on its worker thread, as the kernel may deliver a process's
+    signal, then waits for the run to be stopped."""
+
+    def __init__(self, cancellation: Cancellation) -> None:
+        self.cancellation = cancellation
+
+    def run(self, task: NotebookTask) -> TaskOutcome:
+        time.sleep(1)  # the main thread is waiting for this task by now
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+        if self.cancellation.wait(PATIENCE_SECONDS):
+            return TaskOutcome(TaskStatus.CANCELLED, "saw the stop")
+        return TaskOutcome(TaskStatus.SUCCESS, "the stop never came")
+
+
+@pytest.mark.parametrize("executor_type", [BatchExecutor, ReadyQueueExecutor])
+def test_a_signal_to_a_worker_thread_stops_the_run_while_its_tasks_run(
+    executor_type: type[BatchExecutor] | type[ReadyQueueExecutor],
+) -> None:
+    cancellation = Cancellation()
+    executor = executor_type(SignalsItsOwnThread(cancellation), cancellation=cancellation)
+    plan = Plan("layer", (Batch(1, (NotebookTask("a", "nb/a", 1, 0),)),))
+
+    with stopping_on_signals(cancellation), cancellation.arming():
+        result = executor.execute(plan)
+
+    assert [task.message for task in result.results] == ["saw the stop"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
 from medallion_orchestrator.execution.results import RunResult, TaskResult
+from medallion_orchestrator.execution.waiting import result_of
 from medallion_orchestrator.execution.worker import ResultListener, run_task, skip_task
 from medallion_orchestrator.planning import Batch, Plan
 from medallion_orchestrator.tasks import NotebookTask, Runner
@@ -65,7 +66,7 @@ class BatchExecutor:
         futures: list[Future[TaskResult]] = [
             pool.submit(self._run_task, task) for task in batch.tasks
         ]
-        return [future.result() for future in futures]
+        return [result_of(future) for future in futures]
 
     def _run_task(self, task: NotebookTask) -> TaskResult:
         if self.cancellation.requested:  # queued in the pool when the run was stopped

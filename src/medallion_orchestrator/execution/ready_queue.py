@@ -18,6 +18,7 @@ from queue import SimpleQueue
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
 from medallion_orchestrator.execution.results import RunResult, TaskResult
+from medallion_orchestrator.execution.waiting import next_from
 from medallion_orchestrator.execution.worker import (
     ResultListener,
     lost_task,
@@ -128,7 +129,7 @@ class ReadyQueueExecutor:
                     running += 1
                 if not running:
                     break
-                result = finished.get()
+                result = next_from(finished)
                 running -= 1
                 results[result.key] = result
                 if result.succeeded or self.continue_on_failure:
