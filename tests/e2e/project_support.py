@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from cli_support import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "# Databricks notebook source\n"
@@ -31,7 +32,7 @@ def command(home: Path, *args: str) -> list[str]:
 
 
 def environment(project: Path) -> dict[str, str]:
-    return {**os.environ, "MEDALLION_PROJECT_DIR": str(project), "COLUMNS": "200"}
+    return child_environment(MEDALLION_PROJECT_DIR=str(project))
 
 
 def medallion(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
