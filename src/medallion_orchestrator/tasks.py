@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from medallion_orchestrator.transient import is_transient
 
+NOT_STARTED = "not started: the run was stopped"
 TRACEBACK_LIMIT = 64 * 1024  # characters of a traceback kept: far below an exit value's 5 MB
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -521,3 +521,36 @@ def test_half_a_configuration_is_an_error(
         workspace_client_from_env(None)
     with pytest.raises(ConfigError):
         workspace_client_from_env("missing")
+
+
+class StopsOnFirstPoll(FakeClock):
+    """The run is stopped (Ctrl-C, SIGTERM) while the runner waits between two polls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop: Callable[[], None] = lambda: None
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        stop, self.stop = self.stop, lambda: None
+        stop()
+
+
+def test_a_stopped_run_cancels_its_databricks_run_and_submits_no_other(
+    server: FakeDatabricks,
+) -> None:
+    server.scenario(DIM_PATH, Scenario(steps=("RUNNING",), never_ends=True))
+    clock = StopsOnFirstPoll()
+    runner = make_runner(server, clock)
+    clock.stop = runner.cancel_running
+
+    outcome = runner.run(dim_task())
+    after_the_stop = runner.run(dim_task())
+
+    assert outcome.status is TaskStatus.FAILED
+    assert "cancelled in Databricks" in outcome.message
+    [cancel] = server.calls("runs/cancel")
+    assert cancel.body == {"run_id": outcome.output["databricks_run_id"]}
+    assert after_the_stop.status is TaskStatus.CANCELLED
+    assert after_the_stop.attempts == 0
+    assert server.runs_created == 1

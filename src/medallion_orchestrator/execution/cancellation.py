@@ -17,6 +17,7 @@ from datetime import datetime
 
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.tasks import (
+    NOT_STARTED,
     NotebookTask,
     Runner,
     TaskOutcome,
@@ -25,7 +26,6 @@ from medallion_orchestrator.tasks import (
 )
 
 logger = logging.getLogger(__name__)
-NOT_STARTED = "not started: the run was stopped"
 
 
 class Cancellation:

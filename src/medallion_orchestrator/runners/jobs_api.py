@@ -8,6 +8,8 @@ What it relies on (Jobs API 2.2, as databricks-sdk models it):
 - `runs/get-output` is asked with the task's run id (Databricks refuses the run's). A truncated
   exit value is a failure; a failed task's `error` and `error_trace` go into the outcome.
 - How the task ended maps to a status, with a message naming the ending and Databricks' message.
+- Once the run is stopped (`cancel_running`), no run is submitted and the active ones are
+  cancelled in Databricks; each then ends CANCELED, which its poll reads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,7 +34,7 @@ from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.base import outcome_from_exit_value
 from medallion_orchestrator.runners.jobs_run import RunLimits, Seen, read_run
-from medallion_orchestrator.tasks import TaskOutcome, TaskStatus
+from medallion_orchestrator.tasks import NOT_STARTED, TaskOutcome, TaskStatus
 from medallion_orchestrator.transient import is_transient
 
 logger = logging.getLogger(__name__)
@@ -126,12 +129,32 @@ class JobsApiRunner:
         self._clock = clock or SystemClock()
         self._max_api_retries = max_api_retries
         self._max_queue_seconds = max_queue_seconds
+        self._lock = threading.Lock()
+        self._active: set[int] = set()
+        self._stopped = False
 
     def notebook_path(self, task: NotebookTask) -> str:
         return str(self._root / task.notebook)
 
+    def cancel_running(self) -> None:
+        """The run was stopped: submit nothing more, and cancel the runs under way."""
+        with self._lock:
+            self._stopped = True
+            active = sorted(self._active)
+        for run_id in active:
+            logger.info("cancelling Databricks run %s: the run was stopped", run_id)
+            self._cancel_quietly(run_id)
+
     def run(self, task: NotebookTask) -> TaskOutcome:
+        with self._lock:
+            if self._stopped:
+                return TaskOutcome(TaskStatus.CANCELLED, NOT_STARTED, attempts=0)
         run_id = self._submit(task)
+        with self._lock:
+            self._active.add(run_id)
+            stopped_while_submitting = self._stopped
+        if stopped_while_submitting:
+            self._cancel_quietly(run_id)
         limits = RunLimits(
             self._clock, self._max_queue_seconds, task.timeout_seconds, self._clock.monotonic()
         )
@@ -140,6 +163,9 @@ class JobsApiRunner:
         except BaseException:
             self._cancel_quietly(run_id)
             raise
+        finally:
+            with self._lock:
+                self._active.discard(run_id)
         if limit is None:
             return self._outcome(seen, _links(run))
         return self._stop(task, run_id, seen, limit, _links(run))

@@ -14,10 +14,9 @@ import time
 
 from medallion_orchestrator.local.engine import LocalNotebookEngine
 from medallion_orchestrator.runners.base import notebook_outcome
-from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskStatus
+from medallion_orchestrator.tasks import NOT_STARTED, NotebookTask, TaskOutcome, TaskStatus
 
 CANCEL_POLL_SECONDS = 0.5
-NOT_STARTED = "not started: the run was stopped"
 
 
 class LocalNotebookRunner:
