@@ -21,7 +21,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=10
 
 unit: setup
 	$(BIN)/pytest tests/unit
