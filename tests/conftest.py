@@ -1,9 +1,11 @@
-"""Shared fixtures: one local Delta SparkSession for the whole run (integration and e2e)."""
+"""Shared fixtures: one local Delta SparkSession for the whole run, and the CLI on it."""
 
 from __future__ import annotations
 
+import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,36 @@ def lakehouse(spark: object) -> object:
 def unique() -> str:
     """A name no other test uses, for schemas and tables."""
     return f"t{next(_names)}"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a `medallion` command returned and printed (as subprocess.CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture()
+def cli(
+    spark: object,
+    lakehouse_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., Completed]:
+    """`medallion ARGS` in this process, on the shared session and home: for what a new
+    process proves nothing more about (tests/e2e drives the README's flows as processes)."""
+    from medallion_orchestrator.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str, stdin: str | None = None) -> Completed:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main([*args, "--home", str(lakehouse_home)])
+        out, err = capsys.readouterr()
+        return Completed(code, out, err)
+
+    return run

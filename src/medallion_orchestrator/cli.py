@@ -317,10 +317,11 @@ def _shell(app: Application, args: argparse.Namespace) -> int:
 
 def _metadata_load(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.metadata.files import read_rows
-    from medallion_orchestrator.metadata.validation import check_rows
+    from medallion_orchestrator.metadata.validation import check_upsert
 
     rows = read_rows(args.path)
-    check_rows(rows, app.pipelines, app.layout.sql_dir)
+    current = app.repository.active_rows() if app.repository.exists() else []
+    check_upsert(current, rows, app.pipelines, app.layout.sql_dir, app.environment.catalogs)
     app.repository.init()
     counts = app.repository.upsert(rows)
     print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import (
     check_rows,
+    check_upsert,
     is_safe_identifier,
+    rows_after_upsert,
     validate_rows,
 )
 from medallion_orchestrator.project import Pipeline
@@ -507,3 +510,58 @@ def test_a_two_row_cycle_reads_a_to_b_to_a(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidMetadata, match=r"shop.a -> dev_silver.shop.b -> dev_silver.shop.a"):
         check_rows(rows, PIPELINES, tmp_path)
+
+
+# `medallion metadata load`: the layers as they will be after the MERGE, not the file alone.
+DEMO = Path(__file__).resolve().parents[2] / "metadata"
+
+
+def demo_gold_rows() -> list[TaskRow]:
+    from medallion_orchestrator.metadata.files import read_rows
+
+    return [row for row in read_rows(DEMO / "demo") if row.layer == "silver_to_gold"]
+
+
+def by_name(rows: list[TaskRow], table: str) -> TaskRow:
+    return next(row for row in rows if row.dst_table_name == table)
+
+
+def test_a_file_of_one_gold_row_is_checked_with_the_rows_already_in_the_table() -> None:
+    current = demo_gold_rows()
+    summary = by_name(current, "daily_channel_summary")
+
+    check_upsert(current, [summary], PIPELINES, DEMO / "sql")
+    with pytest.raises(InvalidMetadata, match=r"reads dev_gold\.sales\.daily_revenue"):
+        check_upsert([], [summary], PIPELINES, DEMO / "sql")
+
+
+def test_deactivating_a_row_that_another_reads_is_refused() -> None:
+    current = demo_gold_rows()
+    switched_off = dataclasses.replace(by_name(current, "daily_revenue"), is_active_flag=False)
+
+    with pytest.raises(InvalidMetadata) as refused:
+        check_upsert(current, [switched_off], PIPELINES, DEMO / "sql")
+    assert [p.row for p in refused.value.problems] == ["dev_gold.sales.daily_channel_summary"]
+
+
+def test_a_row_moved_to_another_layer_is_checked_in_the_layer_it_leaves() -> None:
+    current = demo_gold_rows()
+    moved = dataclasses.replace(by_name(current, "daily_revenue"), layer="later_gold")
+
+    layers = rows_after_upsert(current, [moved])
+    assert set(layers) == {"silver_to_gold", "later_gold"}
+    assert "daily_revenue" not in {row.dst_table_name for row in layers["silver_to_gold"]}
+    with pytest.raises(InvalidMetadata, match="daily_channel_summary"):
+        check_upsert(current, [moved], PIPELINES, DEMO / "sql")
+
+
+def test_gold_sql_may_name_the_environments_catalogs(tmp_path: Path) -> None:
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "daily_sales.sql").write_text(
+        "CREATE OR REPLACE TABLE prod_gold.mart.daily_sales AS SELECT 1 AS n"
+    )
+    row = gold_row("gold/daily_sales.sql")
+
+    check_upsert([], [row], PIPELINES, tmp_path, {"dev_gold": "prod_gold"})
+    with pytest.raises(InvalidMetadata):
+        check_upsert([], [row], PIPELINES, tmp_path)

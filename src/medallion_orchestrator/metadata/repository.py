@@ -87,14 +87,15 @@ class MetadataRepository:
         )
         return [str(row[0]) for row in rows.collect() if row[0] is not None]
 
-    def active_rows(self, layer: str) -> list[TaskRow]:
+    def active_rows(self, layer: str | None = None) -> list[TaskRow]:
+        """The active rows of `layer`, or of every layer."""
         self._require()
         known = {field.name for field in fields(TaskRow)}
         frame = self.lakehouse.spark.table(self.physical_name)
         columns = [column for column in frame.columns if column in known]
         rows = self.lakehouse.spark.sql(
             f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {self.physical_name} "
-            "WHERE layer = :layer AND is_active_flag",
+            "WHERE is_active_flag AND (layer = :layer OR :layer IS NULL)",
             args={"layer": layer},
         )
         return [TaskRow.from_mapping(row.asDict()) for row in rows.collect()]

@@ -62,6 +62,34 @@ def check_rows(
         raise InvalidMetadata(problems)
 
 
+def check_upsert(
+    current: Sequence[TaskRow],
+    incoming: Sequence[TaskRow],
+    pipelines: Mapping[str, Pipeline],
+    sql_dir: Path,
+    catalogs: Mapping[str, str] | None = None,
+) -> None:
+    """Check, as a run would, every layer that MERGEing `incoming` (by destination) into the
+    active rows `current` changes: the rows as they will be, not the incoming ones alone."""
+    problems: list[Problem] = []
+    for rows in rows_after_upsert(current, incoming).values():
+        problems += validate_rows(rows, pipelines, sql_dir, catalogs)
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def rows_after_upsert(
+    current: Sequence[TaskRow], incoming: Sequence[TaskRow]
+) -> dict[str, list[TaskRow]]:
+    """The active rows of each layer the MERGE touches (one it adds to, or one it takes from)."""
+    replaced = {row.destination for row in incoming}
+    layers = {row.layer for row in incoming if row.is_active_flag is not False}
+    layers |= {row.layer for row in current if row.destination in replaced}
+    after = [row for row in current if row.destination not in replaced]
+    after += [row for row in incoming if row.is_active_flag is not False]
+    return {str(layer): [row for row in after if row.layer == layer] for layer in layers}
+
+
 def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path) -> Iterable[str]:
     pipeline = pipelines.get(row.execution_pipeline or "")
     if pipeline is None:
