@@ -20,6 +20,10 @@ JOB_PARAMETER = re.compile(r"\{\{\s*job\.parameters\.(\w+)\s*\}\}")
 WIDGET = re.compile(r"dbutils\.widgets\.(?:text|dropdown|combobox|multiselect)\(\s*[\"'](\w+)[\"']")
 BUNDLE_VARIABLE = re.compile(r"\$\{var\.(\w+)\}")
 HOME_OF_DEPLOYER = "/Workspace/Users/${workspace.current_user.userName}/"
+# Variables a target leaves to the deployer (`--var` or BUNDLE_VAR_<name>): the CLI refuses to
+# deploy that target without them, so it never runs on a placeholder. Every other one has a value.
+GIVEN_AT_DEPLOY = {"dev": set(), "prod": {"run_as_service_principal", "failure_webhook_id"}}
+README = ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +49,18 @@ def widgets_of(notebook: Path) -> set[str]:
 
 
 def target_variables(bundle: dict[str, Any], target: str) -> dict[str, Any]:
-    defaults = {name: spec.get("default") for name, spec in bundle["variables"].items()}
-    return {**defaults, **bundle["targets"][target].get("variables", {})}
+    """Each declared variable's value in the target, as the CLI assigns it (set_variables.go):
+    the target's override, else the default; None where neither is given."""
+    values = {name: _value(spec) for name, spec in bundle["variables"].items()}
+    overrides = bundle["targets"][target].get("variables", {})
+    return {**values, **{name: _value(value) for name, value in overrides.items()}}
+
+
+def _value(spec: Any) -> Any:
+    """A variable's value: a plain value, or the `default` (a `lookup` counts as a value)."""
+    if not isinstance(spec, dict):
+        return spec
+    return spec.get("default", spec.get("lookup"))
 
 
 def resolve(text: str, variables: dict[str, Any]) -> str:
@@ -217,3 +231,34 @@ def test_the_access_mode_is_explicit_and_explained(job: dict[str, Any]) -> None:
     text = (CONF / "databricks.yml").read_text(encoding="utf-8")
     before = text[: text.index("data_security_mode:")].splitlines()
     assert before[-2].strip().startswith("#"), "say why this access mode"
+
+
+def test_every_variable_has_a_value_in_every_target_but_what_the_deployer_gives(
+    bundle: dict[str, Any],
+) -> None:
+    assert set(GIVEN_AT_DEPLOY) == set(bundle["targets"])
+    for target, given in GIVEN_AT_DEPLOY.items():
+        variables = target_variables(bundle, target)
+        # `databricks bundle validate -t <target>` fails on any variable left without a value
+        assert {name for name, value in variables.items() if value is None} == given, target
+
+
+def test_prod_cannot_run_as_a_placeholder(bundle: dict[str, Any]) -> None:
+    prod = bundle["targets"]["prod"]
+    run_as = set(BUNDLE_VARIABLE.findall(prod["run_as"]["service_principal_name"]))
+    webhook = set(BUNDLE_VARIABLE.findall(yaml.safe_dump(prod["resources"])))
+
+    assert run_as | webhook == GIVEN_AT_DEPLOY["prod"]
+    for name in GIVEN_AT_DEPLOY["prod"]:
+        assert "default" not in bundle["variables"][name], name
+        assert "lookup" not in bundle["variables"][name], name
+        assert name not in prod.get("variables", {}), name
+    deploy = re.search(r"databricks bundle deploy -t prod(?:.*\\\n)*.*", README.read_text())
+    assert deploy is not None
+    assert set(re.findall(r"--var (\w+)=", deploy.group(0))) >= GIVEN_AT_DEPLOY["prod"]
+
+
+def test_the_readme_validates_and_deploys_dev_without_variables() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "databricks bundle validate -t dev\n" in text
+    assert "databricks bundle deploy -t dev " in text
