@@ -10,6 +10,9 @@ object:
 
 plus any other keys the load returned. `transient` is computed in the child, where the real
 exception is. A notebook follows the recipe with `run_and_exit(dbutils, lambda: load(...))`.
+When it fails, `target` and `target_version` say where the load left its target (the table named
+by the `task` widget, and its Delta version read after the failure), each null when it cannot be
+read; `rows_written` is null, as a failed load's rows are not counted.
 
 Reading it (`outcome_from_exit_value`): no value at all is a notebook that ran to its end (a
 notebook that raises reaches the parent as an exception, never as an empty value), so SUCCESS
@@ -21,6 +24,7 @@ status or contract, a field of the wrong type) is FAILED with a message saying w
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +37,8 @@ from medallion_orchestrator.tasks import (
 )
 
 __all__ = ["CONTRACT", "TRACEBACK_LIMIT", "outcome_from_exit_value", "run_and_exit"]
+
+logger = logging.getLogger(__name__)
 
 CONTRACT = 1
 EXIT_VALUE_LIMIT = 5 * 1024 * 1024  # Databricks returns at most the first 5 MB of an exit value
@@ -55,8 +61,10 @@ def success_value(loaded: Loaded = None) -> str:
     )
 
 
-def failure_value(error: BaseException) -> str:
+def failure_value(error: BaseException, left: LoadReport | None = None) -> str:
+    """The exit value of a load that raised `error`, leaving its target as `left` says."""
     outcome = outcome_from_exception(error)
+    left = left or LoadReport()
     return json.dumps(
         {
             "contract": CONTRACT,
@@ -65,20 +73,48 @@ def failure_value(error: BaseException) -> str:
             "message": outcome.message,
             "traceback": outcome.error,
             "transient": outcome.transient,
+            "target": left.target,
+            "rows_written": None,
+            "target_version": left.target_version,
         }
     )
 
 
-def run_and_exit(dbutils: Any, load: Callable[[], Loaded]) -> None:
+def run_and_exit(
+    dbutils: Any,
+    load: Callable[[], Loaded],
+    target_as_left: Callable[[], LoadReport | None] | None = None,
+) -> None:
     """Run the load and end the notebook with its exit value; an error is reported, not raised.
 
-    Only `Exception`s are caught: an interruption or a timeout still stops the notebook.
+    `target_as_left` reads the target after a failure; by default the table of the `task` widget
+    in the notebook's Spark session (`notebook_support.target_as_left`).
+
+    Every `Exception` is caught, the local engine's `NotebookTimedOut` included (it stops a
+    notebook by raising that in it): the notebook exits FAILED naming it, while its caller has
+    already stopped waiting (TIMED_OUT) or the run records it CANCELLED. `KeyboardInterrupt` and
+    `SystemExit` are not caught. On Databricks a child past its timeout is stopped by Databricks
+    and its caller's `notebook.run` raises a timeout error, whatever the child exits with.
     """
     try:
         value = success_value(load())
     except Exception as error:
-        value = failure_value(error)
+        value = failure_value(error, _as_left(dbutils, target_as_left))
     dbutils.notebook.exit(value)
+
+
+def _as_left(dbutils: Any, target_as_left: Callable[[], LoadReport | None] | None) -> LoadReport:
+    """The target after a failed load; nothing known when reading it fails too."""
+    try:
+        if target_as_left is None:
+            # the notebook's side, imported only here: it builds an Application
+            from medallion_orchestrator.notebook_support import target_as_left as from_widgets
+
+            return from_widgets(dbutils)
+        return target_as_left() or LoadReport()
+    except Exception:
+        logger.warning("could not read where the failed load left its target", exc_info=True)
+        return LoadReport()
 
 
 def outcome_from_exit_value(value: str | None) -> TaskOutcome:

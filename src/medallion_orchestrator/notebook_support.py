@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -9,9 +10,12 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import lakehouse_for
+from medallion_orchestrator.tasks import LoadReport
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
 
 
 def notebook_application(
@@ -59,3 +63,20 @@ def task_from_widgets(dbutils: Any) -> TaskRow:
     if not text:
         raise ValueError("widget `task` is empty: this notebook is run by the orchestrator")
     return TaskRow.from_json(text)
+
+
+def target_as_left(dbutils: Any) -> LoadReport:
+    """Where a failed load left its target: the table of the `task` widget and its Delta version
+    now, in the notebook's Spark session; the version is None when it cannot be read."""
+    task = task_from_widgets(dbutils)
+    try:
+        from pyspark.sql import SparkSession
+
+        from medallion_orchestrator.loaders.common import latest_version, target_name
+
+        app = notebook_application(SparkSession.active(), widget(dbutils, "environment"))
+        version = latest_version(app.lakehouse, target_name(app.lakehouse, task))
+    except Exception:
+        logger.warning("could not read %s's Delta version", task.destination, exc_info=True)
+        version = None
+    return LoadReport(task.destination, None, version)

@@ -151,6 +151,10 @@ def test_a_failed_load_leaves_the_target_as_it_was(app: Application, unique: str
     assert outcome.status is TaskStatus.FAILED
     assert f"{target}: NULL in key column id (1 row(s))" in outcome.message
     assert version(app, target) == before
+    # the failed notebook's exit value says so: its target, at the version it left it
+    assert outcome.load is not None
+    assert (outcome.load.target, outcome.load.target_version) == (target, before)
+    assert outcome.load.rows_written is None
 
 
 def test_missing_source_table_names_it(app: Application, unique: str) -> None:
@@ -162,6 +166,8 @@ def test_missing_source_table_names_it(app: Application, unique: str) -> None:
     assert f"source table dev_bronze.{unique}.nothing does not exist" in outcome.message
     # the cause came in the notebook's exit value, as it must on Databricks
     assert (outcome.error_class, outcome.transient) == ("LoadError", False)
+    assert outcome.load is not None
+    assert (outcome.load.target, outcome.load.target_version) == (row.destination, None)
     assert outcome.error is not None and "nb_silver_dim_loader [cell" in outcome.error
 
 

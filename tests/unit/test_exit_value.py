@@ -14,8 +14,14 @@ from medallion_orchestrator.exit_value import (
     run_and_exit,
     success_value,
 )
+from medallion_orchestrator.local.dbutils import LocalDbutils, NotebookExit, NotebookTimedOut
+from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runners.base import outcome_from_exit_value
 from medallion_orchestrator.tasks import LoadReport, TaskOutcome, TaskStatus
+
+CUSTOMERS = TaskRow.from_mapping(
+    {"dst_catalog": "dev_silver", "dst_schema": "shop", "dst_table_name": "customers"}
+)
 
 
 class Exited(BaseException):
@@ -35,11 +41,15 @@ class ExitOnlyDbutils:
         raise Exited(value)
 
 
-def exit_of(load: Any) -> dict[str, Any]:
+def exit_of(load: Any, **options: Any) -> dict[str, Any]:
     with pytest.raises(Exited) as exited:
-        run_and_exit(ExitOnlyDbutils(), load)
+        run_and_exit(ExitOnlyDbutils(), load, **options)
     value: dict[str, Any] = json.loads(exited.value.value)
     return value
+
+
+def failing_load() -> LoadReport:
+    raise KeyError("customer_id")
 
 
 def test_a_load_that_succeeds_exits_with_its_report() -> None:
@@ -70,6 +80,56 @@ def test_a_load_that_raises_exits_with_its_error() -> None:
     assert "in load" in value["traceback"]
 
 
+def test_a_failure_says_where_it_left_the_target() -> None:
+    value = exit_of(
+        failing_load, target_as_left=lambda: LoadReport("dev_silver.shop.customers", None, 7)
+    )
+
+    assert value["status"] == "FAILED"
+    assert value["target"] == "dev_silver.shop.customers"
+    assert value["target_version"] == 7
+    assert value["rows_written"] is None  # a failed load's rows are not counted
+
+
+def test_a_failure_whose_target_cannot_be_read_has_null_fields() -> None:
+    def unreadable() -> LoadReport:
+        raise RuntimeError("no Spark session")
+
+    for value in (exit_of(failing_load), exit_of(failing_load, target_as_left=unreadable)):
+        assert (value["target"], value["rows_written"], value["target_version"]) == (
+            None,
+            None,
+            None,
+        )
+        assert value["error_class"] == "KeyError"  # the load's error, not the reading's
+
+
+def test_the_target_comes_from_the_task_widget_by_default() -> None:
+    # what the orchestrator passes every notebook; no Spark session here, so no version
+    dbutils = LocalDbutils({"task": CUSTOMERS.to_json(), "environment": "dev"}, lambda *_: None)
+
+    with pytest.raises(NotebookExit) as exited:
+        run_and_exit(dbutils, failing_load)
+
+    value = json.loads(exited.value.value)
+    assert value["target"] == "dev_silver.shop.customers"
+    assert value["target_version"] is None
+
+
+def test_a_failure_is_read_back_with_its_target() -> None:
+    value = failure_value(KeyError("id"), LoadReport("dev_silver.shop.orders", None, 3))
+
+    outcome = outcome_from_exit_value(value)
+
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.load is not None
+    assert (outcome.load.target, outcome.load.rows_written, outcome.load.target_version) == (
+        "dev_silver.shop.orders",
+        None,
+        3,
+    )
+
+
 def test_a_concurrent_conflict_is_flagged_transient_by_the_child() -> None:
     def load() -> None:
         raise RuntimeError(
@@ -95,6 +155,16 @@ def test_a_load_may_return_nothing_or_a_mapping() -> None:
     assert exit_of(lambda: None)["status"] == "SUCCESS"
     value = exit_of(lambda: {"rows_written": 2, "files": 4})
     assert (value["rows_written"], value["files"]) == (2, 4)
+
+
+def test_a_local_stop_or_timeout_inside_the_load_is_reported() -> None:
+    # the local engine stops a notebook by raising NotebookTimedOut (an Exception) in it
+    def load() -> None:
+        raise NotebookTimedOut("notebook silver/x was stopped")
+
+    value = exit_of(load)
+
+    assert (value["status"], value["error_class"]) == ("FAILED", "NotebookTimedOut")
 
 
 def test_an_interruption_is_not_caught() -> None:
