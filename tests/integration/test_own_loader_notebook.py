@@ -79,3 +79,31 @@ def test_a_notebook_written_for_databricks_runs_as_it_is(
     assert not spark.catalog.tableExists(f"dev_silver.{unique}.nothing")
     assert [t.name for t in spark.catalog.listTables(f"dev_silver.{unique}")] == ["orders"]
     assert spark.sql(f"SELECT sum(amount) FROM {target}").first()[0] == 24
+
+
+def test_its_error_reaches_the_result_in_the_users_names(
+    engine: LocalNotebookEngine, spark, lakehouse_home: Path, unique: str
+) -> None:
+    from medallion_orchestrator.application import Application
+    from medallion_orchestrator.runners.chain import local
+
+    app = Application(home=lakehouse_home).replace(spark=spark, engine=engine)
+    app.lakehouse.sql(f"CREATE SCHEMA IF NOT EXISTS dev_bronze.{unique}")
+    row = {
+        "src_catalog": "dev_bronze",
+        "src_schema": unique,
+        "src_table_name": "missing",
+        "dst_catalog": "dev_silver",
+        "dst_schema": unique,
+        "dst_table_name": "orders",
+    }
+    task = NotebookTask("k", "own_loader", 1, 120, arguments={"task": json.dumps(row)})
+
+    outcome = local(app).run(task)
+
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.error_class == "AnalysisException"
+    assert outcome.message.startswith(
+        f"AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `dev_bronze`.`{unique}`."
+    ), outcome.message
+    assert f"dev_bronze__{unique}" not in outcome.message + (outcome.error or "")

@@ -76,8 +76,9 @@ def jobs_api(app: Application) -> Runner:
 
 def local(app: Application) -> Runner:
     from medallion_orchestrator.runners.local import LocalNotebookRunner
+    from medallion_orchestrator.runtime.user_names import user_names
 
-    return LocalNotebookRunner(app.engine)
+    return LocalNotebookRunner(app.engine, lambda text: user_names(text, app.user_catalogs()))
 
 
 Strategy = Callable[["Application"], "Runner"]

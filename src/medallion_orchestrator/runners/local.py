@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 from medallion_orchestrator.local.engine import LocalNotebookEngine
 from medallion_orchestrator.runners.base import notebook_outcome
@@ -20,8 +22,12 @@ CANCEL_POLL_SECONDS = 0.5
 
 
 class LocalNotebookRunner:
-    def __init__(self, engine: LocalNotebookEngine) -> None:
+    """Runs each task's notebook on the local engine. `user_names` turns the local names in a
+    task's error (`dev_silver__crm`) back into the user's (`dev_silver.crm`)."""
+
+    def __init__(self, engine: LocalNotebookEngine, user_names: Callable[[str], str] = str) -> None:
         self.engine = engine
+        self.user_names = user_names
         self._lock = threading.Lock()
         self._stopped = False
         self._entering = 0  # runs between the stop check and their end
@@ -40,8 +46,13 @@ class LocalNotebookRunner:
                 return TaskOutcome(TaskStatus.CANCELLED, NOT_STARTED, attempts=0)
             self._entering += 1
         try:
-            return notebook_outcome(
+            outcome = notebook_outcome(
                 task, lambda: self.engine.run(task.notebook, task.arguments, task.timeout_seconds)
+            )
+            return replace(
+                outcome,
+                message=self.user_names(outcome.message),
+                error=None if outcome.error is None else self.user_names(outcome.error),
             )
         finally:
             with self._lock:
