@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.run_log (
   timed_out INT,
   skipped INT,
   repair_of STRING,
-  host STRING
+  host STRING,
+  cancelled INT
 ) USING DELTA
 COMMENT 'medallion-orchestrator runs'

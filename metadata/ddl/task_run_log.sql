@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.task_run_log (
   message STRING,
   error STRING,
   rows_written BIGINT,
-  target_version BIGINT
+  target_version BIGINT,
+  error_class STRING,
+  transient BOOLEAN
 ) USING DELTA
 COMMENT 'medallion-orchestrator task attempts'

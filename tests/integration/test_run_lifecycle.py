@@ -14,12 +14,22 @@ from fakes import FakeClock, ScriptedRunner
 from integration.helpers import task_row
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import InvalidMetadata
+from medallion_orchestrator.history.run_log import COUNT_COLUMNS
 from medallion_orchestrator.orchestration import run_layer
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskStatus
 
 pytestmark = pytest.mark.spark
 
 FUTURE = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+# The history tables as the versions before error_class, transient and cancelled created them
+OLD_RUN_LOG = """CREATE TABLE {name} (run_id STRING, layer STRING, environment STRING,
+  status STRING, started_at TIMESTAMP, ended_at TIMESTAMP, duration_seconds DOUBLE,
+  total_tasks INT, succeeded INT, failed INT, timed_out INT, skipped INT, repair_of STRING,
+  host STRING) USING DELTA"""
+OLD_TASK_RUN_LOG = """CREATE TABLE {name} (run_id STRING, layer STRING, task STRING,
+  notebook STRING, execution_order INT, status STRING, attempt INT, started_at TIMESTAMP,
+  ended_at TIMESTAMP, duration_seconds DOUBLE, message STRING, error STRING,
+  rows_written BIGINT, target_version BIGINT) USING DELTA"""
 
 
 @pytest.fixture()
@@ -144,3 +154,68 @@ def test_init_creates_the_history_tables(spark, lakehouse_home: Path, unique: st
     app = Application(home=lakehouse_home, metadata_table_override=table).replace(spark=spark)
     for name in ("run_log", "task_run_log", "run_lock"):
         assert spark.catalog.tableExists(app.run_history.physical(name)), name
+
+
+def test_the_typed_result_and_cancelled_tasks_reach_the_history(
+    app: Application, unique: str
+) -> None:
+    layer = f"{unique}_typed"
+    names = onboard(app, unique, layer)
+    answers = iter(
+        [
+            TaskOutcome(
+                TaskStatus.FAILED,
+                "ConcurrentAppendException: files were added",
+                error_class="ConcurrentAppendException",
+                transient=True,
+            ),
+            TaskOutcome(
+                TaskStatus.FAILED, "AnalysisException: no column x", error_class="AnalysisException"
+            ),
+        ]
+    )
+    stopped = TaskOutcome(TaskStatus.CANCELLED, "cancelled: the run was stopped")
+    runner = ScriptedRunner({names[0]: lambda task: next(answers), names[1]: stopped})
+    result = run_layer(app.replace(runner=runner, clock=FakeClock(FUTURE)), layer, max_workers=1)
+
+    run, attempts = app.run_history.run(result.run_id)
+    assert run is not None
+    assert (run["total_tasks"], run["failed"], run["cancelled"]) == (2, 1, 1)
+    assert run["total_tasks"] == sum(run[column] for column in COUNT_COLUMNS.values())
+    assert sorted((a["task"], a["status"], a["error_class"], a["transient"]) for a in attempts) == [
+        (names[0], "FAILED", "AnalysisException", False),
+        (names[0], "FAILED", "ConcurrentAppendException", True),
+        (names[1], "CANCELLED", None, False),
+    ]
+
+
+def test_history_tables_of_an_older_version_gain_the_new_columns(
+    spark, lakehouse_home: Path, unique: str
+) -> None:
+    table = f"dev_silver.{unique}_old.execution_table"
+    app = Application(home=lakehouse_home, metadata_table_override=table).replace(spark=spark)
+    app.repository.init()
+    history = app.run_history
+    for name, ddl in (("run_log", OLD_RUN_LOG), ("task_run_log", OLD_TASK_RUN_LOG)):
+        app.lakehouse.sql(ddl.format(name=history.tables.name(name)))
+    app.lakehouse.sql(
+        f"INSERT INTO {history.tables.name('task_run_log')} (run_id, task, status) "
+        "VALUES ('old', 'dev_silver.x.y', 'SUCCESS')"
+    )
+    layer = f"{unique}_old"
+    names = onboard(app, unique, layer)
+    failed = TaskOutcome(TaskStatus.FAILED, "AnalysisException: x", error_class="AnalysisException")
+
+    result = run_layer(app.replace(runner=ScriptedRunner({names[0]: failed})), layer)
+    history.ensure_tables()  # again: nothing left to add
+
+    run, attempts = history.run(result.run_id)
+    assert run is not None and (run["failed"], run["cancelled"]) == (1, 0)
+    assert {a["task"]: (a["error_class"], a["transient"]) for a in attempts} == {
+        names[0]: ("AnalysisException", False),
+        names[1]: (None, False),
+    }
+    _, old = history.run("old")
+    assert [(a["task"], a["error_class"], a["transient"]) for a in old] == [
+        ("dev_silver.x.y", None, None)
+    ]

@@ -61,7 +61,20 @@ def test_the_header_and_counts_lines() -> None:
     lines = render_summary(FAILED_RUN).splitlines()
 
     assert lines[0] == "Run r-42  layer bronze_to_silver  4 task(s)  12.0s"
-    assert lines[1] == "total 4  succeeded 1  failed 1  timed out 1  skipped 1"
+    assert lines[1] == "total 4  succeeded 1  failed 1  timed out 1  skipped 1  cancelled 0"
+
+
+def test_every_status_is_counted_so_the_parts_add_up_to_the_total() -> None:
+    run = run_of(
+        *FAILED_RUN.results,
+        result("dev_silver.shop.e", TaskStatus.CANCELLED, "cancelled: the run was stopped"),
+    )
+
+    words = render_summary(run).splitlines()[1].split("  ")
+    counts = {word.rsplit(" ", 1)[0]: int(word.rsplit(" ", 1)[1]) for word in words}
+
+    assert counts.pop("total") == 5 == sum(counts.values())
+    assert counts["cancelled"] == 1
 
 
 def test_one_line_per_task() -> None:
@@ -106,7 +119,9 @@ def test_the_last_line_is_the_result() -> None:
 def test_a_successful_run() -> None:
     text = render_summary(run_of(result("dev_silver.shop.a", TaskStatus.SUCCESS, "merged")))
 
-    assert text.splitlines()[1] == "total 1  succeeded 1  failed 0  timed out 0  skipped 0"
+    assert text.splitlines()[1] == (
+        "total 1  succeeded 1  failed 0  timed out 0  skipped 0  cancelled 0"
+    )
     assert text.splitlines()[-1] == "RESULT: SUCCESS"
     assert "FAILED" not in text
     assert "SKIPPED" not in text

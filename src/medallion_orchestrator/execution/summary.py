@@ -12,11 +12,12 @@ def render_summary(run: RunResult) -> str:
     lines = [
         f"Run {run.run_id}  layer {run.layer}  {len(run.results)} task(s)  "
         f"{run.duration_seconds:.1f}s",
-        "  ".join(
+        "  ".join(  # every status, so the parts add up to the total
             [f"total {len(run.results)}", f"succeeded {counts[TaskStatus.SUCCESS]}"]
             + [
                 f"{status.value.lower().replace('_', ' ')} {counts[status]}"
-                for status in (TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.SKIPPED)
+                for status in TaskStatus
+                if status is not TaskStatus.SUCCESS
             ]
         ),
         "",

@@ -1,13 +1,16 @@
 """`run_log` and `task_run_log`: every run and task attempt, written as the run goes.
 
 Rows go through one writer thread, so worker threads never wait on Delta and a run killed
-half way still shows every attempt that had ended.
+half way still shows every attempt that had ended. Each attempt row carries the typed result
+(`error_class`, `transient`); a run's row counts every task status, so its counts add up to
+`total_tasks`. Tables an older version created get the columns added since (`ensure_tables`).
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import re
 import socket
 import threading
 from collections import defaultdict
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
 from medallion_orchestrator.history.conflicts import is_creation_race, retry_on_conflict
-from medallion_orchestrator.metadata.ddl import create_statement
+from medallion_orchestrator.metadata.ddl import add_columns_statement, create_statement
 from medallion_orchestrator.tasks import RunStatus
 
 if TYPE_CHECKING:
@@ -30,6 +33,15 @@ logger = logging.getLogger(__name__)
 
 RUNNING = RunStatus.RUNNING.value
 _STOP = object()
+HISTORY_TABLES = ("run_log", "task_run_log", "run_lock")
+_COLUMN_EXISTS = re.compile(r"FIELD_ALREADY_EXISTS|DELTA_DUPLICATE_COLUMNS_FOUND")
+COUNT_COLUMNS = {
+    TaskStatus.SUCCESS: "succeeded",
+    TaskStatus.FAILED: "failed",
+    TaskStatus.TIMED_OUT: "timed_out",
+    TaskStatus.SKIPPED: "skipped",
+    TaskStatus.CANCELLED: "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -67,13 +79,28 @@ class RunHistory:
         return self.lakehouse.table(self.tables.catalog, self.tables.schema, table)
 
     def ensure_tables(self) -> None:
-        """Create what is missing; safe while another process creates them too (`medallion
-        init` creates them, so two first runs started together need not)."""
+        """Create what is missing, and add the columns a table of an older version lacks; safe
+        while another process does the same (`medallion init` creates them, so two first runs
+        started together need not)."""
         catalog, schema = self.tables.catalog, self.tables.schema
         self._retried(lambda: self.lakehouse.ensure_schema(catalog, schema), "history schema")
-        for table in ("run_log", "task_run_log", "run_lock"):
+        for table in HISTORY_TABLES:
             statement = create_statement(self.ddl_dir / f"{table}.sql", self.tables.name(table))
             self._retried(lambda text=statement: self.lakehouse.sql(text), f"creating {table}")
+            retry_on_conflict(
+                lambda name=table: self._add_missing_columns(name),
+                self.clock,
+                f"adding columns to {table}",
+                retryable=_column_race,
+            )
+
+    def _add_missing_columns(self, table: str) -> None:
+        existing = self.lakehouse.spark.table(self.physical(table)).columns
+        ddl = self.ddl_dir / f"{table}.sql"
+        statement = add_columns_statement(ddl, self.tables.name(table), existing)
+        if statement is not None:
+            logger.info("%s: adding the columns of this version: %s", table, statement)
+            self.lakehouse.sql(statement)
 
     def _retried(self, action: Callable[[], object], what: str) -> None:
         retry_on_conflict(action, self.clock, what, retryable=is_creation_race)
@@ -97,7 +124,7 @@ class RunHistory:
         self._writer.start()
 
     def record_attempt(self, run_id: str, layer: str, result: TaskResult, attempt: int) -> None:
-        self._queue.put(("task_run_log", _task_row(run_id, layer, result, attempt)))
+        self._queue.put(("task_run_log", attempt_row(run_id, layer, result, attempt)))
 
     def stop_writer(self) -> None:
         """Flush the attempts still queued and end the writer thread (idempotent)."""
@@ -119,20 +146,12 @@ class RunHistory:
     def _close_run(
         self, run_id: str, status: RunStatus, ended_at: datetime, run: RunResult | None
     ) -> None:
-        counts = run.counts if run is not None else None
         values: dict[str, Any] = {"status": status.value, "ended_at": ended_at, "run_id": run_id}
-        if run is not None and counts is not None:
-            values |= {
-                "duration": run.duration_seconds,
-                "total": len(run.results),
-                "succeeded": counts[TaskStatus.SUCCESS],
-                "failed": counts[TaskStatus.FAILED],
-                "timed_out": counts[TaskStatus.TIMED_OUT],
-                "skipped": counts[TaskStatus.SKIPPED],
-            }
-            assignments = (
-                "duration_seconds = :duration, total_tasks = :total, succeeded = :succeeded, "
-                "failed = :failed, timed_out = :timed_out, skipped = :skipped, "
+        if run is not None:
+            counts = run_counts(run)
+            values |= {"duration_seconds": run.duration_seconds, **counts}
+            assignments = "".join(
+                f"{column} = :{column}, " for column in ("duration_seconds", *counts)
             )
         else:  # it broke before the executor returned
             assignments = (
@@ -237,7 +256,21 @@ class RunHistory:
         return dict(durations)
 
 
-def _task_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> dict[str, Any]:
+def _column_race(error: BaseException) -> bool:
+    """Another process added the same columns first: trying again finds nothing to add."""
+    return is_creation_race(error) or bool(_COLUMN_EXISTS.search(str(error)))
+
+
+def run_counts(run: RunResult) -> dict[str, int]:
+    """run_log's count columns: the total, and one per task status (so they add up to it)."""
+    counts = run.counts
+    return {"total_tasks": len(run.results)} | {
+        COUNT_COLUMNS[status]: counts[status] for status in TaskStatus
+    }
+
+
+def attempt_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> dict[str, Any]:
+    """One task_run_log row: the attempt's result, typed fields included."""
     return {
         "run_id": run_id,
         "layer": layer,
@@ -253,6 +286,8 @@ def _task_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> dict
         "error": result.error,
         "rows_written": _int(result.rows_written),
         "target_version": _int(result.target_version),
+        "error_class": result.error_class,
+        "transient": result.transient,
     }
 
 

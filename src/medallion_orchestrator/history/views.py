@@ -13,6 +13,7 @@ TASK_COUNTS = (
     ("failed", "failed"),
     ("timed_out", "timed out"),
     ("skipped", "skipped"),
+    ("cancelled", "cancelled"),
 )
 WHOLE = ("run_id", "layer", "status", "task", "repair_of")
 ATTEMPT_COLUMNS = (
@@ -53,7 +54,7 @@ def _print(columns: tuple[str, ...], rows: list[dict[str, Any]], out: TextIO) ->
 
 
 def _run_row(run: dict[str, Any]) -> dict[str, Any]:
-    """A run_log row as shown: one `tasks` cell instead of five count columns."""
+    """A run_log row as shown: one `tasks` cell instead of the count columns."""
     counts = [f"{run[column]} {word}" for column, word in TASK_COUNTS if run.get(column)]
     total = run.get("total_tasks")
     tasks = f"{total}: " + ", ".join(counts) if counts and total is not None else total
