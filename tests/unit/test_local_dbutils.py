@@ -94,11 +94,21 @@ def test_notebook_run_calls_the_child_runner() -> None:
     assert child.calls == [("./child", 600, {"task": "{}", "environment": "dev"})]
 
 
-def test_notebook_run_without_arguments_or_exit_value() -> None:
+def test_notebook_run_without_an_exit_value_returns_an_empty_string() -> None:
     child = ChildRunner(None)
 
-    assert LocalDbutils({}, child).notebook.run("./child", 0) == ""
+    assert LocalDbutils({}, child).notebook.run("./child", 0, {}) == ""
     assert child.calls == [("./child", 0, {})]
+
+
+@pytest.mark.parametrize("arguments", [(), (None,), ([("layer", "x")],), ("layer=x",)], ids=repr)
+def test_notebook_run_arguments_are_a_mapping_that_must_be_given(arguments: tuple) -> None:
+    # dbutils_stub.py: run(path: str, timeout_seconds: int, arguments: Mapping[str, str])
+    child = ChildRunner()
+
+    with pytest.raises(TypeError, match="arguments"):
+        LocalDbutils({}, child).notebook.run("./child", 60, *arguments)
+    assert child.calls == []
 
 
 def test_notebook_run_arguments_must_be_strings() -> None:
@@ -115,7 +125,7 @@ def test_notebook_run_timeout_must_be_a_non_negative_int(timeout: object) -> Non
     child = ChildRunner()
 
     with pytest.raises(ValueError, match="timeout_seconds must be a non-negative int"):
-        LocalDbutils({}, child).notebook.run("./child", timeout)  # type: ignore[arg-type]
+        LocalDbutils({}, child).notebook.run("./child", timeout, {})  # type: ignore[arg-type]
     assert child.calls == []
 
 

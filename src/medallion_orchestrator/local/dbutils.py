@@ -3,10 +3,11 @@
 Follows databricks-sdk's `runtime/dbutils_stub.py` and Databricks' docs: arguments given to
 `notebook.run` override widget defaults; `widgets.get` of a widget neither defined nor passed
 raises; widget defaults, choices, exit values, run paths and arguments are strings (anything else
-raises TypeError); a dropdown's or multiselect's default is one of its choices (a combobox's need
-not be); removing a widget that does not exist raises; `timeout_seconds=0` means no timeout; an
-exit value is cut at 5 MB, as Databricks returns only its first 5 MB. `notebook.run` raises when
-the child fails (without the child's error, see `WORKLOAD_FAILED`) or times out.
+raises TypeError); `notebook.run`'s arguments must be given, as a mapping (`{}` for none); a
+dropdown's or multiselect's default is one of its choices (a combobox's need not be); removing a
+widget that does not exist raises; `timeout_seconds=0` means no timeout; an exit value is cut
+at 5 MB, as Databricks returns only its first 5 MB. `notebook.run` raises when the child fails
+(without the child's error, see `WORKLOAD_FAILED`) or times out.
 """
 
 from __future__ import annotations
@@ -130,15 +131,17 @@ class NotebookUtils:
             value = encoded[:EXIT_VALUE_LIMIT].decode("utf-8", "ignore")
         raise NotebookExit(value)
 
-    def run(
-        self, path: str, timeout_seconds: int, arguments: Mapping[str, str] | None = None
-    ) -> str:
+    def run(self, path: str, timeout_seconds: int, arguments: Mapping[str, str]) -> str:
         _require_str(path, "a notebook path")
         if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int):
             raise ValueError(f"timeout_seconds must be a non-negative int, got {timeout_seconds!r}")
         if timeout_seconds < 0:
             raise ValueError(f"timeout_seconds must be a non-negative int, got {timeout_seconds!r}")
-        arguments = arguments or {}
+        if not isinstance(arguments, Mapping):
+            raise TypeError(
+                "notebook.run arguments must be a mapping of strings (pass {} for none), got "
+                f"{type(arguments).__name__} {arguments!r}"
+            )
         bad = [
             str(key)
             for key, value in arguments.items()
