@@ -8,7 +8,9 @@ everything a user creates; so does this store:
   each under `<home>/catalog/`: the statement that creates it again, or its comment and properties.
 
 Each file is written whole and renamed into place, so another process on the same home reads
-either the old file or the new one, never half of one. Nothing here talks to Spark.
+either the old file or the new one, never half of one. Every change also writes a new token to
+`<home>/catalog/generation`, so a long-lived session learns that another process changed
+something. Nothing here talks to Spark.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 SEPARATOR = "__"
+GENERATION = "generation"
 
 
 def database_name(catalog: str, schema: str) -> str:
@@ -46,6 +50,22 @@ class CatalogStore:
     def __init__(self, home: Path, warehouse: Path) -> None:
         self.root = home / "catalog"
         self.warehouse = warehouse
+        self._seen: str | None = None
+
+    # changes by other processes ---------------------------------------------------------------
+    def changed_elsewhere(self) -> bool:
+        """Whether the catalog changed since this store last changed or looked."""
+        try:
+            token = (self.root / GENERATION).read_text()
+        except FileNotFoundError:
+            token = None
+        changed, self._seen = token != self._seen, token
+        return changed
+
+    def _changed(self) -> None:
+        token = uuid.uuid4().hex
+        _replace(self.root / GENERATION, token)
+        self._seen = token
 
     # catalogs -------------------------------------------------------------------------------
     def catalogs(self) -> set[str]:
@@ -55,12 +75,14 @@ class CatalogStore:
 
     def save_catalog(self, name: str) -> None:
         _write(self.root / "catalogs" / f"{name.lower()}.json", {"name": name.lower()})
+        self._changed()
 
     def drop_catalog(self, name: str) -> None:
         for database in self.databases():
             if (split_database(database) or ("",))[0] == name.lower():
                 self.drop_database(database)
         (self.root / "catalogs" / f"{name.lower()}.json").unlink(missing_ok=True)
+        self._changed()
 
     # schemas (Spark databases) ----------------------------------------------------------------
     def databases(self) -> set[str]:
@@ -81,6 +103,7 @@ class CatalogStore:
             self.root / "schemas" / f"{database}.json",
             {"comment": entry.comment, "properties": entry.properties},
         )
+        self._changed()
 
     def drop_database(self, database: str) -> None:
         """The schema, its views and external-table records, and its managed tables' data."""
@@ -88,6 +111,7 @@ class CatalogStore:
         for folder in (self.root / "views" / database, self.root / "tables" / database):
             shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(self.database_folder(database), ignore_errors=True)
+        self._changed()
 
     def database_folder(self, database: str) -> Path:
         return self.warehouse / f"{database}.db"
@@ -116,6 +140,7 @@ class CatalogStore:
 
     def save_statement(self, kind: str, database: str, name: str, statement: str) -> None:
         _write(self.root / kind / database / f"{name.lower()}.json", {"statement": statement})
+        self._changed()
 
     def drop_object(self, database: str, name: str) -> None:
         for kind in ("views", "tables"):
@@ -123,6 +148,7 @@ class CatalogStore:
         folder = self.table_folder(database, name)
         if folder.is_dir():
             shutil.rmtree(folder)
+        self._changed()
 
 
 def _files(folder: Path) -> list[Path]:
@@ -141,8 +167,12 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def _write(path: Path, content: dict[str, Any]) -> None:
+    _replace(path, json.dumps(content, indent=2, sort_keys=True))
+
+
+def _replace(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     with os.fdopen(handle, "w") as file:
-        json.dump(content, file, indent=2, sort_keys=True)
+        file.write(text)
     Path(temporary).replace(path)

@@ -51,7 +51,11 @@ class LocalCatalogError(Exception):
 
 
 class LocalSession:
-    """What one SparkSession holds of the store; shared by every lakehouse on that session."""
+    """What one SparkSession holds of the store; shared by every lakehouse on that session.
+
+    Before each statement it catches up with other processes on the home: what they created is
+    registered when named, and when the store says they changed something, what they dropped or
+    replaced is let go here (`_catch_up`)."""
 
     def __init__(self, spark: SparkSession, store: CatalogStore) -> None:
         self.spark = spark
@@ -59,12 +63,14 @@ class LocalSession:
         self.lock = threading.RLock()
         self.databases: set[str] = set()
         self.objects: set[tuple[str, str]] = set()
-        self.complete: set[str] = set()
+        self.views: dict[tuple[str, str], str] = {}  # the statement each view was made with
 
     def _sql(self, statement: str, args: Any = None) -> DataFrame:
         return plain_sql(self.spark, statement, args)  # type: ignore[no-any-return]
 
     def sync_databases(self) -> None:
+        if self.store.changed_elsewhere():
+            self._catch_up()
         missing = self.store.databases() - self.databases
         if not missing:
             return
@@ -107,27 +113,55 @@ class LocalSession:
                 for read in _local_tables(statement):
                     self.register(*read, seen=seen | {key})
                 self._replay(statement)
+                self.views[key] = statement
             else:
                 return
             self.objects.add(key)
 
     def register_all(self, database: str) -> None:
-        if database in self.complete:
-            return
         names = [*self.store.delta_tables(database)]
         names += self.store.objects("tables", database) + self.store.objects("views", database)
         for name in names:
             self.register(database, name)
-        self.complete.add(database)
 
     def forget(self, database: str, name: str | None = None) -> None:
         with self.lock:
             if name is None:
                 self.databases.discard(database)
-                self.complete.discard(database)
                 self.objects = {key for key in self.objects if key[0] != database}
+                self.views = {key: text for key, text in self.views.items() if key[0] != database}
             else:
                 self.objects.discard((database, name.lower()))
+                self.views.pop((database, name.lower()), None)
+
+    def _catch_up(self) -> None:
+        """Let go of what another process dropped or replaced; it is registered again, as it
+        now is, when a statement names it."""
+        with self.lock:
+            on_disk = self.store.databases()
+            for database, name in sorted(self.objects):
+                if database not in on_disk or self._replaced(database, name):
+                    self._let_go(database, name)
+            for database in sorted(self.databases - on_disk):
+                for table in self.spark.catalog.listTables(quote(database)):
+                    self._let_go(database, table.name)
+                self._sql(f"DROP DATABASE IF EXISTS {quote(database)}")
+                self.forget(database)
+
+    def _replaced(self, database: str, name: str) -> bool:
+        if (database, name) in self.views:
+            return self.store.statement("views", database, name) != self.views[(database, name)]
+        return not self.store.has_delta_table(database, name) and (
+            self.store.statement("tables", database, name) is None
+        )
+
+    def _let_go(self, database: str, name: str) -> None:
+        physical = quote(database, name)
+        if (database, name) in self.views:
+            self._sql(f"DROP VIEW IF EXISTS {physical}")
+        elif not self.store.table_folder(database, name).exists():
+            self._sql(f"DROP TABLE IF EXISTS {physical}")  # a managed table's folder is gone
+        self.forget(database, name)
 
     def _replay(self, statement: str) -> None:
         from pyspark.errors import AnalysisException
@@ -289,12 +323,16 @@ class LocalLakehouse(Lakehouse):
         if parsed.kind == "create_external_table":
             catalog, schema, name = parsed.created[0]
             self._keep_external(self.database(catalog, schema), name, parsed)
+        if parsed.kind == "create_table":
+            for catalog, schema, name in parsed.created:
+                self.session.objects.add((self.database(catalog, schema), name.lower()))
 
     def _keep_view(self, database: str, name: str) -> None:
         text = self._sql(f"SHOW CREATE TABLE {quote(database, name.lower())}").first()
         if text is not None:
             self.store.save_statement("views", database, name, str(text[0]))
             self.session.objects.add((database, name.lower()))
+            self.session.views[(database, name.lower())] = str(text[0])
 
     def _keep_external(self, database: str, name: str, parsed: Statement) -> None:
         physical = quote(database, name.lower())
