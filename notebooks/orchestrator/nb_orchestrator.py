@@ -60,4 +60,4 @@ print(render_summary(result))
 if not result.succeeded:
     failed = ", ".join(f"{r.key} ({r.status})" for r in result.not_succeeded)
     raise RunFailed(f"{len(result.not_succeeded)} task(s) did not succeed: {failed}")
-dbutils.notebook.exit(result.to_json())
+dbutils.notebook.exit(result.to_exit_value())  # far below the 5 MB Databricks keeps

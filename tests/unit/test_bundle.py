@@ -262,3 +262,17 @@ def test_the_readme_validates_and_deploys_dev_without_variables() -> None:
     text = README.read_text(encoding="utf-8")
     assert "databricks bundle validate -t dev\n" in text
     assert "databricks bundle deploy -t dev " in text
+
+
+def test_the_docs_claim_no_cancelling_that_the_databricks_runner_cannot_do() -> None:
+    from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
+
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("- `data_security_mode: SINGLE_USER`")
+    paragraph = " ".join(readme[start : readme.index("\n\n", start)].split())
+    comment = (CONF / "databricks.yml").read_text(encoding="utf-8")
+    comment = " ".join(comment[: comment.index("data_security_mode:")].splitlines()[-6:])
+    if not hasattr(DbutilsNotebookRunner, "cancel_running"):
+        assert "cancels nothing itself on Databricks" in paragraph
+        assert "`DbutilsNotebookRunner` has no cancel hook" in paragraph
+        assert "cancels no Spark job itself" in comment

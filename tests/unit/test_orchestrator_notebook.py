@@ -1,15 +1,20 @@
-"""The orchestrator notebook's widgets: no silent `local` on Databricks, layers from the table."""
+"""The orchestrator notebook: no silent `local` on Databricks, layers from the table, and an exit
+value that stays far below Databricks' 5 MB."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError
+from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.notebook_support import layer_choices, required_environment
+from medallion_orchestrator.tasks import TRACEBACK_LIMIT, TaskResult, TaskStatus
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "orchestrator" / "nb_orchestrator.py"
 
@@ -61,3 +66,66 @@ def test_the_notebook_reads_the_environment_strictly_and_offers_layers_as_a_drop
     assert re.search(r"dbutils\.widgets\.dropdown\(\"layer\", default_layer, layers\)", source)
     assert 'widgets.text("layer"' not in source
     assert 'required_environment(dbutils.widgets.get("environment"))' in source
+
+
+# The notebook's own exit value: Databricks keeps only its first 5 MB.
+
+FIVE_MB = 5 * 1024 * 1024
+T0 = datetime(2024, 5, 1, 6, 0, tzinfo=timezone.utc)
+
+
+def failed(number: int, traceback_chars: int = TRACEBACK_LIMIT) -> TaskResult:
+    error = "Traceback (most recent call last):\n" + "x" * traceback_chars + "\nKeyError: 'id'\n"
+    return TaskResult(
+        key=f"dev_silver.shop.t{number}",
+        notebook="silver/nb_silver_dim_loader",
+        execution_order=1,
+        status=TaskStatus.FAILED,
+        message="KeyError: 'id'",
+        started_at=T0,
+        ended_at=T0,
+        duration_seconds=1.0,
+        error=error,
+        output={"extra": "y" * 50_000},
+        error_class="KeyError",
+    )
+
+
+def test_the_exit_value_stays_far_below_5_mb_with_many_long_failures() -> None:
+    run = RunResult("r", "bronze_to_silver", T0, T0, tuple(failed(n) for n in range(300)))
+    assert len(run.to_json()) > FIVE_MB  # what the notebook used to exit with
+
+    value = json.loads(text := run.to_exit_value())
+
+    assert len(text.encode("utf-8")) <= FIVE_MB // 4
+    assert len(value["results"]) == 300
+    for result in value["results"]:
+        assert (result["error_class"], result["message"]) == ("KeyError", "KeyError: 'id'")
+        assert result["error"] is None or result["error"].endswith("KeyError: 'id'\n")
+    assert value["counts"]["FAILED"] == 300
+
+
+def test_a_traceback_is_cut_to_its_end() -> None:
+    run = RunResult("r", "l", T0, T0, (failed(1, traceback_chars=5000),))
+
+    [result] = json.loads(run.to_exit_value())["results"]
+
+    assert result["error"].endswith("\nKeyError: 'id'\n")
+    assert len(result["error"]) < 5000
+
+
+def test_past_its_limit_the_last_results_are_counted_not_listed() -> None:
+    run = RunResult("r", "l", T0, T0, tuple(failed(n, 10) for n in range(50)))
+
+    text = run.to_exit_value(limit=4000)
+
+    value = json.loads(text)
+    assert len(text) <= 4000
+    assert 0 < len(value["results"]) < 50
+    assert value["results_omitted"] == 50 - len(value["results"])
+    assert value["counts"]["FAILED"] == 50
+
+
+def test_the_notebook_exits_with_the_bounded_value() -> None:
+    source = NOTEBOOK.read_text(encoding="utf-8")
+    assert "dbutils.notebook.exit(result.to_exit_value())" in source
