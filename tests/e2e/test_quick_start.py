@@ -1,64 +1,104 @@
-"""The demo through the real loaders: day 1, then day 2's changes, then day 2 again.
+"""The README's quick start, one process per command as written, then what the demo's two days
+must leave in silver.
 
-What day 2 changes is documented in medallion_orchestrator/demo/bronze.py; each case below
-checks one documented key in silver after day 2. Running day 2 again (bronze rewritten the
-same) must leave every silver table at the same Delta version.
+`make demo` is `medallion demo`; then the README's `.venv/bin/medallion` lines run in turn, the
+last one loading day 2's bronze changes on top. What day 2 changes is documented in
+medallion_orchestrator/demo/bronze.py; each check below reads one documented key in silver after
+day 2, all in one `medallion sql -f`. Running day 2 again (bronze rewritten the same) must leave
+every silver table at the same Delta version.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from medallion_orchestrator.application import Application
-from medallion_orchestrator.demo.bronze import write_bronze
+from cli_support import ROOT, medallion
+from e2e.readme_support import bash_lines, quiet
 from medallion_orchestrator.metadata.files import read_rows
-from medallion_orchestrator.orchestration import run_layer
 
 pytestmark = pytest.mark.spark
 
-LAYER = "bronze_to_silver"
 D1, D2 = "2024-03-01 02:00:", "2024-03-02 02:00:"
+SHELL_INPUT = (
+    "SELECT count(*) AS current_customers\nFROM dev_silver.shop.customers\nWHERE is_current;\n\\q\n"
+)
+SILVER = sorted(
+    row.destination
+    for row in read_rows(ROOT / "metadata" / "demo")
+    if row.layer == "bronze_to_silver" and row.is_active_flag
+)
+
+
+def quick_start() -> list[list[str]]:
+    """`make demo`, then each `.venv/bin/medallion` line: the arguments of each command."""
+    commands = []
+    for words in bash_lines("Quick start (Python 3.10+ and Java 17 or 21)"):
+        if words[:2] == ["make", "demo"]:
+            commands.append(["demo"])
+        elif words[0].endswith("bin/medallion"):
+            commands.append(words[1:])
+    return commands
+
+
+def results_of(result: subprocess.CompletedProcess[str]) -> list[list[list[str]]]:
+    """Each statement's CSV rows (header first), from one `medallion sql --format csv`."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [list(csv.reader(io.StringIO(block))) for block in result.stdout.split("\n\n")]
+
+
+def versions(home: Path) -> dict[str, str]:
+    script = "".join(f"DESCRIBE HISTORY {name} LIMIT 1;\n" for name in SILVER)
+    histories = results_of(medallion(home, "sql", script, "--format", "csv"))
+    pairs = zip(SILVER, histories, strict=True)
+    return {name: rows[1][rows[0].index("version")] for name, rows in pairs}
 
 
 @pytest.fixture(scope="module")
-def demo(spark, lakehouse_home: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    app = Application(
-        home=lakehouse_home, metadata_table_override="dev_silver.demo_days_meta.execution_table"
-    ).replace(spark=spark)
-    app.repository.init()
-    rows = read_rows(app.layout.root / "metadata" / "demo")
-    app.repository.upsert(rows)
-    runs = {}
-    for day in (1, 2):
-        write_bronze(app.lakehouse, day)
-        runs[day] = run_layer(app, LAYER)
-    silver = [row.destination for row in rows if row.layer == LAYER and row.is_active_flag]
-    versions = {name: _version(app, name) for name in silver}
-    write_bronze(app.lakehouse, 2)
-    again = run_layer(app, LAYER)
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("quick_start") / ".medallion"
+    steps = []
+    for args in quick_start():
+        stdin = SHELL_INPUT if args[0] == "shell" else None
+        steps.append((args, medallion(home, *args, stdin=stdin)))
+    after_day_two = versions(home)
+    again = medallion(home, "demo", "--day", "2")
+    script = "".join(f"{query};\n" for query, _ in CHECKS.values())
+    checks = medallion(home, "sql", script, "--format", "csv")
     return {
-        "app": app,
-        "runs": runs,
+        "steps": steps,
         "again": again,
-        "versions": versions,
-        "versions_again": {name: _version(app, name) for name in silver},
+        "versions": after_day_two,
+        "versions_again": versions(home),
+        "checks": dict(zip(CHECKS, results_of(checks), strict=True)),
     }
 
 
-def _version(app: Application, name: str) -> int:
-    table = app.lakehouse.table_of(name)
-    return int(app.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"])
-
-
-def test_both_days_load_every_table(demo: dict[str, Any]) -> None:
-    for run in (*demo["runs"].values(), demo["again"]):
-        assert run.succeeded, [(r.key, r.message) for r in run.not_succeeded]
+def test_the_quick_start_runs_as_written(demo: dict[str, Any]) -> None:
+    steps = {" ".join(args): result for args, result in demo["steps"]}
+    assert [args[0] for args, _ in demo["steps"]] == ["demo", "sql", "sql", "shell", "demo"]
+    for args, result in demo["steps"]:
+        assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+        quiet(result)
+    for name in ("demo", "demo --day 2"):
+        assert steps[name].stdout.count("RESULT: SUCCESS") == 2, steps[name].stdout
+    assert "customers" in steps["sql SHOW TABLES IN dev_silver.shop"].stdout
+    assert "orders" in steps["sql SHOW TABLES IN dev_silver.shop"].stdout
+    current = steps["sql SELECT * FROM dev_silver.shop.customers WHERE is_current"].stdout
+    assert "customer_id" in current and "is_current" in current
+    shell = steps["shell"]
+    assert "current_customers" in shell.stdout, shell.stdout
+    assert re.search(r"│ 500\s+│", shell.stdout), shell.stdout  # day 1: 500 current customers
 
 
 def test_running_day_two_again_changes_no_silver_table(demo: dict[str, Any]) -> None:
+    assert demo["again"].returncode == 0, demo["again"].stdout + demo["again"].stderr
     assert demo["versions_again"] == demo["versions"]
 
 
@@ -171,8 +211,15 @@ CHECKS: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
 }
 
 
+def text(value: Any) -> str:
+    """A value as `medallion sql --format csv` prints it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
 @pytest.mark.parametrize("check", list(CHECKS))
 def test_silver_after_day_two(demo: dict[str, Any], check: str) -> None:
-    query, expected = CHECKS[check]
-    rows = demo["app"].lakehouse.sql(query).collect()
-    assert sorted(map(tuple, rows), key=str) == sorted(expected, key=str)
+    _, expected = CHECKS[check]
+    rows = demo["checks"][check][1:]
+    assert sorted(rows) == sorted([text(value) for value in row] for row in expected)
