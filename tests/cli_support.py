@@ -1,11 +1,17 @@
-"""The `medallion` command run as a user runs it: a new process each time, from the project."""
+"""The `medallion` command run as a user runs it: a new process each time, from the project; or,
+where a new process proves nothing more, in this process on its Spark session (`in_process`)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each command is a new JVM doing little work: without the optimizing JIT it starts about 2 s
@@ -31,3 +37,33 @@ def medallion(
         check=False,
         env=child_environment(),
     )
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a `medallion` command returned and printed (as subprocess.CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def in_process(home: Path, *args: str, stdin: str | None = None) -> Completed:
+    """`medallion ARGS --home HOME` in this process: on the session already started for `home`
+    (the `spark` fixture's, for `lakehouse_home`), so no JVM starts."""
+    from medallion_orchestrator.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    columns = mock.patch.dict(os.environ, {"COLUMNS": "200"})
+    with redirect_stdout(out), redirect_stderr(err), _standard_input(stdin), columns:
+        code = main([*args, "--home", str(home)])
+    return Completed(code, out.getvalue(), err.getvalue())
+
+
+@contextmanager
+def _standard_input(text: str | None) -> Iterator[None]:
+    if text is None:
+        yield
+        return
+    with mock.patch("sys.stdin", io.StringIO(text)):
+        yield

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import functools
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from cli_support import Completed, in_process
 
 _names = itertools.count(1)
 
@@ -40,34 +41,8 @@ def unique() -> str:
     return f"t{next(_names)}"
 
 
-@dataclass(frozen=True)
-class Completed:
-    """What a `medallion` command returned and printed (as subprocess.CompletedProcess)."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture()
-def cli(
-    spark: object,
-    lakehouse_home: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[..., Completed]:
+def cli(spark: object, lakehouse_home: Path) -> Callable[..., Completed]:
     """`medallion ARGS` in this process, on the shared session and home: for what a new
     process proves nothing more about (tests/e2e drives the README's flows as processes)."""
-    from medallion_orchestrator.cli import main
-
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def run(*args: str, stdin: str | None = None) -> Completed:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main([*args, "--home", str(lakehouse_home)])
-        out, err = capsys.readouterr()
-        return Completed(code, out, err)
-
-    return run
+    return functools.partial(in_process, lakehouse_home)

@@ -1,4 +1,5 @@
-"""The README's "Your own table, by hand": its commands, read from the README, one process each.
+"""The README's "Your own table, by hand", then "When things fail" on what it leaves: their
+commands, read from the README, one process each.
 
 Nothing here restates the commands: they are parsed from the README's block, so what a person
 copies is what CI runs.
@@ -8,30 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from cli_support import ROOT, medallion
+from cli_support import medallion
+from e2e.readme_support import quiet, readme_commands
 
 pytestmark = pytest.mark.spark
-
-
-def readme_commands(section: str) -> list[list[str]]:
-    """The `medallion ...` lines of the first bash block after a README heading."""
-    text = (ROOT / "README.md").read_text()
-    after = text[text.index(f"## {section}\n") :]
-    block = re.search(r"```bash\n(.*?)```", after, re.DOTALL)
-    assert block is not None, f"no bash block under {section}"
-    commands = [shlex.split(line, comments=True) for line in block.group(1).splitlines()]
-    return [command[1:] for command in commands if command and command[0] == "medallion"]
-
-
-def quiet(result: subprocess.CompletedProcess[str]) -> None:
-    for noise in ("WARNING", "log4j", "Falling back", "Traceback", "Setting default log level"):
-        assert noise not in result.stderr, result.stderr
 
 
 def test_a_new_table_by_hand(tmp_path: Path) -> None:
@@ -69,3 +54,29 @@ def test_a_new_table_by_hand(tmp_path: Path) -> None:
     assert rest == ["in: SELECT nope FROM dev_silver.crm.users"]
     schemas = medallion(home, "sql", "SHOW SCHEMAS IN dev_gold", "--format", "json")
     assert json.loads(schemas.stdout) == [{"databaseName": "crm"}]
+    when_things_fail(home)
+
+
+def when_things_fail(home: Path) -> None:
+    """The README's "When things fail" block, as written, on the journey's broken lakehouse;
+    the block's example run id is the failed run's, and the fix adds the missing column."""
+    failing, latest, one_run, repair = readme_commands("When things fail")
+    example = one_run[1]
+
+    failed = medallion(home, *failing)
+    run_id = re.search(r"^Run (\S+)", failed.stdout, re.MULTILINE)
+    assert failed.returncode == 1 and run_id is not None, failed.stdout + failed.stderr
+    listed = medallion(home, *latest)
+    shown = medallion(home, *[run_id.group(1) if arg == example else arg for arg in one_run])
+    fixed = medallion(
+        home, "sql", "ALTER TABLE dev_bronze.crm.users ADD COLUMNS (is_deleted BOOLEAN)"
+    )
+    repaired = medallion(home, *[run_id.group(1) if arg == example else arg for arg in repair])
+
+    assert run_id.group(1) in listed.stdout and "FAILED" in listed.stdout
+    assert "[UNRESOLVED_COLUMN" in shown.stdout and "is_deleted" in shown.stdout
+    assert fixed.returncode == 0, fixed.stderr
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "total 1  succeeded 1" in repaired.stdout
+    for result in (failed, listed, shown, repaired):
+        quiet(result)

@@ -1,4 +1,6 @@
-"""The `medallion` command line, run as a user runs it: a new process each time."""
+"""The `medallion` commands' contract (exit codes, what they print, what they refuse), run in
+this process on the shared session: a new process would prove nothing more here. The README's
+flows run as processes in tests/e2e."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import medallion
+from cli_support import Completed, in_process
 
 pytestmark = pytest.mark.spark
 
+SCHEMA = "cli_crm"  # no other test's
+METADATA = f"dev_silver.{SCHEMA}_meta.execution_table"
 
 ROW = (
-    "INSERT INTO dev_silver.metadata.execution_table "
+    f"INSERT INTO {METADATA} "
     "(src_system, src_catalog, src_schema, src_table_name, load_type, dst_catalog, dst_schema, "
     "dst_table_name, layer, is_active_flag, execution_order, execution_pipeline, "
     "business_key_columns, cdc_source_config) VALUES "
@@ -23,26 +27,30 @@ def values(
     table: str, order: int, pipeline: str, source: str = "", layer: str = "bronze_to_silver"
 ) -> str:
     return (
-        f"('crm', 'dev_bronze', 'crm', '{source or table}', 'full', 'dev_silver', 'crm', "
+        f"('crm', 'dev_bronze', '{SCHEMA}', '{source or table}', 'full', 'dev_silver', '{SCHEMA}', "
         f"'{table}', '{layer}', true, {order}, '{pipeline}', array('id'), NULL)"
     )
 
 
+def medallion(home: Path, *args: str) -> Completed:
+    return in_process(home, *args, "--metadata-table", METADATA)
+
+
 @pytest.fixture(scope="module")
-def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def onboarded(spark, lakehouse_home: Path) -> Path:  # type: ignore[no-untyped-def]
     """init, bronze tables and metadata rows inserted with `medallion sql`, as a user would."""
-    home = tmp_path_factory.mktemp("home")
+    home = lakehouse_home
     assert medallion(home, "init").returncode == 0
     setup = medallion(
         home,
         "sql",
-        "CREATE SCHEMA IF NOT EXISTS dev_bronze.crm;"
-        "CREATE TABLE dev_bronze.crm.accounts (id INT, name STRING) USING DELTA;"
-        "INSERT INTO dev_bronze.crm.accounts VALUES (1, 'acme'), (2, 'globex');"
-        "CREATE TABLE dev_bronze.crm.contacts (id INT, account_id INT) USING DELTA;"
-        "INSERT INTO dev_bronze.crm.contacts VALUES (10, 1), (11, 2);"
-        "CREATE TABLE dev_bronze.crm.deals (id INT, amount INT) USING DELTA;"
-        "INSERT INTO dev_bronze.crm.deals VALUES (100, 5);"
+        f"CREATE SCHEMA IF NOT EXISTS dev_bronze.{SCHEMA};"
+        f"CREATE TABLE dev_bronze.{SCHEMA}.accounts (id INT, name STRING) USING DELTA;"
+        f"INSERT INTO dev_bronze.{SCHEMA}.accounts VALUES (1, 'acme'), (2, 'globex');"
+        f"CREATE TABLE dev_bronze.{SCHEMA}.contacts (id INT, account_id INT) USING DELTA;"
+        f"INSERT INTO dev_bronze.{SCHEMA}.contacts VALUES (10, 1), (11, 2);"
+        f"CREATE TABLE dev_bronze.{SCHEMA}.deals (id INT, amount INT) USING DELTA;"
+        f"INSERT INTO dev_bronze.{SCHEMA}.deals VALUES (100, 5);"
         + ROW
         + ", ".join(
             [
@@ -60,13 +68,17 @@ def test_run_loads_the_layer(onboarded: Path) -> None:
     dry = medallion(onboarded, "run", "--layer", "bronze_to_silver", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "batch 1 (execution_order 1):" in dry.stdout
-    assert "dev_silver.crm.deals -> silver/nb_silver_fact_loader" in dry.stdout
+    assert f"dev_silver.{SCHEMA}.deals -> silver/nb_silver_fact_loader" in dry.stdout
 
     run = medallion(onboarded, "run", "--layer", "bronze_to_silver", "--max-workers", "2")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "total 3  succeeded 3  failed 0" in run.stdout
     shown = medallion(
-        onboarded, "sql", "SELECT name FROM dev_silver.crm.accounts ORDER BY id", "--format", "csv"
+        onboarded,
+        "sql",
+        f"SELECT name FROM dev_silver.{SCHEMA}.accounts ORDER BY id",
+        "--format",
+        "csv",
     )
     assert shown.stdout.splitlines() == ["name", "acme", "globex"]
 
@@ -75,18 +87,18 @@ def test_metadata_load_refuses_broken_rows_and_writes_none(onboarded: Path, tmp_
     rows = tmp_path / "broken.yml"
     rows.write_text(
         "rows:\n"
-        "  - {src_catalog: dev_bronze, src_schema: crm, src_table_name: accounts,\n"
-        "     dst_catalog: dev_silver, dst_schema: crm, dst_table_name: 'bad name',\n"
+        "  - {src_catalog: dev_bronze, src_schema: cli_crm, src_table_name: accounts,\n"
+        "     dst_catalog: dev_silver, dst_schema: cli_crm, dst_table_name: 'bad name',\n"
         "     layer: broken_layer, execution_order: 1, execution_pipeline: scd1}\n"
-        "  - {src_catalog: dev_bronze, src_schema: crm, src_table_name: accounts,\n"
-        "     dst_catalog: dev_silver, dst_schema: crm, dst_table_name: fine_name,\n"
+        "  - {src_catalog: dev_bronze, src_schema: cli_crm, src_table_name: accounts,\n"
+        "     dst_catalog: dev_silver, dst_schema: cli_crm, dst_table_name: fine_name,\n"
         "     layer: broken_layer, execution_order: 1, execution_pipeline: scd3,\n"
         "     business_key_columns: [id]}\n"
     )
     loaded = medallion(onboarded, "metadata", "load", str(rows))
     assert loaded.returncode == 2
     assert (
-        "dev_silver.crm.bad name: dst_table_name 'bad name' is not a safe identifier"
+        f"dev_silver.{SCHEMA}.bad name: dst_table_name 'bad name' is not a safe identifier"
         in loaded.stderr
     )
     assert "business_key_columns is required" in loaded.stderr
@@ -107,28 +119,32 @@ def test_a_broken_row_inserted_by_hand_stops_the_run_naming_it(onboarded: Path) 
     run = medallion(onboarded, "run", "--layer", "broken_by_hand")
     assert run.returncode == 2
     assert (
-        "dev_silver.crm.bad name: dst_table_name 'bad name' is not a safe identifier" in run.stderr
+        f"dev_silver.{SCHEMA}.bad name: dst_table_name 'bad name' is not a safe identifier"
+        in run.stderr
     )
     assert "nothing was run" in run.stderr
 
 
 def test_select_runs_only_the_named_tables(onboarded: Path) -> None:
     one = medallion(
-        onboarded, "run", "--layer", "bronze_to_silver", "--select", "dev_silver.crm.deals"
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", f"dev_silver.{SCHEMA}.deals"
     )
     upstream = medallion(
-        onboarded, "run", "--layer", "bronze_to_silver", "--select", "+dev_silver.crm.deals"
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", f"+dev_silver.{SCHEMA}.deals"
     )
     typo = medallion(
-        onboarded, "run", "--layer", "bronze_to_silver", "--select", "dev_silver.crm.deal"
+        onboarded, "run", "--layer", "bronze_to_silver", "--select", f"dev_silver.{SCHEMA}.deal"
     )
 
     assert one.returncode == 0, one.stdout + one.stderr
-    assert "total 1  succeeded 1" in one.stdout and "dev_silver.crm.deals" in one.stdout
+    assert "total 1  succeeded 1" in one.stdout and f"dev_silver.{SCHEMA}.deals" in one.stdout
     assert upstream.returncode == 0, upstream.stdout + upstream.stderr
     assert "total 3  succeeded 3" in upstream.stdout
     assert typo.returncode == 2
-    assert "dev_silver.crm.deal: --select: no active row of layer bronze_to_silver" in typo.stderr
+    assert (
+        f"dev_silver.{SCHEMA}.deal: --select: no active row of layer bronze_to_silver"
+        in typo.stderr
+    )
 
 
 def test_failing_task_exits_1_and_skips_later_batches(onboarded: Path) -> None:
@@ -149,8 +165,8 @@ def test_failing_task_exits_1_and_skips_later_batches(onboarded: Path) -> None:
     assert fail.returncode == 0, fail.stderr
     run = medallion(onboarded, "run", "--layer", "failing")
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "FAILED dev_silver.crm.ghosts" in run.stdout
-    assert "source table dev_bronze.crm.no_such_table does not exist" in run.stdout
+    assert f"FAILED dev_silver.{SCHEMA}.ghosts" in run.stdout
+    assert f"source table dev_bronze.{SCHEMA}.no_such_table does not exist" in run.stdout
     assert "SUCCESS       1" in run.stdout  # accounts_copy, same batch, still loaded
     assert "SKIPPED       2" in run.stdout
     assert "RESULT: FAILED" in run.stdout
@@ -165,3 +181,14 @@ def test_a_layer_no_row_has_is_refused_naming_the_layers(
     assert "layer bronze_to_silvr: no active row has this layer (layers: " in run.stderr
     assert "bronze_to_silver" in run.stderr
     assert "nothing was run" in run.stderr
+
+
+def test_an_unknown_run_is_an_error_line(onboarded: Path) -> None:
+    shown = medallion(onboarded, "runs", "20990101-000000-nosuch")
+
+    assert shown.returncode == 2
+    assert shown.stdout == ""
+    assert shown.stderr == (
+        f"error: no run 20990101-000000-nosuch in dev_silver.{SCHEMA}_meta.run_log: "
+        "`medallion runs` lists the runs\n"
+    )
