@@ -114,3 +114,36 @@ def test_a_schema_must_exist_before_its_table(home: Path) -> None:
         "spelling and correctness of the schema and catalog.",
         "in: CREATE TABLE dev_bronze.nowhere.t (id INT)",
     ]
+
+
+def results(home: Path, statements: str) -> list[list[dict[str, object]]]:
+    """Each statement's rows, read in one process after the commands that made them."""
+    text = sql(home, statements, "--format", "json").stdout
+    return [json.loads(part) for part in text.replace("]\n[", "]\x00[").split("\x00")]
+
+
+def test_catalogs_renames_and_altered_views_persist(home: Path) -> None:
+    for statement in (
+        "CREATE CATALOG sandbox",
+        "CREATE SCHEMA sandbox.s",
+        "CREATE TABLE sandbox.s.t AS SELECT 1 AS id",
+        "ALTER TABLE sandbox.s.t RENAME TO sandbox.s.renamed",
+        "CREATE VIEW sandbox.s.v AS SELECT id FROM sandbox.s.renamed",
+        "ALTER VIEW sandbox.s.v AS SELECT id + 1 AS id FROM sandbox.s.renamed",
+    ):
+        sql(home, statement)
+
+    catalogs, tables, view, detail = results(
+        home,
+        "SHOW CATALOGS; SHOW TABLES IN sandbox.s; SELECT id FROM sandbox.s.v;"
+        "DESCRIBE DETAIL sandbox.s.renamed",
+    )
+    sql(home, "DROP CATALOG sandbox CASCADE")
+    after_drop = rows(home, "SHOW CATALOGS")
+
+    assert "sandbox" in {row["catalog"] for row in catalogs}
+    assert sorted(row["tableName"] for row in tables) == ["renamed", "v"]
+    assert view == [{"id": 2}]
+    assert detail[0]["format"] == "delta" and str(detail[0]["location"]).endswith("/renamed")
+    assert "sandbox" not in {row["catalog"] for row in after_drop}
+    assert not (home / "warehouse" / "sandbox__s.db").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.history.run_log import RunHistory
 from medallion_orchestrator.terminal import print_table
 
@@ -37,8 +38,8 @@ def print_run(history: RunHistory, run_id: str, out: TextIO) -> int:
     history.ensure_tables()
     run, attempts = history.run(run_id)
     if run is None:
-        out.write(f"no run {run_id} in run_log\n")
-        return 2
+        where = history.tables.name("run_log")
+        raise ConfigError(f"no run {run_id} in {where}: `medallion runs` lists the runs")
     _print(RUN_COLUMNS, [_run_row(run)], out)
     _print(ATTEMPT_COLUMNS, attempts, out)
     for attempt in attempts:

@@ -362,10 +362,13 @@ class LocalLakehouse(Lakehouse):
             self.store.table_folder(new_database, new),
         )
         if source.is_dir() and not target.exists():
+            # registered by its folder (another process made it): Spark renamed the entry only
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(source), str(target))
+            self._sql(f"DROP TABLE IF EXISTS {quote(new_database, new)}")  # external: entry only
             self._sql(
-                f"ALTER TABLE {quote(new_database, new)} SET LOCATION '{sql_string(str(target))}'"
+                f"CREATE TABLE {quote(new_database, new)} USING DELTA "
+                f"LOCATION '{sql_string(str(target))}'"
             )
         self.session.objects.add((new_database, new))
 
