@@ -1,48 +1,101 @@
-"""A first create of a gold table interrupted at any point leaves nothing that breaks the next
-load or a DROP TABLE: what it left without a committed version is cleared before the load."""
+"""A first create interrupted or killed at any point leaves its target as it was: no folder, so
+a DROP TABLE works at once and the next load creates version 0. Every load goes through
+`loaders.dispatch`, the loader notebooks' entry point; the notebooks themselves are run too."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from integration.helpers import task_row
-from medallion_orchestrator.loaders.gold_sql import load_gold_sql
-from medallion_orchestrator.loaders.uncommitted import has_committed_version
+from integration.helpers import task_row, write_table
+from medallion_orchestrator.application import Application
+from medallion_orchestrator.execution.results import TaskStatus
+from medallion_orchestrator.loaders import dispatch, fact_overwrite, upsert
+from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.planning import task_for
 
 pytestmark = pytest.mark.spark
 
 ROWS, PARTITIONS = 40, 4
 ROWS_PER_PARTITION = ROWS // PARTITIONS
+KINDS = ["gold_sql", "fact_overwrite", "fact_incremental_merge"]
 
 
-def gold_task(unique: str, tmp_path: Path) -> tuple[TaskRow, Path]:
-    sql_dir = tmp_path / "sql"
-    (sql_dir / "gold").mkdir(parents=True)
-    (sql_dir / "gold" / "g.sql").write_text(
-        f"CREATE OR REPLACE TABLE dev_gold.{unique}.g AS "
-        f"SELECT nap(id) AS id FROM range(0, {ROWS}, 1, {PARTITIONS})"
-    )
-    row = task_row("", f"dev_gold.{unique}.g", "gold_sql", layer="silver_to_gold")
-    return replace(row, sql_file_path="gold/g.sql"), sql_dir
+@dataclass(frozen=True)
+class Target:
+    """One load of a first create, through the notebooks' entry point."""
+
+    task: TaskRow
+    load: Callable[[], LoadResult]
+    folder: Path
+
+    @property
+    def name(self) -> str:
+        return self.task.destination
 
 
 @pytest.fixture()
-def nap(spark) -> None:
-    """Spark task k of the create takes k + 1 seconds, so that however many cores run them at
-    once, the k-th task to finish leaves the others still running."""
+def rows_done(spark, tmp_path: Path) -> Callable[[], int]:
+    """`nap(id)`: row k of the create takes 0.1 s per ten ids, so the load runs for seconds;
+    each row leaves a marker, counted by the returned function (-1 before any row started)."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
 
-    def sleepy(value: int) -> int:
+    def nap(value: int) -> int:
+        (markers / "started").touch()
         time.sleep(0.1 * (value // ROWS_PER_PARTITION + 1))
+        (markers / str(value)).touch()
         return value
 
-    spark.udf.register("nap", sleepy, "long")
+    spark.udf.register("nap", nap, "long")
+    return lambda: len(list(markers.iterdir())) - 1
+
+
+def napped(frame):
+    from pyspark.sql import functions as F
+
+    return frame.withColumn("id", F.expr("nap(id)"))
+
+
+@pytest.fixture()
+def target(
+    request, lakehouse, rows_done, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Target:
+    kind = request.param
+    if kind == "gold_sql":
+        sql_dir = tmp_path / "sql"
+        (sql_dir / "gold").mkdir(parents=True)
+        (sql_dir / "gold" / "g.sql").write_text(
+            f"CREATE OR REPLACE TABLE dev_gold.{unique}.g AS "
+            f"SELECT nap(id) AS id FROM range(0, {ROWS}, 1, {PARTITIONS})"
+        )
+        row = task_row("", f"dev_gold.{unique}.g", kind, layer="silver_to_gold")
+        task = replace(row, sql_file_path="gold/g.sql")
+        return Target(
+            task,
+            lambda: dispatch.load_gold(lakehouse, task, sql_dir),
+            lakehouse.table_location("dev_gold", unique, "g"),
+        )
+    source = f"dev_bronze.{unique}.facts"
+    write_table(lakehouse, source, [(i, i * 10) for i in range(ROWS)], "id BIGINT, amount BIGINT")
+    task = task_row(source, f"dev_silver.{unique}.facts", kind, keys=["id"])
+    if kind == "fact_overwrite":
+        read = fact_overwrite.read_source
+        monkeypatch.setattr(fact_overwrite, "read_source", lambda *a: napped(read(*a)))
+    else:  # the rows the first create writes, after the events were kept
+        latest = upsert.latest_per_key
+        monkeypatch.setattr(upsert, "latest_per_key", lambda *a: napped(latest(*a)))
+    return Target(
+        task,
+        lambda: dispatch.load_fact(lakehouse, task),
+        lakehouse.table_location("dev_silver", unique, "facts"),
+    )
 
 
 def leave_staged_commits_only(folder: Path) -> None:
@@ -59,23 +112,30 @@ def leave_data_without_a_log(folder: Path) -> None:
     (folder / "part-00000-0.snappy.parquet").write_bytes(b"PAR1 not finished")
 
 
-@pytest.mark.parametrize(
-    "leave",
-    [leave_staged_commits_only, leave_data_and_an_empty_log, leave_data_without_a_log],
-    ids=["staged-commits-only", "data-and-empty-log", "data-without-log"],
-)
+LEFTOVERS = [leave_staged_commits_only, leave_data_and_an_empty_log, leave_data_without_a_log]
+LEFTOVER_IDS = ["staged-commits-only", "data-and-empty-log", "data-without-log"]
+
+
+def assert_created_once(lakehouse, target: Target, result: LoadResult) -> None:
+    """The load created the table: version 0, every row, its folder a Delta table."""
+    from delta.tables import DeltaTable
+
+    assert (result.rows_written, result.target_version) == (ROWS, 0)
+    assert lakehouse.spark.table(lakehouse.table_of(target.name)).count() == ROWS
+    at_folder = DeltaTable.forPath(lakehouse.spark, str(target.folder))
+    assert [row["version"] for row in at_folder.history().collect()] == [0]
+    assert at_folder.toDF().count() == ROWS
+
+
+@pytest.mark.parametrize("target", KINDS, indirect=True)
+@pytest.mark.parametrize("leave", LEFTOVERS, ids=LEFTOVER_IDS)
 def test_a_load_after_a_killed_first_create_succeeds(
-    lakehouse, nap, unique: str, tmp_path: Path, leave: Callable[[Path], None]
+    lakehouse, target: Target, leave: Callable[[Path], None]
 ) -> None:
-    task, sql_dir = gold_task(unique, tmp_path)
-    folder = lakehouse.table_location("dev_gold", unique, "g")
-    leave(folder)
+    leave(target.folder)
 
-    result = load_gold_sql(lakehouse, task, sql_dir)
-
-    assert result.rows_written == ROWS
-    assert lakehouse.spark.table(lakehouse.table("dev_gold", unique, "g")).count() == ROWS
-    lakehouse.sql(f"DROP TABLE dev_gold.{unique}.g")
+    assert_created_once(lakehouse, target, target.load())
+    lakehouse.sql(f"DROP TABLE {target.name}")
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
@@ -85,41 +145,57 @@ def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize(
-    "tasks_done",
-    [0, 1, 3],
-    ids=["job-started", "1-of-4", "3-of-4"],
-)
-def test_a_first_create_cancelled_mid_job_leaves_the_target_loadable(
-    lakehouse, nap, unique: str, tmp_path: Path, tasks_done: int
-) -> None:
-    task, sql_dir = gold_task(unique, tmp_path)
-    spark = lakehouse.spark
-    group = f"interrupted-create-{unique}"
-    failed: list[BaseException] = []
+def interrupt(spark, target: Target, rows: int, rows_done: Callable[[], int]) -> list[Exception]:
+    """Runs the load, cancels its Spark jobs once `rows` rows are written; what it raised."""
+    group = f"interrupted-create-{target.name}"
+    failed: list[Exception] = []
 
-    def create() -> None:
+    def load() -> None:
         spark.sparkContext.setJobGroup(group, "a first create", interruptOnCancel=True)
         try:
-            load_gold_sql(lakehouse, task, sql_dir)
+            target.load()
         except Exception as error:
             failed.append(error)
 
-    tracker = spark.sparkContext.statusTracker()
-
-    def done_tasks() -> int:
-        jobs = [tracker.getJobInfo(job) for job in tracker.getJobIdsForGroup(group)]
-        stages = [tracker.getStageInfo(s) for j in jobs if j for s in j.stageIds]
-        return sum(stage.numCompletedTasks for stage in stages if stage) if jobs else -1
-
-    creating = threading.Thread(target=create)
-    creating.start()
-    wait_for(lambda: done_tasks() >= tasks_done)
+    loading = threading.Thread(target=load)
+    loading.start()
+    wait_for(lambda: rows_done() >= rows)
     spark.sparkContext.cancelJobGroup(group)
-    creating.join(timeout=120)
+    loading.join(timeout=120)
+    return failed
+
+
+@pytest.mark.parametrize("target", KINDS, indirect=True)
+@pytest.mark.parametrize("rows", [0, ROWS // 4, ROWS * 3 // 4], ids=["started", "1/4", "3/4"])
+def test_a_first_create_cancelled_mid_job_leaves_no_target(
+    lakehouse, target: Target, rows_done: Callable[[], int], rows: int
+) -> None:
+    failed = interrupt(lakehouse.spark, target, rows, rows_done)
 
     assert failed, "the create was not interrupted"
-    folder = lakehouse.table_location("dev_gold", unique, "g")
-    assert not folder.exists() or not has_committed_version(folder)
-    assert load_gold_sql(lakehouse, task, sql_dir).rows_written == ROWS
-    lakehouse.sql(f"DROP TABLE dev_gold.{unique}.g")
+    assert not target.folder.exists(), "the interrupted create left a folder"
+    lakehouse.sql(f"DROP TABLE IF EXISTS {target.name}")  # the table never existed
+    assert not lakehouse.spark.catalog.tableExists(lakehouse.table_of(target.name))
+    assert_created_once(lakehouse, target, target.load())
+    lakehouse.sql(f"DROP TABLE {target.name}")
+
+
+@pytest.fixture()
+def app(spark, lakehouse_home: Path) -> Application:
+    return Application(home=lakehouse_home).replace(spark=spark)
+
+
+@pytest.mark.parametrize("pipeline", ["fact_overwrite", "fact_incremental_merge"])
+def test_the_fact_notebooks_load_after_a_killed_first_create(
+    app: Application, unique: str, pipeline: str
+) -> None:
+    source, name = f"dev_bronze.{unique}.facts", f"dev_silver.{unique}.facts"
+    write_table(app.lakehouse, source, [(1, 10), (2, 20)], "id BIGINT, amount BIGINT")
+    row = task_row(source, name, pipeline, order=2, keys=["id"])
+    leave_data_and_an_empty_log(app.lakehouse.table_location("dev_silver", unique, "facts"))
+
+    outcome = app.runner.run(task_for(row, app.pipelines, app.environment))
+
+    assert outcome.status is TaskStatus.SUCCESS, outcome.message
+    assert outcome.load is not None
+    assert (outcome.load.rows_written, outcome.load.target_version) == (2, 0)

@@ -1,4 +1,8 @@
-"""What the loader notebooks call: the task's loader, chosen by its execution_pipeline."""
+"""What the loader notebooks call: the task's loader, chosen by its execution_pipeline.
+
+Every load goes through here, so a failed or interrupted first create leaves no folder behind
+(`uncommitted.leaving_no_uncommitted_target`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
-from medallion_orchestrator.loaders.uncommitted import clear_uncommitted_target
+from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -35,8 +39,8 @@ def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskR
             f"{task.destination}: this notebook loads {', '.join(sorted(loaders))}, "
             f"not execution_pipeline {task.execution_pipeline!r}"
         )
-    clear_uncommitted_target(lakehouse, task)  # what an interrupted first create left
-    return loader(lakehouse, task)
+    with leaving_no_uncommitted_target(lakehouse, task):
+        return loader(lakehouse, task)
 
 
 def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
@@ -48,4 +52,5 @@ def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
 
 
 def load_gold(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadResult:
-    return load_gold_sql(lakehouse, task, sql_dir)
+    with leaving_no_uncommitted_target(lakehouse, task):
+        return load_gold_sql(lakehouse, task, sql_dir)

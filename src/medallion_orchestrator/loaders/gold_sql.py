@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
-from medallion_orchestrator.loaders.uncommitted import clear_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.sql_statements import split_statements
 
@@ -21,7 +20,6 @@ def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadRes
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     assert task.dst_catalog and task.dst_schema
-    clear_uncommitted_target(lakehouse, task)
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
     for number, statement in enumerate(statements, start=1):
         try:
