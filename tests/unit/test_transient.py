@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from medallion_orchestrator.transient import is_concurrent_conflict, is_transient
+from medallion_orchestrator.transient import (
+    is_concurrent_conflict,
+    is_creation_race,
+    is_timeout,
+    is_transient,
+    is_transient_api_error,
+    reported_error_class,
+)
 
 CONFLICTS = [
     # Delta on Spark 4: error condition, Java class, message
@@ -90,3 +97,90 @@ def test_an_exception_is_classified_by_its_class_and_its_causes() -> None:
     except RuntimeError as error:
         assert is_transient(error)
     assert not is_transient(ValueError("bad key"))
+
+
+def api_error(name: str, code: str) -> Exception:
+    """As databricks-sdk raises it: the class by HTTP status and error code, the code kept."""
+    from databricks.sdk import errors
+
+    return getattr(errors, name)(f"{code}: what the workspace said", error_code=code)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("TooManyRequests", "TOO_MANY_REQUESTS"),  # 429
+        ("InternalError", "INTERNAL_ERROR"),  # 500
+        ("DatabricksError", "BAD_GATEWAY"),  # a proxy's 502, no JSON body
+        ("TemporarilyUnavailable", "TEMPORARILY_UNAVAILABLE"),  # 503
+        ("DeadlineExceeded", "DEADLINE_EXCEEDED"),  # 504
+    ],
+)
+def test_a_databricks_api_error_worth_calling_again_is_a_transient_task_error(
+    name: str, code: str
+) -> None:
+    error = api_error(name, code)
+
+    assert is_transient_api_error(error)
+    assert is_transient(error)  # one decision: a task that failed on it is tried again
+    try:
+        raise TimeoutError("Timed out after 0:01:00") from error  # the SDK's budget spent
+    except TimeoutError as spent:
+        assert is_transient_api_error(spent)
+        assert is_transient(spent)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("InvalidParameterValue", "INVALID_PARAMETER_VALUE"),
+        ("PermissionDenied", "PERMISSION_DENIED"),
+        ("DataLoss", "DATA_LOSS"),  # a 500 not worth another call
+    ],
+)
+def test_other_databricks_api_errors_are_not_transient(name: str, code: str) -> None:
+    error = api_error(name, code)
+
+    assert not is_transient_api_error(error)
+    assert not is_transient(error)
+
+
+def test_a_creation_race_is_read_in_the_causes_too() -> None:
+    race = "[DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION] Cannot create table ('run_log')."
+    assert is_creation_race(race)
+    try:
+        try:
+            raise RuntimeError(race)
+        except RuntimeError as cause:
+            raise ValueError("creating the history tables failed") from cause
+    except ValueError as error:
+        assert is_creation_race(error)
+    assert not is_creation_race(PERMANENT[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "timed_out"),
+    [
+        ("com.databricks.WorkflowException: Notebook run timed out after 900 seconds", True),
+        ("Run TIMEDOUT", True),
+        ("com.databricks.NotebookExecutionException: FAILED: Workload failed", False),
+    ],
+)
+def test_timeouts(text: str, timed_out: bool) -> None:
+    assert is_timeout(RuntimeError(text)) is timed_out
+
+
+REPORTED = [
+    (
+        "[DELTA_CONCURRENT_APPEND.WITHOUT_HINT] ConcurrentAppendException: Files were added",
+        "DELTA_CONCURRENT_APPEND.WITHOUT_HINT",
+    ),
+    ("AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] x", "AnalysisException"),
+    ("pyspark.errors.exceptions.captured.AnalysisException: y", "AnalysisException"),
+    ("boom", None),
+]
+
+
+@pytest.mark.parametrize(("text", "error_class"), REPORTED)
+def test_the_class_of_a_reported_error(text: str, error_class: str | None) -> None:
+    assert reported_error_class(text) == error_class

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from medallion_orchestrator.clock import Clock
-from medallion_orchestrator.transient import is_concurrent_conflict
+from medallion_orchestrator.transient import is_concurrent_conflict, is_creation_race
+
+__all__ = ["backoff", "is_creation_race", "retry_on_conflict"]
 
 logger = logging.getLogger(__name__)
 
@@ -23,16 +24,6 @@ T = TypeVar("T")
 ATTEMPTS = 8
 FIRST_DELAY_SECONDS = 0.2
 MAX_DELAY_SECONDS = 3.0
-# Another process creating the same table or schema at this moment (its folder has no commit
-# yet, or it committed first): trying again finds the table made.
-_CREATION_RACE = re.compile(
-    r"DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|DELTA_CREATE_EXTERNAL_TABLE_WITHOUT_TXN_LOG"
-    r"|TABLE_OR_VIEW_ALREADY_EXISTS|SCHEMA_ALREADY_EXISTS|FileAlreadyExistsException"
-)
-
-
-def is_creation_race(error: BaseException) -> bool:
-    return is_concurrent_conflict(error) or bool(_CREATION_RACE.search(str(error)))
 
 
 def backoff(attempt: int) -> float:

@@ -18,10 +18,9 @@ from medallion_orchestrator.tasks import (
     first_line,
     outcome_from_exception,
 )
+from medallion_orchestrator.transient import is_timeout
 
 __all__ = ["Runner", "notebook_outcome", "outcome_from_exit_value"]
-
-_TIMEOUT_MARKERS = ("timed out", "timedout")
 
 
 def notebook_outcome(task: NotebookTask, run: Callable[[], str | None]) -> TaskOutcome:
@@ -29,7 +28,7 @@ def notebook_outcome(task: NotebookTask, run: Callable[[], str | None]) -> TaskO
     try:
         value = run()
     except Exception as error:
-        if any(marker in str(error).lower() for marker in _TIMEOUT_MARKERS):
+        if is_timeout(error):
             return outcome_from_exception(error, TaskStatus.TIMED_OUT)
         message = (
             f"notebook {task.notebook} failed and did not report its error in its exit value "

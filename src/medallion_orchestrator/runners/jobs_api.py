@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
-from databricks.sdk import WorkspaceClient, errors
+from databricks.sdk import WorkspaceClient
 from databricks.sdk import clock as sdk_clock
 from databricks.sdk.core import Config
 from databricks.sdk.service import jobs
@@ -35,7 +35,11 @@ from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.base import outcome_from_exit_value
 from medallion_orchestrator.runners.jobs_run import RunLimits, Seen, read_run
 from medallion_orchestrator.tasks import NOT_STARTED, TaskOutcome, TaskStatus
-from medallion_orchestrator.transient import is_transient
+from medallion_orchestrator.transient import (
+    is_transient,
+    is_transient_api_error,
+    reported_error_class,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,13 +64,6 @@ _NOT_RUN = {
     "MAX_CONCURRENT_RUNS_EXCEEDED",
 }
 _TASK_ERRORS = {"FAILED", "RUN_EXECUTION_ERROR"}  # the notebook itself raised
-_TRANSIENT = (
-    errors.TooManyRequests,
-    errors.TemporarilyUnavailable,
-    errors.DeadlineExceeded,
-    errors.InternalError,
-)
-_TRANSIENT_CODES = {"BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT"}
 _CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[^\s'\"]+")
 
 
@@ -266,7 +263,7 @@ class JobsApiRunner:
             message,
             _bounded(detail),
             links,
-            error_class=_error_class(error or ""),
+            error_class=reported_error_class(error or ""),
             transient=bool(text) and is_transient(text),
         )
 
@@ -298,7 +295,7 @@ class JobsApiRunner:
                 return call()
             except Exception as error:
                 attempt += 1
-                if attempt > self._max_api_retries or not _is_transient(error):
+                if attempt > self._max_api_retries or not is_transient_api_error(error):
                     raise
                 delay = _backoff(attempt, error)
                 retries = f"retry {attempt}/{self._max_api_retries} in {delay:.1f}s"
@@ -327,15 +324,6 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
-def _is_transient(error: BaseException) -> bool:
-    error = _unwrap(error)
-    if isinstance(error, errors.DataLoss):
-        return False
-    if isinstance(error, _TRANSIENT):
-        return True
-    return isinstance(error, errors.DatabricksError) and error.error_code in _TRANSIENT_CODES
-
-
 def _describe(error: BaseException) -> str:
     cause = _unwrap(error)
     said = _CREDENTIAL.sub(r"\1 ***", str(cause))[:300]
@@ -349,12 +337,6 @@ def _links(run: jobs.Run) -> dict[str, Any]:
 
 def _colon(text: str | None) -> str:
     return f": {text}" if text else ""
-
-
-def _error_class(error: str) -> str | None:
-    """`[DELTA_...]` or the exception's name, from the first line Databricks gives."""
-    match = re.match(r"\s*(?:\[([A-Z0-9_.]+)\]|(?:[\w.]+\.)?(\w+(?:Exception|Error)):)", error)
-    return (match.group(1) or match.group(2)) if match else None
 
 
 def _first_line(text: str | None) -> str:
