@@ -4,7 +4,10 @@ It is no kinder than Databricks:
 - `runs/get` reports a one-time run and its `tasks`, each task attempt with its own `run_id`;
   by default with both `status` and the deprecated `state`, or with only one of them
   (`Scenario.reports`), the way newer and older workspaces answer.
-- A task's timeout shows as TIMEDOUT in `state` only: `status` says CANCELED (by the platform).
+- A task's timeout shows as TIMEDOUT in `state` only: `status` says TERMINATED with termination
+  code CANCELED (by the platform: databricks-sdk has no timeout code), type CLIENT_ERROR. Each task
+  echoes its `timeout_seconds`.
+- Each submit of a notebook runs its next scenario (the last one again once all were run).
 - The run's own state is not the task's: a task that TIMEDOUT, was skipped or failed leaves the
   run FAILED with an empty state message.
 - `runs/get-output` answers only for a task's run id; the run's id is refused with Databricks'
@@ -122,6 +125,7 @@ class _Run:
     task_run_ids: list[int]  # one per attempt; a retry is a new task run
     notebook: str
     submitted: dict[str, Any]
+    scenario: Scenario | None  # None: no such notebook in the workspace
     polls: int = 0
     cancelled: bool = False
     task_key: str = field(init=False)
@@ -136,7 +140,7 @@ class FakeDatabricks:
     def __init__(self, token: str) -> None:
         self._token = token
         self._lock = threading.Lock()
-        self._scenarios: dict[str, Scenario] = {}
+        self._scenarios: dict[str, list[Scenario]] = {}
         self._errors_left: dict[str, int] = {}
         self._runs: dict[int, _Run] = {}
         self._by_idempotency_token: dict[str, int] = {}
@@ -158,9 +162,10 @@ class FakeDatabricks:
         self._http.shutdown()
         self._http.server_close()
 
-    def scenario(self, notebook_path: str, scenario: Scenario) -> None:
+    def scenario(self, notebook_path: str, scenario: Scenario, *then: Scenario) -> None:
+        """How the notebook runs: `scenario` at its first submit, then each of `then`."""
         with self._lock:
-            self._scenarios[notebook_path] = scenario
+            self._scenarios[notebook_path] = [scenario, *then]
             self._errors_left[notebook_path] = scenario.http_errors
 
     def calls(self, endpoint: str) -> list[Recorded]:
@@ -201,7 +206,7 @@ class FakeDatabricks:
         notebook = _notebook_of(body) if run is None else run.notebook
         if self._errors_left.get(notebook, 0) > 0:
             self._errors_left[notebook] -= 1
-            return _http_error(self._scenarios[notebook])
+            return _http_error(self._scenarios[notebook][0])
         return endpoint(run, args)
 
     def _runs_by_any_id(self) -> dict[int, _Run]:
@@ -215,12 +220,13 @@ class FakeDatabricks:
         if token in self._by_idempotency_token:
             return 200, {"run_id": self._by_idempotency_token[token]}, {}
         notebook = _notebook_of(body)
-        scenario = self._scenarios.get(notebook, Scenario())
-        attempts = 1 + scenario.life_steps().count("WAITING_FOR_RETRY")
+        queued = self._scenarios.get(notebook)
+        scenario = (queued.pop(0) if len(queued) > 1 else queued[0]) if queued else None
+        attempts = 1 + (scenario or Scenario()).life_steps().count("WAITING_FOR_RETRY")
         run_id = self._next_id
         self._next_id += attempts + 1
         task_run_ids = [run_id + 1 + attempt for attempt in range(attempts)]
-        self._runs[run_id] = _Run(run_id, task_run_ids, notebook, body)
+        self._runs[run_id] = _Run(run_id, task_run_ids, notebook, body, scenario)
         if token:
             self._by_idempotency_token[token] = run_id
         return 200, {"run_id": run_id}, {}
@@ -246,7 +252,7 @@ class FakeDatabricks:
         return 200, output, {}
 
     def _ended_output(self, run: _Run, attempt: int, phase: _Phase) -> dict[str, Any]:
-        scenario = self._scenarios.get(run.notebook)
+        scenario = run.scenario
         if attempt < self._attempts_seen(run) - 1:  # an earlier attempt, which failed
             return {"error": f"Attempt {attempt} failed; retrying.", "error_trace": ""}
         if phase.result == "SUCCESS" and scenario is not None:
@@ -265,8 +271,8 @@ class FakeDatabricks:
 
     def _attempts_seen(self, run: _Run) -> int:
         """Attempts started so far: the first, and one more at each WAITING_FOR_RETRY seen."""
-        scenario = self._scenarios.get(run.notebook, Scenario())
-        return 1 + scenario.life_steps()[: run.polls].count("WAITING_FOR_RETRY")
+        steps = (run.scenario or Scenario()).life_steps()
+        return 1 + steps[: run.polls].count("WAITING_FOR_RETRY")
 
     def _run_view(self, run: _Run) -> dict[str, Any]:
         attempts = range(self._attempts_seen(run))
@@ -281,12 +287,13 @@ class FakeDatabricks:
         task = run.submitted["tasks"][0]
         view = {"run_id": run.task_run_ids[attempt], "task_key": run.task_key}
         view |= {"attempt_number": attempt}
-        view |= {key: task[key] for key in ("notebook_task", "existing_cluster_id") if key in task}
+        echoed = ("notebook_task", "existing_cluster_id", "timeout_seconds")
+        view |= {key: task[key] for key in echoed if key in task}
         view |= _states(self._task_phase(run, attempt), self._reports(run))
         return view | {"run_page_url": self._page(run)}
 
     def _reports(self, run: _Run) -> Reports:
-        return self._scenarios.get(run.notebook, Scenario()).reports
+        return (run.scenario or Scenario()).reports
 
     def _run_phase(self, run: _Run) -> _Phase:
         task = self._task_phase(run, self._attempts_seen(run) - 1)
@@ -297,7 +304,7 @@ class FakeDatabricks:
         return _Phase("TERMINATED", "FAILED")  # whatever stopped the task, the run FAILED
 
     def _task_phase(self, run: _Run, attempt: int) -> _Phase:
-        scenario = self._scenarios.get(run.notebook)
+        scenario = run.scenario
         if attempt < self._attempts_seen(run) - 1:
             return _Phase("TERMINATED", "FAILED", WORKLOAD_FAILED)
         if run.cancelled:

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from databricks.sdk import WorkspaceClient, errors
 from databricks.sdk.core import Config
+from databricks.sdk.service import jobs
 
 from fake_databricks import FakeDatabricks, Scenario
 from fake_databricks.server import QUEUE_REASONS, Reports
 from fakes import FakeClock
-from medallion_orchestrator.errors import ConfigError
+from medallion_orchestrator.errors import ConfigError, LoadError
 from medallion_orchestrator.execution.results import TaskStatus
+from medallion_orchestrator.exit_value import failure_value, success_value
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.jobs_api import (
     MAX_ERROR_CHARS,
@@ -25,6 +27,8 @@ from medallion_orchestrator.runners.jobs_api import (
     SdkClock,
     workspace_client_from_env,
 )
+from medallion_orchestrator.runners.retrying import RetryingRunner, RetryPolicy
+from medallion_orchestrator.tasks import LoadReport
 
 TOKEN = "dapi-fake-0123456789abcdef"
 ROOT = "/Workspace/Users/someone@example.com/medallion/notebooks"
@@ -159,6 +163,68 @@ def test_a_raised_delta_conflict_is_transient(server: FakeDatabricks, clock: Fak
     )
 
 
+class ConcurrentAppendException(Exception):
+    """Named as delta-spark's Python class is."""
+
+
+CONFLICT = "Files were added to the root of the table by a concurrent update. Try again."
+
+
+def retrying(server: FakeDatabricks, clock: FakeClock, retries: int = 2) -> RetryingRunner:
+    policy = RetryPolicy(max_retries=retries, first_delay_seconds=30)
+    return RetryingRunner(make_runner(server, clock), policy, clock)
+
+
+def test_a_notebook_that_reports_a_transient_failure_is_run_again(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    # The task ends SUCCESS in Databricks: the loader caught its error and exited with it.
+    failed = failure_value(ConcurrentAppendException(CONFLICT))
+    loaded = success_value(LoadReport("dev_silver.sales.dim_customer", 3, 7, "merged 3 rows"))
+    server.scenario(DIM_PATH, Scenario(exit_value=failed), Scenario(exit_value=loaded))
+
+    outcome = retrying(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.attempts, server.runs_created) == (TaskStatus.SUCCESS, 2, 2)
+    assert outcome.load == LoadReport("dev_silver.sales.dim_customer", 3, 7, "merged 3 rows")
+    assert 30.0 in clock.sleeps  # the retry policy's wait between the two runs
+
+
+def test_a_transient_failure_reported_every_time_ends_failed_with_its_cause(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    server.scenario(
+        DIM_PATH, Scenario(exit_value=failure_value(ConcurrentAppendException(CONFLICT)))
+    )
+
+    outcome = retrying(server, clock, retries=2).run(dim_task())
+
+    assert (outcome.status, outcome.attempts, server.runs_created) == (TaskStatus.FAILED, 3, 3)
+    assert (outcome.error_class, outcome.message, outcome.transient) == (
+        "ConcurrentAppendException",
+        f"ConcurrentAppendException: {CONFLICT}",
+        True,
+    )
+    assert outcome.error is not None and f"ConcurrentAppendException: {CONFLICT}" in outcome.error
+    assert outcome.output["run_page_url"].startswith(server.url)
+
+
+def test_a_notebook_that_reports_a_permanent_failure_is_not_run_again(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    error = LoadError("dev_silver.sales.dim_customer: NULL in key column id (2 row(s))")
+    server.scenario(DIM_PATH, Scenario(exit_value=failure_value(error)))
+
+    outcome = retrying(server, clock).run(dim_task())
+
+    assert (outcome.status, outcome.attempts, server.runs_created) == (TaskStatus.FAILED, 1, 1)
+    assert (outcome.error_class, outcome.message, outcome.transient) == (
+        "LoadError",
+        "LoadError: dev_silver.sales.dim_customer: NULL in key column id (2 row(s))",
+        False,
+    )
+
+
 def test_a_failed_tasks_long_trace_is_bounded(server: FakeDatabricks, clock: FakeClock) -> None:
     trace = "Traceback (most recent call last):\n" + "x" * 200_000 + "\nValueError: the cause"
     server.scenario(DIM_PATH, Scenario(error="ValueError: the cause", error_trace=trace))
@@ -215,7 +281,7 @@ def test_the_run_is_read_from_status_or_else_from_the_deprecated_state(
     )
 
 
-@pytest.mark.parametrize("reports", ["both", "state"])
+@pytest.mark.parametrize("reports", REPORTS)
 def test_a_task_that_timed_out_is_timed_out_though_its_run_says_failed(
     server: FakeDatabricks, clock: FakeClock, reports: Reports
 ) -> None:
@@ -223,19 +289,40 @@ def test_a_task_that_timed_out_is_timed_out_though_its_run_says_failed(
     scenario = Scenario(result_state="TIMEDOUT", state_message=said, reports=reports)
     server.scenario(DIM_PATH, scenario)
 
-    outcome = make_runner(server, clock).run(dim_task())
+    outcome = make_runner(server, clock).run(dim_task(timeout_seconds=900))
 
     assert outcome.status is TaskStatus.TIMED_OUT
     assert outcome.message == f"Databricks stopped the task at its timeout (TIMEDOUT): {said}"
     run = make_client(server, clock).jobs.get_run(outcome.output["databricks_run_id"])
-    assert run.state is not None and run.state.result_state is not None
-    assert run.state.result_state.value == "FAILED"  # the run's own state: not the task's
+    [task] = run.tasks or []
+    assert task.timeout_seconds == 900
+    if reports != "state":  # what `status` says of a timeout, as databricks-sdk documents it
+        assert task.status is not None and task.status.termination_details is not None
+        details = task.status.termination_details
+        assert (details.code, details.type) == (
+            jobs.TerminationCodeCode.CANCELED,
+            jobs.TerminationTypeType.CLIENT_ERROR,
+        )
+    if reports != "status":
+        assert run.state is not None and run.state.result_state is not None
+        assert run.state.result_state.value == "FAILED"  # the run's own state: not the task's
     assert not server.calls("runs/cancel")
+
+
+def test_a_task_without_a_timeout_cancelled_by_databricks_is_a_failure(
+    server: FakeDatabricks, clock: FakeClock
+) -> None:
+    scenario = Scenario(result_state="CANCELED", termination_code="CANCELED", reports="status")
+    server.scenario(DIM_PATH, scenario)
+
+    outcome = make_runner(server, clock).run(dim_task(timeout_seconds=0))
+
+    assert outcome.status is TaskStatus.FAILED
+    assert outcome.message.startswith("the run was cancelled in Databricks (CANCELED)")
 
 
 SAID = "what Databricks said"
 ENDINGS = [  # what runs/get answers with, how the task ended, the start of the failure's message
-    ("status", {"result_state": "TIMEDOUT"}, "the run was cancelled in Databricks (CANCELED)"),
     ("state", {"result_state": "CANCELED"}, "the run was cancelled in Databricks (CANCELED)"),
     ("both", {"result_state": "CANCELED"}, "the run was cancelled in Databricks (USER_CANCELED)"),
     ("state", {"result_state": "EXCLUDED"}, "Databricks did not run the task (EXCLUDED)"),
@@ -428,6 +515,21 @@ def test_server_errors_are_retried_by_the_runner(
     assert server.runs_created == 1  # the same idempotency token on every attempt
     assert 2 <= clock.sleeps[0] < 3
     assert 4 <= clock.sleeps[1] < 5
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_task_whose_calls_kept_failing_on_a_server_error_is_tried_again(
+    server: FakeDatabricks, clock: FakeClock, status: int
+) -> None:
+    # One decision for both: the error the runner calls again is also worth another attempt.
+    server.scenario(DIM_PATH, Scenario(exit_value=EXIT, polls=1, http_errors=2, http_status=status))
+    runner = RetryingRunner(make_runner(server, clock, max_api_retries=1), clock=clock)
+
+    outcome = runner.run(dim_task())
+
+    assert (outcome.status, outcome.attempts) == (TaskStatus.SUCCESS, 2)
+    assert [call.status for call in server.calls("runs/submit")] == [status, status, 200]
+    assert server.runs_created == 1
 
 
 def test_endless_throttling_gives_up_after_a_bounded_number_of_calls(

@@ -3,8 +3,11 @@
 - The task's state is read from its own entry in the run's `tasks`, the latest attempt (a retry
   is a new task run); from the run itself when it lists no tasks. The run's own state is not
   the task's: it says FAILED whatever stopped the task.
-- `status` is read first; the deprecated `state` when a workspace sends no `status`. Only
-  `state` tells a timeout (TIMEDOUT) from another cancel by the platform (`status`: CANCELED).
+- `status` is read first; the deprecated `state` when a workspace sends no `status`. A timeout
+  is TIMEDOUT in `state`; `status` has no code for it: the task ends CANCELED, which
+  databricks-sdk documents as cancelled by the platform, "for example, if the maximum run
+  duration was exceeded". So without `state`, a task with a timeout ended CANCELED timed out
+  (a user's or the orchestrator's cancel is USER_CANCELED).
 - The task's timeout counts from when it is first seen started (RUNNING, TERMINATING, waiting
   for a retry); before that, QUEUED, PENDING or BLOCKED time counts against a queue limit.
 """
@@ -72,21 +75,32 @@ def read_run(run: jobs.Run) -> Seen:
     subject: jobs.Run | jobs.RunTask = attempts[-1] if attempts else run
     status, state = subject.status, subject.state
     if status is not None and status.state is not None:
-        return _from_status(status, state, subject.run_id)
+        has_timeout = bool(getattr(subject, "timeout_seconds", None))
+        return _from_status(status, state, subject.run_id, has_timeout)
     return _from_state(state or jobs.RunState(), subject.run_id)
 
 
-def _from_status(status: jobs.RunStatus, state: jobs.RunState | None, run_id: int | None) -> Seen:
+def _from_status(
+    status: jobs.RunStatus, state: jobs.RunState | None, run_id: int | None, has_timeout: bool
+) -> Seen:
     details = status.termination_details or jobs.TerminationDetails()
     ending = None
     if status.state is Status.TERMINATED:
         ending = details.code.value if details.code else "TERMINATED"
-        if state is not None and state.result_state is jobs.RunResultState.TIMEDOUT:
-            ending = "TIMEDOUT"  # `status` says CANCELED; only the deprecated state says why
+        if _timed_out(details, state, has_timeout):
+            ending = "TIMEDOUT"
     message = details.message or (state.state_message if state else None) or ""
     queue = status.queue_details
     reason = (queue.message or _name(queue.code)) if queue else None
     return Seen(_name(status.state), ending, message, reason, run_id)
+
+
+def _timed_out(
+    details: jobs.TerminationDetails, state: jobs.RunState | None, has_timeout: bool
+) -> bool:
+    if state is not None and state.result_state is not None:
+        return state.result_state is jobs.RunResultState.TIMEDOUT
+    return has_timeout and details.code is jobs.TerminationCodeCode.CANCELED
 
 
 def _from_state(state: jobs.RunState, run_id: int | None) -> Seen:
