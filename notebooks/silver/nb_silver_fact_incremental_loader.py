@@ -14,7 +14,7 @@
 # COMMAND ----------
 
 from medallion_orchestrator.exit_value import run_and_exit
-from medallion_orchestrator.loaders.dispatch import load_fact
+from medallion_orchestrator.loaders.dispatch import load_incremental
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 
 # COMMAND ----------
@@ -23,7 +23,7 @@ from medallion_orchestrator.notebook_support import notebook_application, task_f
 def load():
     task = task_from_widgets(dbutils)
     app = notebook_application(spark, widget(dbutils, "environment"))
-    return load_fact(app.lakehouse, task)
+    return load_incremental(app.lakehouse, task)
 
 
 run_and_exit(dbutils, load)

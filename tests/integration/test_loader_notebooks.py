@@ -198,3 +198,19 @@ def test_gold_sql_runs_its_file(app: Application, unique: str, tmp_path: Path) -
         15,
         7,
     ]
+
+
+def test_a_pipeline_of_another_name_loads_with_the_fact_notebook(
+    app: Application, unique: str
+) -> None:
+    from medallion_orchestrator.project import Pipeline
+
+    own = Pipeline("daily_facts", "silver/nb_silver_fact_loader")
+    app = app.replace(pipelines={**app.pipelines, own.name: own})
+    source, target = f"dev_bronze.{unique}.sales", f"dev_silver.{unique}.sales"
+    write_table(app.lakehouse, source, [(1, "x", DAY1, False)], BRONZE_SCHEMA)
+
+    outcome = run_task(app, task_row(source, target, "daily_facts", order=1))
+
+    assert outcome.status is TaskStatus.SUCCESS, outcome.message
+    assert [row["id"] for row in read_table(app.lakehouse, target, "id")] == [1]

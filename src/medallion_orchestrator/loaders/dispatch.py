@@ -1,4 +1,5 @@
-"""What the loader notebooks call: the task's loader, chosen by its execution_pipeline.
+"""What the loader notebooks call: the dim notebook's loader chosen by execution_pipeline, the
+fact notebooks' and the gold notebook's their own.
 
 Every load goes through here, so a failed or interrupted first create leaves no folder behind
 (`uncommitted.leaving_no_uncommitted_target`).
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 TableLoader = Callable[["Lakehouse", TaskRow], LoadResult]
 
 DIMENSION_LOADERS: dict[str, TableLoader] = {"scd1": load_scd1, "scd2": load_scd2}
-FACT_LOADERS: dict[str, TableLoader] = {
-    "fact_overwrite": load_fact_overwrite,
-    "fact_incremental_merge": load_incremental_merge,
-}
 
 
 def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
@@ -48,7 +45,15 @@ def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
 
 
 def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    return load_with(FACT_LOADERS, lakehouse, task)
+    """The full overwrite of nb_silver_fact_loader, whatever the pipeline is named."""
+    with leaving_no_uncommitted_target(lakehouse, task):
+        return load_fact_overwrite(lakehouse, task)
+
+
+def load_incremental(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    """The incremental MERGE of nb_silver_fact_incremental_loader, whatever its pipeline name."""
+    with leaving_no_uncommitted_target(lakehouse, task):
+        return load_incremental_merge(lakehouse, task)
 
 
 def load_gold(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadResult:
