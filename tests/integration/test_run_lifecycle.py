@@ -3,6 +3,7 @@ every time comes from the run's clock and every attempt row from its own attempt
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
@@ -16,6 +17,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.history.run_log import COUNT_COLUMNS
 from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.runners.chain import RunnerUnavailable
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskStatus
 
 pytestmark = pytest.mark.spark
@@ -74,6 +76,27 @@ def test_a_refused_run_leaves_no_row_and_no_thread(app: Application, unique: str
     onboard(app, unique, layer, depends=True)
     with pytest.raises(InvalidMetadata, match="use the dag or auto scheduler"):
         run_layer(app.replace(runner=ScriptedRunner()), layer, scheduler="batch")
+    assert runs_of(app, layer) == []
+    assert history_writers() == []
+
+
+def test_invalid_metadata_or_a_runner_that_cannot_apply_leaves_no_row(
+    app: Application, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CONFIG_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(Path(app.home) / "no-such-databrickscfg"))
+    layer = f"{unique}_refused"
+    onboard(app, unique, layer)
+    no_runner = dataclasses.replace(app, runner_choice="jobs")
+    with pytest.raises(RunnerUnavailable):
+        run_layer(no_runner, layer)
+    app.lakehouse.sql(
+        f"UPDATE {app.metadata_table} SET execution_pipeline = 'scd3' WHERE layer = '{layer}'"
+    )
+    with pytest.raises(InvalidMetadata, match="unknown execution_pipeline 'scd3'"):
+        run_layer(app.replace(runner=ScriptedRunner()), layer)
+
     assert runs_of(app, layer) == []
     assert history_writers() == []
 
