@@ -88,11 +88,15 @@ def test_a_stopped_run_cancels_its_tasks_and_exits_130(
 
     process = start(project, home, "run", "--layer", "stoppable", "--max-workers", "2")
     progress = wait_until_started(process, {"dev_silver.k.a", "dev_silver.k.b"})
+    read_meanwhile = medallion(
+        project, home, "sql", "SELECT count(*) AS n FROM dev_silver.k.a", "--format", "csv"
+    )
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=180)
     stderr = "".join(progress) + stderr
 
     assert process.returncode == 130, stdout + stderr
+    assert csv_rows(read_meanwhile) == ["1"]  # another process reads while the run runs
     assert "stopping the run" in stderr
     assert {table: commits(home, table) for table in TARGETS} == before, stderr
     runs = medallion(
