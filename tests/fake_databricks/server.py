@@ -14,6 +14,7 @@ It is no kinder than Databricks:
   INVALID_PARAMETER_VALUE text. An exit value past the output limit comes back cut, with
   `truncated: true`.
 - An unknown run id is a 400 INVALID_PARAMETER_VALUE; throttling is a 429 or 503 with Retry-After.
+- SCIM `Me` answers who the token belongs to (`userName`), as `~/` in a notebook path needs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 JOBS = "/api/2.2/jobs"
 RUNS = f"{JOBS}/runs"
+SCIM_ME = "/api/2.0/preview/scim/v2/Me"
+USER_NAME = "someone@example.com"
 WORKSPACE_ID = "1234567890123456"
 OUTPUT_LIMIT = 5 * 1024 * 1024  # Databricks returns the first 5 MB of an exit value
 WORKLOAD_FAILED = "Workload failed, see run output for details"
@@ -137,8 +140,9 @@ class _Run:
 class FakeDatabricks:
     """A threaded HTTP server on 127.0.0.1 running notebooks by scenario; records every request."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, user_name: str = USER_NAME) -> None:
         self._token = token
+        self.user_name = user_name
         self._lock = threading.Lock()
         self._scenarios: dict[str, list[Scenario]] = {}
         self._errors_left: dict[str, int] = {}
@@ -188,6 +192,8 @@ class FakeDatabricks:
             return 200, {"workspace_id": WORKSPACE_ID}, {}
         if not authorized:
             return _error(401, "UNAUTHENTICATED", "Invalid access token.")
+        if (method, path) == ("GET", SCIM_ME):
+            return 200, self._me(), {}
         endpoints = {
             ("POST", "submit"): self._submit,
             ("GET", "get"): self._get,
@@ -208,6 +214,16 @@ class FakeDatabricks:
             self._errors_left[notebook] -= 1
             return _http_error(self._scenarios[notebook][0])
         return endpoint(run, args)
+
+    def _me(self) -> dict[str, Any]:
+        return {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "4242424242424242",
+            "userName": self.user_name,
+            "displayName": self.user_name.partition("@")[0],
+            "active": True,
+            "emails": [{"type": "work", "value": self.user_name, "primary": True}],
+        }
 
     def _runs_by_any_id(self) -> dict[int, _Run]:
         by_task = {task: run for run in self._runs.values() for task in run.task_run_ids}
