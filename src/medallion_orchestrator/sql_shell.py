@@ -61,6 +61,8 @@ class SqlShell:
             run_statements(self.app.lakehouse, text, self.output)
         except StatementFailed as failed:
             print(f"error: {one_line(failed.error, self.app.user_catalogs())}", file=sys.stderr)
+            if failed.total > 1:  # several on one line: say which ones committed
+                print(failed.context(), file=sys.stderr)
             return False
         if self.timing:
             self._say(f"{time.perf_counter() - started:.3f} s")
