@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.cancellation import Cancellation
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runners.base import Runner
 
 DEFAULT_HOME = Path(".medallion")
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,35 +43,45 @@ class Application:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **kwargs: Any) -> Application:
-        """A copy with some parts swapped, e.g. replace(spark=session, runner=fake)."""
+        """A copy with some parts swapped, e.g. replace(spark=session, runner=fake). A name that
+        is no part is refused; a given value is used as it is, falsy ones included."""
+        if unknown := sorted(set(kwargs) - PARTS):
+            raise TypeError(
+                f"Application has no part {', '.join(unknown)} (parts: {', '.join(sorted(PARTS))})"
+            )
         return dataclasses.replace(self, overrides={**self.overrides, **kwargs})
 
-    def _given(self, name: str) -> Any:
-        return self.overrides.get(name)
+    def _given(self, name: str, build: Callable[[], T]) -> T:
+        return self.overrides[name] if name in self.overrides else build()  # type: ignore[no-any-return]
 
     @cached_property
     def layout(self) -> ProjectLayout:
-        return self._given("layout") or ProjectLayout.find()
+        return self._given("layout", ProjectLayout.find)
 
     @cached_property
     def environment(self) -> Environment:
-        return self._given("environment") or load_environment(self.layout, self.environment_name)
+        return self._given(
+            "environment", lambda: load_environment(self.layout, self.environment_name)
+        )
 
     @cached_property
     def pipelines(self) -> dict[str, Pipeline]:
-        return self._given("pipelines") or load_pipelines(self.layout)
+        return self._given("pipelines", lambda: load_pipelines(self.layout))
 
     @cached_property
     def spark(self) -> SparkSession:
-        if given := self._given("spark"):
-            return given  # type: ignore[no-any-return]
-        from medallion_orchestrator.runtime.local_spark import local_spark
+        def start() -> SparkSession:
+            from medallion_orchestrator.runtime.local_spark import local_spark
 
-        return local_spark(self.home)
+            return local_spark(self.home)
+
+        return self._given("spark", start)
 
     @cached_property
     def lakehouse(self) -> Lakehouse:
-        return self._given("lakehouse") or lakehouse_for(self.spark, self.environment.catalogs)
+        return self._given(
+            "lakehouse", lambda: lakehouse_for(self.spark, self.environment.catalogs)
+        )
 
     @property
     def metadata_table(self) -> str:
@@ -77,63 +89,67 @@ class Application:
 
     @cached_property
     def repository(self) -> MetadataRepository:
-        return self._given("repository") or MetadataRepository(
-            self.lakehouse, self.metadata_table, self.layout.ddl_dir / "execution_table.sql"
+        return self._given(
+            "repository",
+            lambda: MetadataRepository(
+                self.lakehouse, self.metadata_table, self.layout.ddl_dir / "execution_table.sql"
+            ),
         )
 
     @cached_property
     def engine(self) -> LocalNotebookEngine:
         from medallion_orchestrator.local.engine import LocalNotebookEngine
 
-        return self._given("engine") or LocalNotebookEngine(
-            self.spark, self.layout.notebooks_dir, self.lakehouse
+        return self._given(
+            "engine",
+            lambda: LocalNotebookEngine(self.spark, self.layout.notebooks_dir, self.lakehouse),
         )
 
     @cached_property
     def dbutils(self) -> Any | None:
         """The notebook's dbutils when running in a Databricks notebook; None elsewhere."""
-        if given := self._given("dbutils"):
-            return given
         from medallion_orchestrator.runners.chain import notebook_dbutils
 
-        return notebook_dbutils()
+        return self._given("dbutils", notebook_dbutils)
 
     @cached_property
     def workspace_client(self) -> WorkspaceClient | None:
         """A Databricks client when databricks-sdk's unified auth finds credentials."""
-        if given := self._given("workspace_client"):
-            return given  # type: ignore[no-any-return]
         from medallion_orchestrator.runners.jobs_api import workspace_client_from_env
 
-        return workspace_client_from_env(self.databricks_profile, self.clock)
+        return self._given(
+            "workspace_client",
+            lambda: workspace_client_from_env(self.databricks_profile, self.clock),
+        )
 
     @cached_property
     def run_history(self) -> RunHistory:
         from medallion_orchestrator.history.run_log import HistoryTables, RunHistory
 
-        return self._given("run_history") or RunHistory(
-            self.lakehouse,
-            HistoryTables.beside(self.metadata_table),
-            self.layout.ddl_dir,
-            self.clock,
+        return self._given(
+            "run_history",
+            lambda: RunHistory(
+                self.lakehouse,
+                HistoryTables.beside(self.metadata_table),
+                self.layout.ddl_dir,
+                self.clock,
+            ),
         )
 
     @cached_property
     def clock(self) -> Clock:
-        return self._given("clock") or SystemClock()
+        return self._given("clock", SystemClock)
 
     @cached_property
     def cancellation(self) -> Cancellation:
         """Set to stop the run (interrupts.py sets it on Ctrl-C and SIGTERM)."""
-        return self._given("cancellation") or Cancellation()
+        return self._given("cancellation", Cancellation)
 
     @cached_property
     def runner(self) -> Runner:
-        if given := self._given("runner"):
-            return given  # type: ignore[no-any-return]
         from medallion_orchestrator.runners.chain import choose_runner
 
-        return choose_runner(self, self.runner_choice)
+        return self._given("runner", lambda: choose_runner(self, self.runner_choice))
 
     def user_catalogs(self) -> set[str]:
         """The catalogs whose local `catalog__schema` names are shown to users as catalog.schema."""
@@ -148,3 +164,8 @@ class Application:
             named = set()
         stored = CatalogStore(self.home, warehouse_dir(self.home)).catalogs()
         return {name.lower() for name in named} | stored
+
+
+PARTS = frozenset(
+    name for name, value in vars(Application).items() if isinstance(value, cached_property)
+)
