@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import graphlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from medallion_orchestrator.cycles import find_cycle
 from medallion_orchestrator.tasks import NotebookTask
 
 
@@ -81,16 +82,3 @@ def dependencies(tasks: Sequence[NotebookTask]) -> dict[str, frozenset[str]]:
         )
         for task in tasks
     }
-
-
-def find_cycle(upstream: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """One cycle as `a, b, ..., a` (each waits for the next), starting at its smallest name."""
-    sorter = graphlib.TopologicalSorter({key: upstream[key] for key in sorted(upstream)})
-    try:
-        sorter.prepare()
-    except graphlib.CycleError as error:
-        waits_for = list(reversed(error.args[1][:-1]))
-        start = waits_for.index(min(waits_for))
-        loop = waits_for[start:] + waits_for[:start]
-        return [*loop, loop[0]]
-    return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fakes import notebook_task as task
-from medallion_orchestrator.graph import TaskGraph, dependencies, find_cycle
+from medallion_orchestrator.cycles import find_cycle
+from medallion_orchestrator.graph import TaskGraph, dependencies
 from medallion_orchestrator.priorities import (
     NO_HISTORY_SECONDS,
     estimate_durations,

@@ -38,3 +38,11 @@ def test_execution_and_runners_do_not_import_each_other(low: str, high: str) -> 
         for path in sorted((PACKAGE / low).glob("*.py"))
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+@pytest.mark.parametrize(
+    ("module", "above"),
+    [("graph.py", "planning"), ("metadata/dependencies.py", "graph"), ("cycles.py", "graph")],
+)
+def test_the_graph_and_the_metadata_checks_import_down(module: str, above: str) -> None:
+    assert f"medallion_orchestrator.{above}" not in imported(PACKAGE / module)

@@ -11,8 +11,8 @@ import graphlib
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 
+from medallion_orchestrator.cycles import find_cycle
 from medallion_orchestrator.errors import Problem
-from medallion_orchestrator.graph import find_cycle
 from medallion_orchestrator.metadata.model import TaskRow
 
 Edges = Mapping[str, Sequence[str]]
