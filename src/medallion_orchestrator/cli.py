@@ -172,7 +172,9 @@ def _parser() -> argparse.ArgumentParser:
         help="SQL (several separated by ;); three-level names work as on Databricks; "
         "- or nothing: read standard input",
     )
-    sql.add_argument("-f", "--file", type=Path, default=None, help="run the statements of a file")
+    sql.add_argument(
+        "-f", "--file", type=_existing, default=None, help="run the statements of a file"
+    )
     _output_options(sql)
     sql.set_defaults(command=_sql)
 
@@ -185,9 +187,17 @@ def _parser() -> argparse.ArgumentParser:
     metadata = commands.add_parser("metadata", parents=[common], help="metadata rows")
     metadata_commands = metadata.add_subparsers(required=True, metavar="ACTION")
     load = metadata_commands.add_parser("load", parents=[common], help="MERGE rows from YAML")
-    load.add_argument("path", type=Path, help="a YAML file or a folder of them")
+    load.add_argument("path", type=_existing, help="a YAML file or a folder of them")
     load.set_defaults(command=_metadata_load, refused="nothing was written")
     return parser
+
+
+def _existing(text: str) -> Path:
+    """A path that exists: checked before anything starts (or a new lakehouse is made)."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such file or folder: {text}")
+    return path
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:

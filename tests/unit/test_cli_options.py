@@ -52,3 +52,17 @@ def test_select_takes_several_names() -> None:
         ["run", "--layer", "l", "--select", "a.b.c", "+a.b.d", "--select", "a.b.e"]
     )
     assert args.select == ["a.b.c", "+a.b.d", "a.b.e"]
+
+
+@pytest.mark.parametrize("argv", [["sql", "-f", "nowhere.sql"], ["metadata", "load", "nowhere/"]])
+def test_a_missing_file_is_refused_before_anything_starts(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        _parser().parse_args(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"no such file or folder: {argv[-1]}")
