@@ -88,12 +88,14 @@ def target(
     if kind == "fact_overwrite":
         read = fact_overwrite.read_source
         monkeypatch.setattr(fact_overwrite, "read_source", lambda *a: napped(read(*a)))
+        load = dispatch.load_fact
     else:  # the rows the first create writes, after the events were kept
         latest = upsert.latest_per_key
         monkeypatch.setattr(upsert, "latest_per_key", lambda *a: napped(latest(*a)))
+        load = dispatch.load_incremental
     return Target(
         task,
-        lambda: dispatch.load_fact(lakehouse, task),
+        lambda: load(lakehouse, task),
         lakehouse.table_location("dev_silver", unique, "facts"),
     )
 
