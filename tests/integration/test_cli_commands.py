@@ -141,6 +141,11 @@ def test_select_runs_only_the_named_tables(onboarded: Path) -> None:
     assert upstream.returncode == 0, upstream.stdout + upstream.stderr
     assert "total 3  succeeded 3" in upstream.stdout
     assert typo.returncode == 2
+    recorded = medallion(onboarded, "runs", "--last", "2")
+    assert "1: 1 ok" in recorded.stdout and "3: 3 ok" in recorded.stdout  # recorded as any run
+    lock = f"SELECT count(*) AS held FROM dev_silver.{SCHEMA}_meta.run_lock"
+    held = medallion(onboarded, "sql", lock, "--format", "csv")
+    assert held.stdout.splitlines() == ["held", "0"], held.stdout + held.stderr  # released
     assert (
         f"dev_silver.{SCHEMA}.deal: --select: no active row of layer bronze_to_silver"
         in typo.stderr
