@@ -158,6 +158,19 @@ def _parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", parents=[common], help="run history")
     runs.add_argument("run_id", nargs="?", default=None, help="one run, with every attempt")
     runs.add_argument("--last", type=int, default=10, help="how many runs (default 10)")
+    runs.add_argument(
+        "--timeline",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="write the run's timeline: FILE.html (self-contained), .png or .svg",
+    )
+    runs.add_argument(
+        "--compare",
+        metavar="PREVIOUS_RUN_ID",
+        default=None,
+        help="tasks slower or faster than in that run, new failures, the makespan's change",
+    )
     runs.set_defaults(command=_runs)
 
     validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
@@ -291,9 +304,34 @@ def _runs(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.history.views import print_run, print_runs
 
     if args.run_id:
-        return print_run(app.run_history, args.run_id, sys.stdout)
+        code = print_run(app.run_history, args.run_id, sys.stdout)
+        if args.timeline is not None or args.compare is not None:
+            from medallion_orchestrator.history.timeline_view import show_timeline
+
+            show_timeline(
+                app.run_history,
+                args.run_id,
+                args.timeline,
+                args.compare,
+                lambda layer: _planned_depends_on(app, layer),
+                sys.stdout,
+            )
+        return code
+    if args.timeline is not None or args.compare is not None:
+        raise ConfigError("--timeline and --compare are about one run: give its RUN_ID")
     print_runs(app.run_history, args.last, sys.stdout)
     return EXIT_OK
+
+
+def _planned_depends_on(app: Application, layer: str) -> dict[str, tuple[str, ...] | None]:
+    """What each task of the layer waits for by its metadata rows now (none if they are not
+    valid now: the timeline then keeps the recorded execution_order rule)."""
+    from medallion_orchestrator.orchestration import plan
+
+    try:
+        return {task.key: task.depends_on for task in plan(app, layer).tasks}
+    except InvalidMetadata:
+        return {}
 
 
 def _report(result: RunResult) -> int:

@@ -1,0 +1,182 @@
+"""Draws a `Timeline` with plotly: one horizontal bar per attempt, on its worker lane.
+
+Bars are coloured by status (one trace per status, so the legend names them); a retried attempt
+is hatched, a timed-out one crossed; the critical path's bars have a black outline; waits
+between batches are grey bands; the lower bound, the makespan (and the previous run's, when
+comparing) are vertical lines. Hovering a bar shows its task, attempt, rows and error.
+Files: `.html` is one self-contained page (plotly.js inside, no network); `.png` and `.svg` go
+through kaleido, which drives a local Chrome or Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from medallion_orchestrator.errors import ConfigError, EnvironmentProblem
+from medallion_orchestrator.history.run_comparison import RunComparison
+from medallion_orchestrator.history.timeline import Bar, Timeline
+
+COLOURS = {
+    "SUCCESS": "#2ca02c",
+    "FAILED": "#d62728",
+    "TIMED_OUT": "#ff7f0e",
+    "CANCELLED": "#7f7f7f",
+}
+OTHER_COLOUR = "#9467bd"
+FORMATS = (".html", ".png", ".svg")
+ERROR_CHARACTERS = 600
+HOVER = (
+    "<b>%{customdata[0]}</b><br>attempt %{customdata[1]}: %{customdata[2]}<br>"
+    "%{base:.1f} s to %{customdata[3]:.1f} s (%{x:.1f} s)<br>rows written: %{customdata[4]}"
+    "%{customdata[5]}%{customdata[6]}<extra></extra>"
+)
+
+
+def timeline_figure(timeline: Timeline, comparison: RunComparison | None = None) -> go.Figure:
+    figure = go.Figure()
+    notes = _change_notes(comparison)
+    for status in sorted({bar.status for bar in timeline.bars}):
+        bars = [bar for bar in timeline.bars if bar.status == status]
+        figure.add_trace(_bars(status, bars, notes))
+    for wait in timeline.waits:
+        figure.add_vrect(
+            x0=wait.start,
+            x1=wait.end,
+            fillcolor="grey",
+            opacity=0.25,
+            line_width=0,
+            annotation_text=f"wait after order {wait.after_order}",
+            annotation_position="bottom left",
+        )
+    _line(figure, timeline.lower_bound, f"lower bound {timeline.lower_bound:.1f} s", "dash")
+    _line(figure, timeline.makespan, f"makespan {timeline.makespan:.1f} s", "solid")
+    if comparison is not None:
+        _line(
+            figure,
+            comparison.makespan_before,
+            f"previous {comparison.makespan_before:.1f} s",
+            "dot",
+        )
+    lanes = [f"worker {lane + 1}" for lane in range(timeline.lanes)]
+    figure.update_layout(
+        title=_title(timeline, comparison),
+        barmode="overlay",
+        xaxis_title="seconds from the run's start",
+        yaxis={"categoryorder": "array", "categoryarray": lanes[::-1]},
+        height=260 + 60 * timeline.lanes,
+        hoverlabel={"align": "left"},
+        legend_title_text="status",
+    )
+    return figure
+
+
+def write_figure(figure: go.Figure, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigError(f"--timeline {path}: give a file ending in {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".html":
+        figure.write_html(path, include_plotlyjs=True, full_html=True)
+        return
+    try:
+        figure.write_image(path)
+    except Exception as error:  # kaleido's own errors: no Chrome found, a crash...
+        raise EnvironmentProblem(
+            f"could not write {path} with kaleido (it needs Chrome or Chromium; on Debian "
+            f"`apt-get install chromium`): {error}"
+        ) from error
+
+
+def _bars(status: str, bars: list[Bar], notes: dict[str, str]) -> go.Bar:
+    return go.Bar(
+        name=status,
+        orientation="h",
+        base=[bar.start for bar in bars],
+        x=[bar.seconds for bar in bars],
+        y=[f"worker {bar.lane + 1}" for bar in bars],
+        text=[_label(bar, notes) for bar in bars],
+        textposition="inside",
+        insidetextanchor="start",
+        marker={
+            "color": COLOURS.get(status, OTHER_COLOUR),
+            "line": {
+                "color": ["black" if bar.critical else "white" for bar in bars],
+                "width": [3 if bar.critical else 1 for bar in bars],
+            },
+            "pattern": {"shape": [_pattern(bar) for bar in bars]},
+        },
+        customdata=[
+            [
+                bar.task,
+                bar.attempt,
+                bar.status,
+                bar.end,
+                "" if bar.rows_written is None else bar.rows_written,
+                _error(bar),
+                notes.get(bar.task, ""),
+            ]
+            for bar in bars
+        ],
+        hovertemplate=HOVER,
+    )
+
+
+def _label(bar: Bar, notes: dict[str, str]) -> str:
+    marks = " ↻" if bar.retried or bar.attempt > 1 else ""
+    marks += " ⏱" if bar.timed_out else ""
+    marks += " ▲" if "slower" in notes.get(bar.task, "") else ""
+    marks += " ▼" if "faster" in notes.get(bar.task, "") else ""
+    return bar.task.rsplit(".", 1)[-1] + marks
+
+
+def _pattern(bar: Bar) -> str:
+    if bar.timed_out:
+        return "x"
+    return "/" if bar.retried else ""
+
+
+def _error(bar: Bar) -> str:
+    if not bar.error:
+        return ""
+    text = bar.error.strip()
+    if len(text) > ERROR_CHARACTERS:
+        text = text[:ERROR_CHARACTERS] + " ..."
+    return "<br>error: " + html.escape(text).replace("\n", "<br>")
+
+
+def _change_notes(comparison: RunComparison | None) -> dict[str, str]:
+    if comparison is None:
+        return {}
+    notes = {
+        change.task: f"<br>{word}: {change.before:.1f} s -> {change.after:.1f} s"
+        for word, changes in (("slower", comparison.slower), ("faster", comparison.faster))
+        for change in changes
+    }
+    for failure in comparison.new_failures:
+        was = failure.before or "not in that run"
+        notes[failure.task] = notes.get(failure.task, "") + f"<br>new failure (was {was})"
+    return notes
+
+
+def _line(figure: go.Figure, x: float, text: str, dash: str) -> None:
+    figure.add_vline(
+        x=x, line_dash=dash, line_color="black", annotation_text=text, annotation_textangle=-90
+    )
+
+
+def _title(timeline: Timeline, comparison: RunComparison | None) -> str:
+    path = " → ".join(task.rsplit(".", 1)[-1] for task in timeline.critical_path)
+    title = (
+        f"run {timeline.run_id}: {len(timeline.bars)} attempt(s) on {timeline.lanes} lane(s)"
+        f"<br><sup>critical path {timeline.critical_seconds:.1f} s: {path}</sup>"
+    )
+    if comparison is not None:
+        title += (
+            f"<br><sup>against {comparison.previous_run_id}: makespan "
+            f"{comparison.makespan_delta:+.1f} s, {len(comparison.slower)} slower, "
+            f"{len(comparison.faster)} faster, {len(comparison.new_failures)} new failure(s)</sup>"
+        )
+    return title
