@@ -147,3 +147,26 @@ def test_catalogs_renames_and_altered_views_persist(home: Path) -> None:
     assert detail[0]["format"] == "delta" and str(detail[0]["location"]).endswith("/renamed")
     assert "sandbox" not in {row["catalog"] for row in after_drop}
     assert not (home / "warehouse" / "sandbox__s.db").exists()
+
+
+def test_names_without_a_catalog_live_in_the_current_one(home: Path) -> None:
+    """As on Databricks, `s.t` and `t` name tables of the current catalog (`spark_catalog`
+    locally, its `default` schema for `t`), and they are kept like any other."""
+    for statement in (
+        "CREATE SCHEMA scratch",
+        "CREATE TABLE scratch.notes (id INT) USING DELTA",
+        "INSERT INTO scratch.notes VALUES (1)",
+        "CREATE TABLE loose AS SELECT 2 AS id",
+    ):
+        sql(home, statement)
+
+    schemas, tables, notes, loose, qualified = results(
+        home,
+        "SHOW SCHEMAS; SHOW TABLES IN scratch; SELECT id FROM scratch.notes; "
+        "SELECT id FROM loose; SELECT id FROM spark_catalog.scratch.notes",
+    )
+
+    assert {"default", "scratch"} <= {row["databaseName"] for row in schemas}
+    assert [row["tableName"] for row in tables] == ["notes"]
+    assert notes == qualified == [{"id": 1}]
+    assert loose == [{"id": 2}]

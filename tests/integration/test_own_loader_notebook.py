@@ -107,3 +107,22 @@ def test_its_error_reaches_the_result_in_the_users_names(
         f"AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `dev_bronze`.`{unique}`."
     ), outcome.message
     assert f"dev_bronze__{unique}" not in outcome.message + (outcome.error or "")
+
+
+def test_names_without_a_catalog_mean_the_current_one_in_pyspark_too(
+    spark, lakehouse_home: Path, unique: str
+) -> None:
+    """`s.t` is `spark_catalog.s.t` and a new `t` lives in `spark_catalog.default`, in SQL and in
+    pyspark's own methods alike, and both are kept in the home."""
+    spark.sql(f"CREATE SCHEMA {unique}")
+    spark.range(2).write.saveAsTable(f"{unique}.numbers")
+    spark.sql(f"CREATE TABLE {unique}_loose AS SELECT 7 AS id")
+
+    assert spark.table(f"{unique}.numbers").count() == 2
+    assert spark.sql(f"SELECT count(*) FROM spark_catalog.{unique}.numbers").first()[0] == 2
+    assert spark.catalog.tableExists(f"{unique}.numbers")
+    assert spark.sql(f"SELECT id FROM {unique}_loose").first()[0] == 7
+    assert spark.table(f"{unique}_loose").first()[0] == 7
+    warehouse = lakehouse_home / "warehouse"
+    assert (warehouse / f"spark_catalog__{unique}.db" / "numbers" / "_delta_log").is_dir()
+    assert (warehouse / "spark_catalog__default.db" / f"{unique}_loose" / "_delta_log").is_dir()

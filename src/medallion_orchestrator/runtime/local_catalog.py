@@ -38,6 +38,11 @@ def split_database(database: str) -> tuple[str, str] | None:
     return (catalog, schema) if separator and catalog and schema else None
 
 
+def is_spark_database(name: str) -> bool:
+    """A database of Spark's own, named as it is: a mapped `catalog__schema`, or `global_temp`."""
+    return SEPARATOR in name or name.lower() == "global_temp"
+
+
 @dataclass(frozen=True)
 class SchemaEntry:
     comment: str | None = None

@@ -32,7 +32,13 @@ from medallion_orchestrator.runtime.local_catalog import (
 )
 from medallion_orchestrator.runtime.local_ddl import delta_create_statement, schema_entry
 from medallion_orchestrator.runtime.local_names import plain_sql
-from medallion_orchestrator.runtime.local_statements import Statement, classify
+from medallion_orchestrator.runtime.local_statements import (
+    CURRENT_CATALOG,
+    DEFAULT_SCHEMA,
+    Statement,
+    classify,
+    qualified,
+)
 from medallion_orchestrator.runtime.user_names import user_rows
 
 if TYPE_CHECKING:
@@ -225,8 +231,11 @@ class LocalLakehouse(Lakehouse):
         return self._local_text(classify(statement))
 
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
-        parsed = classify(statement)
         self.session.sync_databases()
+        statement, in_default = qualified(statement, self._kept_in_default)
+        if in_default:
+            self._use_default_schema()
+        parsed = classify(statement)
         answer = getattr(self, f"_answer_{parsed.kind}", None)
         if answer is not None:
             return answer(parsed)
@@ -378,6 +387,19 @@ class LocalLakehouse(Lakehouse):
             self._sql(f"DROP DATABASE IF EXISTS {quote(database)} CASCADE")
         self.store.drop_database(database)
         self.session.forget(database)
+
+    def _use_default_schema(self) -> None:
+        """Kept, and current, so that pyspark's own one-part names find what SQL made there."""
+        self.ensure_schema(CURRENT_CATALOG, DEFAULT_SCHEMA)
+        database = self.database(CURRENT_CATALOG, DEFAULT_SCHEMA)
+        if self.spark.catalog.currentDatabase() != database:
+            self._sql(f"USE {quote(database)}")
+
+    def _kept_in_default(self, name: str) -> bool:
+        database = self.database(CURRENT_CATALOG, DEFAULT_SCHEMA)
+        return self.store.has_delta_table(database, name) or any(
+            self.store.statement(kind, database, name) for kind in ("views", "tables")
+        )
 
     def _schema_database(self, parsed: Statement) -> str:
         catalog, schema = parsed.schema or ("", "")

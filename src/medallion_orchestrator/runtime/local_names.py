@@ -16,6 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.runtime.local_catalog import is_spark_database
+from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -23,10 +26,11 @@ if TYPE_CHECKING:
 
 _installed = threading.Lock()
 _done = False
-# Statements that may name a catalog: three dotted parts, or a schema/catalog command.
+# Statements that may name a catalog or leave it to the current one: dotted parts (not of a
+# local database), a table or view created, or a schema/catalog command.
 _MAYBE_CATALOG = re.compile(
-    r"(?is)\b(?:CATALOGS?|SCHEMAS?|DATABASES?|NAMESPACES?|VIEWS|TABLES)\b"
-    r"|(?<![`.\w])`?\w+`?\s*\.\s*`?\w+`?\s*\.\s*`?\w+"
+    r"(?is)\b(?:CATALOGS?|SCHEMAS?|DATABASES?|NAMESPACES?|VIEWS?|TABLES?)\b"
+    r"|(?<![`.\w])`?(?!\w*__)\w+`?\s*\.\s*`?\w+"
 )
 _PART = re.compile(r"`((?:[^`]|``)+)`|([^.`\s]+)")
 
@@ -98,20 +102,25 @@ def _wrap_name(
 
 
 def _table_name(spark: SparkSession, name: str) -> str:
-    parts = _parts(name)
-    lakehouse = _lakehouse(spark) if len(parts) == 3 else None
-    if lakehouse is None or parts[0].lower() == "spark_catalog":
-        return name
-    return lakehouse.table(*parts)
+    parts = _in_current_catalog(_parts(name), 3)
+    lakehouse = _lakehouse(spark) if len(parts) == 3 and not is_spark_database(parts[1]) else None
+    return name if lakehouse is None else lakehouse.table(*parts)
 
 
 def _schema_name(spark: SparkSession, name: str) -> str:
-    parts = _parts(name)
-    lakehouse = _lakehouse(spark) if len(parts) == 2 else None
-    if lakehouse is None or parts[0].lower() == "spark_catalog":
+    parts = _in_current_catalog(_parts(name), 2)
+    lakehouse = _lakehouse(spark) if len(parts) == 2 and not is_spark_database(parts[1]) else None
+    if lakehouse is None:
         return name
     lakehouse.session.sync_databases()
     return lakehouse.schema(*parts)
+
+
+def _in_current_catalog(parts: list[str], levels: int) -> list[str]:
+    """`s.t` names `spark_catalog.s.t`, as on Databricks; a local database's name stays."""
+    if len(parts) == levels - 1 and not is_spark_database(parts[0]):
+        return [CURRENT_CATALOG, *parts]
+    return parts
 
 
 def _parts(name: str) -> list[str]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+
+from medallion_orchestrator.runtime.local_catalog import is_spark_database
 
 # sqlglot says, for every statement it keeps as a plain command, that it fell back to one.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -38,6 +41,21 @@ _SHOW_OBJECTS = re.compile(
 )
 _SHOW_CREATE = re.compile(rf"(?is)^\s*SHOW\s+CREATE\s+TABLE\s+{_NAME}\.{_NAME}\.{_NAME}\s*$")
 _METADATA = re.compile(r"(?is)^\s*(SHOW|DESCRIBE|DESC)\b")
+_ONE_PART_SCHEMA = re.compile(
+    rf"(?is)^(?P<head>\s*(?:CREATE|DROP|ALTER|DESCRIBE|DESC|COMMENT\s+ON|USE)\s+"
+    rf"(?:SCHEMA|DATABASE|NAMESPACE)\s+(?:EXTENDED\s+)?{_IF})(?P<name>`?\w+`?)(?P<rest>(?:\s.*)?)$"
+)
+_ONE_PART_OBJECTS = re.compile(
+    r"(?is)^(?P<head>\s*SHOW\s+(?:TABLES|VIEWS)\s+(?:IN|FROM)\s+)(?P<name>`?\w+`?)"
+    r"(?P<rest>(?:\s.*)?)$"
+)
+_ALL_SCHEMAS = re.compile(
+    r"(?is)^\s*SHOW\s+(?:SCHEMAS|DATABASES)(?P<rest>(?:\s+(?:LIKE\s+)?'[^']*')?)\s*$"
+)
+_NAMED_SCHEMA = (_CATALOG_COMMAND, _SHOW_CATALOGS, _SCHEMA_STATEMENT, _SHOW_SCHEMAS, _SHOW_OBJECTS)
+# The catalog of a name that gives none: open-source Spark's, Databricks' legacy default.
+CURRENT_CATALOG = "spark_catalog"
+DEFAULT_SCHEMA = "default"
 
 Name = tuple[str, str, str]
 
@@ -126,3 +144,59 @@ def _from_tree(text: str) -> Statement:
 
 def _three_part(table: exp.Table) -> Name:
     return (table.catalog, table.db, table.name)
+
+
+def qualified(text: str, kept_in_default: Callable[[str], bool]) -> tuple[str, bool]:
+    """The statement with each name that has no catalog in the current one, as Databricks
+    resolves it, and whether it names the current catalog's `default` schema.
+
+    `s.t` becomes `spark_catalog.s.t`, a schema `s` `spark_catalog.s`. A one-part `t` becomes
+    `spark_catalog.default.t` when the statement creates it (not as a temporary view) or
+    `kept_in_default(t)` says it is kept there; a CTE, a temporary view or an unknown name stays
+    as it is. Names of databases already local (`dev_silver__crm`) are left alone."""
+    if any(pattern.match(text) for pattern in (*_NAMED_SCHEMA, _SHOW_CREATE)):
+        return text, False
+    if match := _ONE_PART_SCHEMA.match(text) or _ONE_PART_OBJECTS.match(text):
+        name = match["name"].strip("`")
+        local = f"{match['head']}{CURRENT_CATALOG}.`{name}`{match['rest']}"
+        return local, name.lower() == DEFAULT_SCHEMA
+    if match := _ALL_SCHEMAS.match(text):
+        return f"SHOW SCHEMAS IN {CURRENT_CATALOG}{match['rest']}", False
+    tree = _single_tree(text)
+    if tree is None or str(tree.args.get("kind") or "").upper() in ("SCHEMA", "DATABASE"):
+        return text, False
+    target = _own_target(tree)
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    changed = in_default = False
+    for table in tree.find_all(exp.Table):
+        if table.catalog or not isinstance(table.this, exp.Identifier):
+            continue
+        if table.db:
+            if is_spark_database(table.db):
+                continue
+        elif table.name.lower() in ctes or not (table is target or kept_in_default(table.name)):
+            continue
+        else:
+            table.set("db", exp.to_identifier(DEFAULT_SCHEMA))
+        table.set("catalog", exp.to_identifier(CURRENT_CATALOG))
+        changed = True
+        in_default = in_default or table.db.lower() == DEFAULT_SCHEMA
+    return (tree.sql(dialect="databricks"), in_default) if changed else (text, False)
+
+
+def _single_tree(text: str) -> exp.Expression | None:
+    try:
+        trees = sqlglot.parse(text, read="databricks")
+    except sqlglot.errors.ParseError:
+        return None
+    if len(trees) != 1 or trees[0] is None or isinstance(trees[0], exp.Command):
+        return None
+    return trees[0]
+
+
+def _own_target(tree: exp.Expression) -> exp.Table | None:
+    """The table or view a CREATE (not of a temporary view) makes."""
+    if not isinstance(tree, exp.Create) or tree.find(exp.TemporaryProperty):
+        return None
+    node = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    return node if isinstance(node, exp.Table) else None
