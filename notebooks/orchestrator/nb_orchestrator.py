@@ -57,6 +57,13 @@ print(render_summary(result))
 
 # COMMAND ----------
 
+# The run's timeline on Databricks (`medallion runs RUN_ID --timeline` draws it locally)
+from medallion_orchestrator.run_timeline import display_timeline
+
+display_timeline(app, result.run_id, displayHTML)
+
+# COMMAND ----------
+
 if not result.succeeded:
     failed = ", ".join(f"{r.key} ({r.status})" for r in result.not_succeeded)
     raise RunFailed(f"{len(result.not_succeeded)} task(s) did not succeed: {failed}")

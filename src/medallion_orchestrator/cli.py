@@ -306,32 +306,14 @@ def _runs(app: Application, args: argparse.Namespace) -> int:
     if args.run_id:
         code = print_run(app.run_history, args.run_id, sys.stdout)
         if args.timeline is not None or args.compare is not None:
-            from medallion_orchestrator.history.timeline_view import show_timeline
+            from medallion_orchestrator.run_timeline import report_timeline
 
-            show_timeline(
-                app.run_history,
-                args.run_id,
-                args.timeline,
-                args.compare,
-                lambda layer: _planned_depends_on(app, layer),
-                sys.stdout,
-            )
+            report_timeline(app, args.run_id, args.timeline, args.compare, sys.stdout)
         return code
     if args.timeline is not None or args.compare is not None:
         raise ConfigError("--timeline and --compare are about one run: give its RUN_ID")
     print_runs(app.run_history, args.last, sys.stdout)
     return EXIT_OK
-
-
-def _planned_depends_on(app: Application, layer: str) -> dict[str, tuple[str, ...] | None]:
-    """What each task of the layer waits for by its metadata rows now (none if they are not
-    valid now: the timeline then keeps the recorded execution_order rule)."""
-    from medallion_orchestrator.orchestration import plan
-
-    try:
-        return {task.key: task.depends_on for task in plan(app, layer).tasks}
-    except InvalidMetadata:
-        return {}
 
 
 def _report(result: RunResult) -> int:
@@ -381,10 +363,13 @@ def _metadata_load(app: Application, args: argparse.Namespace) -> int:
 
 def _demo(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.demo.run import run_demo
+    from medallion_orchestrator.run_timeline import demo_timeline
 
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     results = run_demo(app, day=args.day, max_workers=args.max_workers)
     codes = [_report(result) for result in results]
+    for result in results:
+        demo_timeline(app, result.run_id, sys.stdout)
     return max(codes, default=EXIT_OK)
 
 

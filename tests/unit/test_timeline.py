@@ -118,7 +118,7 @@ def test_retries_and_timeouts_are_their_own_bars_and_never_started_tasks_have_no
 def test_the_clock_starts_at_the_runs_start() -> None:
     timeline = build_timeline("r", [attempt("s.a", 5, 7)], run_started_at=T0 + timedelta(seconds=1))
     assert (timeline.bars[0].start, timeline.bars[0].end) == (4, 6)
-    assert timeline.makespan == 6
+    assert (timeline.first_start, timeline.makespan) == (4, 2)
 
 
 def test_a_run_with_no_attempt_has_an_empty_timeline() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_timeline import attempt
+from test_timeline import T0, attempt
 
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.history.run_comparison import compare_runs
@@ -73,3 +73,23 @@ def test_the_html_file_holds_plotly_and_needs_no_network(tmp_path: Path) -> None
 def test_another_file_ending_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"ending in \.html, \.png, \.svg"):
         write_figure(timeline_figure(build_timeline("r1", ATTEMPTS)), tmp_path / "run.pdf")
+
+
+def test_the_start_up_is_a_band_and_the_lines_count_from_the_first_attempt() -> None:
+    timeline = build_timeline("r1", [attempt("s.a", 4, 10)], run_started_at=T0)
+    figure = timeline_figure(timeline)
+    bands = [(s.x0, s.x1) for s in figure.layout.shapes if s.type == "rect"]
+    assert bands == [(0, 4)]
+    lines = sorted(s.x0 for s in figure.layout.shapes if s.type == "line")
+    assert lines == [10, 10]  # lower bound and makespan: 6 s from the first start at 4 s
+    assert "start-up" in [a.text for a in figure.layout.annotations]
+
+
+def test_a_long_error_shows_its_end_where_a_traceback_names_the_error() -> None:
+    trace = 'Traceback (most recent call last):\n  File "x.py"\n' * 40 + "LoadError: no table"
+    timeline = build_timeline("r1", [attempt("s.a", 0, 1, status="FAILED", error=trace)])
+    shown = timeline_figure(timeline).data[0].customdata[0][5]
+    assert shown.endswith("LoadError: no table")
+    assert shown.startswith("<br>error: ... ")
+    assert '"x.py"' in shown  # quotes stay quotes: plotly shows entities as they are
+    assert timeline_figure(timeline).data[0].customdata[0][3] == "0.0 s to 1.0 s (1.0 s)"

@@ -100,7 +100,8 @@ class Timeline:
     critical_seconds: float
     work_seconds: float
     lanes: int
-    makespan: float
+    first_start: float  # seconds from the run's start to its first attempt's
+    makespan: float  # the first attempt's start to the last one's end
 
     @property
     def lower_bound(self) -> float:
@@ -127,7 +128,7 @@ def build_timeline(
 ) -> Timeline:
     ran = sorted((a for a in attempts if a.ran), key=lambda a: (a.started_at, a.task, a.attempt))
     if not ran:
-        return Timeline(run_id, (), (), (), 0.0, 0.0, 0, 0.0)
+        return Timeline(run_id, (), (), (), 0.0, 0.0, 0, 0.0, 0.0)
     first = ran[0].started_at
     assert first is not None
     origin = min(first, run_started_at) if run_started_at else first
@@ -161,7 +162,8 @@ def build_timeline(
         critical_seconds=critical_seconds,
         work_seconds=sum(end - start for start, end in intervals),
         lanes=max(lanes) + 1,
-        makespan=max(end for _, end in intervals),
+        first_start=intervals[0][0],
+        makespan=max(end for _, end in intervals) - intervals[0][0],
     )
 
 

@@ -2,8 +2,9 @@
 
 Bars are coloured by status (one trace per status, so the legend names them); a retried attempt
 is hatched, a timed-out one crossed; the critical path's bars have a black outline; waits
-between batches are grey bands; the lower bound, the makespan (and the previous run's, when
-comparing) are vertical lines. Hovering a bar shows its task, attempt, rows and error.
+between batches (and the run's start-up before its first attempt) are grey bands; the lower
+bound, the makespan (and the previous run's, when comparing) are vertical lines, measured from
+the first attempt's start. Hovering a bar shows its task, attempt, rows and error.
 Files: `.html` is one self-contained page (plotly.js inside, no network); `.png` and `.svg` go
 through kaleido, which drives a local Chrome or Chromium.
 """
@@ -30,7 +31,7 @@ FORMATS = (".html", ".png", ".svg")
 ERROR_CHARACTERS = 600
 HOVER = (
     "<b>%{customdata[0]}</b><br>attempt %{customdata[1]}: %{customdata[2]}<br>"
-    "%{base:.1f} s to %{customdata[3]:.1f} s (%{x:.1f} s)<br>rows written: %{customdata[4]}"
+    "%{customdata[3]}<br>rows written: %{customdata[4]}"
     "%{customdata[5]}%{customdata[6]}<extra></extra>"
 )
 
@@ -42,23 +43,23 @@ def timeline_figure(timeline: Timeline, comparison: RunComparison | None = None)
         bars = [bar for bar in timeline.bars if bar.status == status]
         figure.add_trace(_bars(status, bars, notes))
     for wait in timeline.waits:
-        figure.add_vrect(
-            x0=wait.start,
-            x1=wait.end,
-            fillcolor="grey",
-            opacity=0.25,
-            line_width=0,
-            annotation_text=f"wait after order {wait.after_order}",
-            annotation_position="bottom left",
-        )
-    _line(figure, timeline.lower_bound, f"lower bound {timeline.lower_bound:.1f} s", "dash")
-    _line(figure, timeline.makespan, f"makespan {timeline.makespan:.1f} s", "solid")
+        _band(figure, wait.start, wait.end, f"wait after order {wait.after_order}")
+    if timeline.first_start > 0:
+        _band(figure, 0, timeline.first_start, "start-up")
+    lines = [
+        ("lower bound", timeline.lower_bound, "dash", "bottom left"),
+        ("makespan", timeline.makespan, "solid", "top right"),
+    ]
     if comparison is not None:
-        _line(
-            figure,
-            comparison.makespan_before,
-            f"previous {comparison.makespan_before:.1f} s",
-            "dot",
+        lines.append(("previous makespan", comparison.makespan_before, "dot", "top right"))
+    for name, seconds, dash, where in lines:  # from the first attempt's start, as the bound
+        figure.add_vline(
+            x=timeline.first_start + seconds,
+            line_dash=dash,
+            line_color="black",
+            annotation_text=f"{name} {seconds:.1f} s",
+            annotation_position=where,
+            annotation_textangle=-90,
         )
     lanes = [f"worker {lane + 1}" for lane in range(timeline.lanes)]
     figure.update_layout(
@@ -113,7 +114,7 @@ def _bars(status: str, bars: list[Bar], notes: dict[str, str]) -> go.Bar:
                 bar.task,
                 bar.attempt,
                 bar.status,
-                bar.end,
+                f"{bar.start:.1f} s to {bar.end:.1f} s ({bar.seconds:.1f} s)",
                 "" if bar.rows_written is None else bar.rows_written,
                 _error(bar),
                 notes.get(bar.task, ""),
@@ -142,9 +143,9 @@ def _error(bar: Bar) -> str:
     if not bar.error:
         return ""
     text = bar.error.strip()
-    if len(text) > ERROR_CHARACTERS:
-        text = text[:ERROR_CHARACTERS] + " ..."
-    return "<br>error: " + html.escape(text).replace("\n", "<br>")
+    if len(text) > ERROR_CHARACTERS:  # a traceback: its end names the error
+        text = "... " + text[-ERROR_CHARACTERS:]
+    return "<br>error: " + html.escape(text, quote=False).replace("\n", "<br>")
 
 
 def _change_notes(comparison: RunComparison | None) -> dict[str, str]:
@@ -161,9 +162,15 @@ def _change_notes(comparison: RunComparison | None) -> dict[str, str]:
     return notes
 
 
-def _line(figure: go.Figure, x: float, text: str, dash: str) -> None:
-    figure.add_vline(
-        x=x, line_dash=dash, line_color="black", annotation_text=text, annotation_textangle=-90
+def _band(figure: go.Figure, start: float, end: float, text: str) -> None:
+    figure.add_vrect(
+        x0=start,
+        x1=end,
+        fillcolor="grey",
+        opacity=0.25,
+        line_width=0,
+        annotation_text=text,
+        annotation_position="bottom left",
     )
 
 
