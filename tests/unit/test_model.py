@@ -39,7 +39,7 @@ def test_from_mapping_turns_a_yaml_cdc_mapping_into_json_text() -> None:
     row = TaskRow.from_mapping({"cdc_source_config": config})
 
     assert json.loads(row.cdc_source_config or "") == config
-    assert row.cdc == CdcSourceConfig(sequence_column="seq", full_extract=True)
+    assert row.cdc == CdcSourceConfig(sequence_columns=("seq",), full_extract=True)
 
 
 def test_an_unknown_column_is_an_error_naming_every_one() -> None:

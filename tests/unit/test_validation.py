@@ -114,7 +114,59 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
                 )
             },
             DESTINATION,
-            "give track_history_columns or track_history_except_columns, not both",
+            "track_history_columns and track_history_except_columns cannot be used together",
+        ),
+        (
+            {
+                "cdc_source_config": cdc(
+                    track_history_column_list=["a"], track_history_except_columns=[]
+                )
+            },
+            DESTINATION,
+            "track_history_column_list and track_history_except_columns cannot be used together",
+        ),
+        (
+            {
+                "cdc_source_config": cdc(
+                    ignore_null_updates=True, ignore_null_updates_column_list=["a"]
+                )
+            },
+            DESTINATION,
+            "ignore_null_updates and ignore_null_updates_column_list cannot be used together",
+        ),
+        (
+            {
+                "cdc_source_config": cdc(
+                    ignore_null_updates_columns=["a"], ignore_null_updates_except_columns=["b"]
+                )
+            },
+            DESTINATION,
+            "ignore_null_updates_columns and ignore_null_updates_except_columns cannot be used",
+        ),
+        (
+            {"cdc_source_config": cdc(column_list=["a"], exclude_columns=["b"])},
+            DESTINATION,
+            "cdc_source_config: column_list and exclude_columns cannot be used together",
+        ),
+        (
+            {"cdc_source_config": cdc(include_columns=["a"], except_column_list=["b"])},
+            DESTINATION,
+            "cdc_source_config: include_columns and except_column_list cannot be used together",
+        ),
+        (
+            {"cdc_source_config": cdc(sequence_by="a", sequence_column="a")},
+            DESTINATION,
+            "sequence_by and sequence_column name the same option",
+        ),
+        (
+            {"cdc_source_config": cdc(watermark_column="ts", column_list=["a"])},
+            DESTINATION,
+            "watermark_column 'ts' must be in column_list",
+        ),
+        (
+            {"cdc_source_config": cdc(ignore_null_updates_column_list=["customer_id"])},
+            DESTINATION,
+            "ignore_null_updates_column_list names key column(s) customer_id",
         ),
         ({"dst_schema": None}, "dev_silver.?.customers", "dst_schema is missing"),
         ({"src_table_name": ""}, DESTINATION, "src_table_name is missing"),
@@ -356,8 +408,10 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
             "dev_silver.shop.customers",
             "cdc_source_config has unknown key(s) colour; known keys: allow_schema_change, "
             "delete_condition, effective_from_column, effective_to_column, exclude_columns, "
-            "full_extract, is_current_column, quarantine_table, sequence_column, "
-            "track_history_columns, track_history_except_columns, watermark_column",
+            "full_extract, ignore_null_updates, ignore_null_updates_columns, "
+            "ignore_null_updates_except_columns, include_columns, is_current_column, "
+            "quarantine_table, sequence_column, sequence_columns, track_history_columns, "
+            "track_history_except_columns, watermark_column",
         ),
         ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),
         ("dev_silver.shop.orders", "src_schema 'a b' is not a safe identifier"),

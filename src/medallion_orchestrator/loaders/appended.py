@@ -53,6 +53,9 @@ def appended_changes(
     if events.appended_count <= BROADCAST_VERSIONS:
         current = F.broadcast(current)
     joined = newest.join(current, keys, "left")
+    if chain.ignored:  # a NULL in the event keeps the current version's value
+        kept = {c: F.coalesce(col(c), field(EXISTING, c)) for c in sorted(chain.ignored)}
+        joined = joined.withColumns(kept)
     start = field(EXISTING, chain.effective_from)
     file = field(EXISTING, FILE)
 

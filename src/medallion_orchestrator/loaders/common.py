@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -57,9 +58,27 @@ def ensure_target_schema(lakehouse: Lakehouse, task: TaskRow) -> None:
 
 
 def without_excluded(frame: DataFrame, task: TaskRow, keep: tuple[str, ...] = ()) -> DataFrame:
-    """`exclude_columns` are never copied to silver (keys are never excluded)."""
-    return frame.drop(
-        *[c for c in task.cdc.exclude_columns if c in frame.columns and c not in keep]
+    """Only `include_columns` (when given) are copied to silver, never `exclude_columns`;
+    `keep` (the keys) always is."""
+    config = task.cdc
+    if config.include_columns is not None:
+        require_columns(frame, list(config.include_columns), task, config.key("include_columns"))
+        carried = {*config.include_columns, *keep}
+        return frame.drop(*[c for c in frame.columns if c not in carried])
+    return frame.drop(*[c for c in config.exclude_columns if c in frame.columns and c not in keep])
+
+
+def ordered_by(columns: tuple[str, ...], column: Callable[[str], Column] = col) -> Column:
+    """The order of `columns`: the one column, or a struct of several (ordered by the first,
+    ties broken by the next), NULL when any of them is."""
+    from pyspark.sql import functions as F
+
+    if len(columns) == 1:
+        return column(columns[0])
+    parts = [column(name) for name in columns]
+    missing = reduce(lambda a, b: a | b, [part.isNull() for part in parts])
+    return F.when(
+        ~missing, F.struct(*[part.alias(name) for part, name in zip(parts, columns, strict=True)])
     )
 
 

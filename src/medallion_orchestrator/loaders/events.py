@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.common import col, require_columns, without_excluded
+from medallion_orchestrator.loaders.common import (
+    col,
+    ordered_by,
+    require_columns,
+    without_excluded,
+)
 from medallion_orchestrator.loaders.keys import any_null, handle_null_keys, null_key_counts
 from medallion_orchestrator.loaders.staging import Cache
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pyspark.sql import Column, DataFrame, Row
     from pyspark.sql.types import DataType
@@ -78,16 +83,16 @@ def change_events(
     source: DataFrame,
     keys: list[str],
     cache: Cache,
-    order_column: str | None,
+    order: tuple[str, ...],
 ) -> Events:
-    """One event per key and sequence, ordered by `order_column` (else the load's time)."""
+    """One event per key and sequence, ordered by the `order` columns (else the load's time)."""
     from pyspark.sql import functions as F
 
-    flagged, attributes = flag(task, source, keys, order_column)
+    flagged, attributes = flag(task, source, keys, order)
     grouped = cache.keep(_exactly_grouped(flagged, keys, attributes))
     no_sequence = F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)
     clash_at = F.when(col(_CLASH), col(SEQUENCE))
-    _check(lakehouse, task, source, grouped, keys, order_column, no_sequence, clash_at)
+    _check(lakehouse, task, source, grouped, keys, order, no_sequence, clash_at)
     frame = grouped.where(~any_null(keys)).select(
         *[col(k) for k in keys], col(SEQUENCE), f"{_VALUE}.*"
     )
@@ -117,7 +122,7 @@ def checked_rows(
     source: DataFrame,
     keys: list[str],
     cache: Cache,
-    order_column: str | None,
+    order: tuple[str, ...],
     marks: Callable[[DataType], DataFrame] | None,
 ) -> Events:
     """The bronze rows, checked like change_events but through a narrow shuffle of keys,
@@ -126,7 +131,7 @@ def checked_rows(
     the rows at fault. Keys with several rows at one sequence are then compared exactly."""
     from pyspark.sql import functions as F
 
-    flagged, attributes = flag(task, source, keys, order_column)
+    flagged, attributes = flag(task, source, keys, order)
     narrow = flagged.select(
         *[col(k) for k in keys], col(SEQUENCE), col(DELETED), F.lit(_BRONZE).alias(SIDE)
     )
@@ -154,7 +159,7 @@ def checked_rows(
         eager=False,
     )
     stats = _check(
-        lakehouse, task, source, notable, keys, order_column, col(_NO_SEQUENCE), F.lit(None),
+        lakehouse, task, source, notable, keys, order, col(_NO_SEQUENCE), F.lit(None),
         counts={name: col(name) for name in (TOUCHED, APPENDED, _REPEATED)},
     )  # fmt: skip
     keyed = notable.where(~any_null(keys))
@@ -233,22 +238,22 @@ def _check_repeats(task: TaskRow, rows: DataFrame, keys: list[str], attributes: 
     first = F.struct(*[col(k) for k in keys], col(SEQUENCE))
     clash = grouped.agg(F.min(F.when(col(_CLASH), first))).first()
     if clash is not None and clash[0] is not None:
-        _conflict(task, keys, clash[0], task.cdc.sequence_column)
+        _conflict(task, keys, clash[0], task.cdc.sequence_columns)
 
 
 def flag(
-    task: TaskRow, source: DataFrame, keys: list[str], order_column: str | None
+    task: TaskRow, source: DataFrame, keys: list[str], order: tuple[str, ...]
 ) -> tuple[DataFrame, list[str]]:
-    """The source with DELETED and SEQUENCE, excluded columns dropped; and its attributes."""
+    """The source with DELETED and SEQUENCE, columns not carried dropped; and its attributes."""
     require_columns(source, keys, task, "key")
-    if order_column:
-        require_columns(source, [order_column], task, "sequence")
-    flagged = without_excluded(_flagged(source, task, order_column), task, keep=tuple(keys))
+    require_columns(source, list(order), task, "sequence")
+    flagged = without_excluded(_flagged(source, task, order), task, keep=(*keys, *INTERNAL))
     return flagged, [c for c in flagged.columns if c not in (*keys, *INTERNAL)]
 
 
-def latest_per_key(events: Events) -> DataFrame:
-    """The last event of each key (the events are unique per key and sequence)."""
+def latest_per_key(events: Events, with_it: Mapping[str, Column] | None = None) -> DataFrame:
+    """The last event of each key (the events are unique per key and sequence), and the
+    aggregates `with_it` computed in the same pass."""
     from pyspark.sql import functions as F
 
     last = F.max_by(
@@ -257,19 +262,19 @@ def latest_per_key(events: Events) -> DataFrame:
     )
     return (
         events.frame.groupBy(*[col(k) for k in events.keys])
-        .agg(last.alias(_VALUE))
-        .select(*[col(k) for k in events.keys], f"{_VALUE}.*")
+        .agg(last.alias(_VALUE), *[value.alias(name) for name, value in (with_it or {}).items()])
+        .select(*[col(k) for k in events.keys], f"{_VALUE}.*", *[col(n) for n in with_it or {}])
     )
 
 
-def _flagged(source: DataFrame, task: TaskRow, order_column: str | None) -> DataFrame:
+def _flagged(source: DataFrame, task: TaskRow, order: tuple[str, ...]) -> DataFrame:
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
     condition = task.cdc.delete_condition
     try:
         deleted = F.coalesce(F.expr(condition), F.lit(False)) if condition else F.lit(False)
-        sequence = col(order_column) if order_column else F.current_timestamp()
+        sequence = ordered_by(order) if order else F.current_timestamp()
         return source.select("*", deleted.alias(DELETED), sequence.alias(SEQUENCE))
     except AnalysisException as error:
         first = str(error).splitlines()[0]
@@ -285,7 +290,7 @@ def _check(
     source: DataFrame,
     grouped: DataFrame,
     keys: list[str],
-    order_column: str | None,
+    order: tuple[str, ...],
     no_sequence: Column,
     clash_at: Column,
     counts: dict[str, Column] | None = None,
@@ -306,20 +311,20 @@ def _check(
     handle_null_keys(lakehouse, task, source, keys, stats["nulls"].asDict())
     if stats["no_seq"]:
         raise LoadError(
-            f"{task.destination}: NULL in sequence column {order_column} "
+            f"{task.destination}: NULL in sequence column {', '.join(order)} "
             f"({stats['no_seq']} row(s)) of {task.source}"
         )
     if clash := stats["clash"]:
-        _conflict(task, keys, clash, order_column)
+        _conflict(task, keys, clash, order)
     return stats
 
 
-def _conflict(task: TaskRow, keys: list[str], clash: object, order_column: str | None) -> None:
+def _conflict(task: TaskRow, keys: list[str], clash: object, order: tuple[str, ...]) -> None:
     key = ", ".join(f"{name}={clash[name]!r}" for name in keys)  # type: ignore[index]
-    if order_column:
+    if order:
         raise LoadError(
             f"{task.destination}: source {task.source} has different rows for key ({key}) "
-            f"with the same {order_column} = {clash[SEQUENCE]!r}"  # type: ignore[index]
+            f"with the same {', '.join(order)} = {clash[SEQUENCE]!r}"  # type: ignore[index]
         )
     raise LoadError(
         f"{task.destination}: source {task.source} has different rows for key ({key}) "

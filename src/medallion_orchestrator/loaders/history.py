@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
+from medallion_orchestrator.loaders.null_updates import filled
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Chain:
     effective_from: str
     effective_to: str
     is_current: str
+    ignored: frozenset[str] = frozenset()  # a NULL in an update keeps the value before it
 
     @property
     def attributes(self) -> list[str]:
@@ -79,7 +81,7 @@ def bronze_events(events: DataFrame) -> DataFrame:
 
 
 def replayed(
-    versions: DataFrame, chain: Chain, sequence_type: DataType, stored_sequence: str | None
+    versions: DataFrame, chain: Chain, sequence_type: DataType, stored_sequence: Column | None
 ) -> DataFrame:
     """Existing versions as events: a start carrying the version, a delete at its close."""
     from pyspark.sql import functions as F
@@ -87,7 +89,7 @@ def replayed(
     start = col(chain.effective_from).cast(sequence_type)
     end = col(chain.effective_to).cast(sequence_type)
     as_of = (
-        F.coalesce(col(stored_sequence).cast(sequence_type), start) if stored_sequence else start
+        start if stored_sequence is None else F.coalesce(stored_sequence.cast(sequence_type), start)
     )
     kept = [*chain.shared, *chain.dropped]
     located = [FILE] if FILE in versions.columns else []
@@ -138,6 +140,9 @@ def rebuild(events: DataFrame, chain: Chain) -> DataFrame:
         carried = F.first(col(EXISTING), ignorenulls=True).over(same_sequence)
         unique = unique.withColumn(EXISTING, carried)
     unique = unique.where(~col(_DUPLICATE))
+    if chain.ignored:
+        before = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        unique = unique.withColumns(filled(chain.ignored, before))
     opened = unique.withColumn(_START, _opens(chain, lambda c: F.lag(c).over(order)))
     boundary = F.when(col(_START) | col(DELETED), col(SEQUENCE))
     runs = opened.withColumns(

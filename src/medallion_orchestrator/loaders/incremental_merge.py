@@ -38,9 +38,8 @@ def load_incremental_merge(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         require_columns(source, [watermark], task, "watermark")
         source = past_committed_watermark(lakehouse, task, source, watermark)
     with Cache() as cache:
-        return upsert_latest(
-            lakehouse, task, source, keys, task.cdc.sequence_column or watermark, cache
-        )
+        order = task.cdc.sequence_columns or ((watermark,) if watermark else ())
+        return upsert_latest(lakehouse, task, source, keys, order, cache)
 
 
 def past_committed_watermark(

@@ -27,7 +27,7 @@ def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
             task,
             read_source(lakehouse, task),
             keys,
-            config.sequence_column,
+            config.sequence_columns,
             cache,
             full_extract=config.full_extract,
         )

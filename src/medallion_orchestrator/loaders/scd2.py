@@ -28,6 +28,7 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     field,
     latest_version,
+    ordered_by,
     read_source,
     target_name,
 )
@@ -47,6 +48,7 @@ from medallion_orchestrator.loaders.history import (
     rebuild,
     replayed,
 )
+from medallion_orchestrator.loaders.null_updates import ignored_columns
 from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -67,7 +69,7 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):
             events = checked_rows(
-                lakehouse, task, source, keys, cache, config.sequence_column, marks=None
+                lakehouse, task, source, keys, cache, config.sequence_columns, marks=None
             )
             surrogate = surrogate_column(task, source.columns)
             chain = _chain(task, events, None, surrogate)
@@ -78,11 +80,10 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
             versions.write.format("delta").saveAsTable(target)
             return created(lakehouse, task, target, lakehouse.spark.table(target).count())
         current = lakehouse.spark.table(target)
-        stored = config.sequence_column if config.sequence_column in current.columns else None
+        order = config.sequence_columns
+        stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
         seen = partial(_marks, task, current, keys, stored)
-        events = checked_rows(
-            lakehouse, task, source, keys, cache, config.sequence_column, marks=seen
-        )
+        events = checked_rows(lakehouse, task, source, keys, cache, order, marks=seen)
         surrogate = surrogate_column(task, source.columns)
         chain = _chain(task, events, current.columns, surrogate)
         return _update(lakehouse, task, target, events, current, chain, surrogate, stored, cache)
@@ -98,7 +99,7 @@ def tracked_columns(task: TaskRow, attributes: list[str]) -> frozenset[str]:
             f"{task.destination}: cdc_source_config names column(s) {', '.join(unknown)} to "
             f"track history by, not columns of {task.source} or of the target"
         )
-    candidates = [name for name in attributes if name != config.sequence_column]
+    candidates = [name for name in attributes if name not in config.sequence_columns]
     if config.track_history_columns is not None:
         return frozenset(c for c in candidates if c in config.track_history_columns)
     excluded = set(config.track_history_except_columns or ())
@@ -138,7 +139,8 @@ def _chain(
     new = [c for c in events.attributes if c not in silver]
     dropped = [c for c in silver if c not in events.attributes]
     tracked = tracked_columns(task, [*shared, *new, *dropped])
-    return Chain(events.keys, shared, new, dropped, tracked, *history)
+    ignored = frozenset(ignored_columns(task, [*shared, *new, *dropped]))
+    return Chain(events.keys, shared, new, dropped, tracked, *history, ignored)
 
 
 def _with_surrogate(versions: DataFrame, chain: Chain, surrogate: str | None) -> DataFrame:
@@ -158,7 +160,7 @@ def _update(
     current: DataFrame,
     chain: Chain,
     surrogate: str | None,
-    stored: str | None,
+    stored: Column | None,
     cache: Cache,
 ) -> LoadResult:
     assert events.touched is not None and events.appended is not None
@@ -171,7 +173,7 @@ def _update(
     rebuilt_keys = events.touched
     if events.appended_count and not chain.new and not chain.dropped:
         appended = _small(events.appended, events.appended_count)
-        ordered = task.cdc.sequence_column is not None
+        ordered = bool(task.cdc.sequence_columns)
         changes.append(appended_changes(events, appended, located, chain, ordered))
         rebuilt_keys = rebuilt_keys.join(appended.select(*chain.keys), chain.keys, "left_anti")
     if events.touched_count > events.appended_count or not changes:
@@ -206,7 +208,7 @@ def _rebuilt(
     located: DataFrame,
     touched: DataFrame,
     chain: Chain,
-    stored: str | None,
+    stored: Column | None,
 ) -> DataFrame:
     """Staged rows of the `touched` keys, from their chains rebuilt (history.py)."""
     existing = located.join(touched, chain.keys, "left_semi")
@@ -220,7 +222,7 @@ def _rebuilt(
 
 
 def _marks(
-    task: TaskRow, current: DataFrame, keys: list[str], stored: str | None, kind: DataType
+    task: TaskRow, current: DataFrame, keys: list[str], stored: Column | None, kind: DataType
 ) -> DataFrame:
     """What silver reflects, per version: its start and newest folded sequence (upserts), its
     close (a delete) and, with a full extract, that the key has a current version."""
@@ -228,22 +230,22 @@ def _marks(
 
     history = task.cdc.history_columns
 
-    def seen(sequence: str, deleted: bool, where: Column) -> DataFrame:
+    def seen(sequence: Column, deleted: bool, where: Column) -> DataFrame:
         return current.where(where).select(
             *[col(k) for k in keys],
-            col(sequence).cast(kind).alias(SEQUENCE),
+            sequence.cast(kind).alias(SEQUENCE),
             F.lit(deleted).alias(DELETED),
             F.lit(SEEN).alias(SIDE),
         )
 
-    starts, closes = history[0], history[1]
-    marks = seen(starts, False, col(starts).cast(kind).isNotNull()).unionByName(
-        seen(closes, True, col(closes).cast(kind).isNotNull())
+    starts, closes = col(history[0]), col(history[1])
+    marks = seen(starts, False, starts.cast(kind).isNotNull()).unionByName(
+        seen(closes, True, closes.cast(kind).isNotNull())
     )
-    if stored:  # the newest sequence folded into a version, when it is not its start
-        folded = col(stored).cast(kind)
+    if stored is not None:  # the newest sequence folded into a version, when not its start
+        folded = stored.cast(kind)
         marks = marks.unionByName(
-            seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(col(starts).cast(kind)))
+            seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(starts.cast(kind)))
         )
     if task.cdc.full_extract:
         currents = current.where(col(history[2])).select(
@@ -260,13 +262,18 @@ def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFram
     """Full extract: a current key absent from the source is deleted now (timestamp and date
     sequences) or at the source's largest sequence, never before its version started."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
+    from pyspark.sql.types import DateType, StructType, TimestampNTZType, TimestampType
 
     kind = events.sequence_type
     if isinstance(kind, (TimestampType, TimestampNTZType, DateType)):
         at = F.current_timestamp().cast(kind)
     else:
-        at = F.lit(events.frame.agg(F.max(col(SEQUENCE))).first()[0]).cast(kind)
+        largest = events.frame.agg(F.max(col(SEQUENCE))).first()[0]
+        if isinstance(kind, StructType):  # several sequence columns
+            at = F.struct(*[F.lit(v).alias(n) for n, v in zip(kind.names, largest, strict=True)])
+        else:
+            at = F.lit(largest)
+        at = at.cast(kind)
     gone = existing.where(col(chain.is_current)).join(
         events.frame.select(*[col(k) for k in chain.keys]), chain.keys, "left_anti"
     )

@@ -1,7 +1,7 @@
 """The latest event per key, upserted: SCD1 and the incremental fact merge share it.
 
 An older event never overwrites a newer one: the target row is replaced or deleted only by an
-event whose sequence is at least the one stored in the target's copy of the order column. A
+event whose sequence is at least the one stored in the target's copy of the order columns. A
 delete removes the row; with `full_extract`, a target key absent from the source is deleted.
 Change detection is NULL-safe over every attribute but the order column, so a re-synced row
 equal to the target (or a rerun) writes nothing.
@@ -19,6 +19,7 @@ from medallion_orchestrator.loaders.common import (
     created,
     ensure_target_schema,
     field,
+    ordered_by,
     target_name,
 )
 from medallion_orchestrator.loaders.events import (
@@ -28,6 +29,13 @@ from medallion_orchestrator.loaders.events import (
     Events,
     change_events,
     latest_per_key,
+)
+from medallion_orchestrator.loaders.null_updates import (
+    DELETED_AT,
+    ignored_columns,
+    kept_aggregates,
+    over_target,
+    with_kept,
 )
 from medallion_orchestrator.loaders.staging import (
     DELETE,
@@ -47,6 +55,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 FOUND = "__medallion_found"
+STORED = "__medallion_stored"
 
 
 def upsert_latest(
@@ -54,19 +63,21 @@ def upsert_latest(
     task: TaskRow,
     source: DataFrame,
     keys: list[str],
-    order_column: str | None,
+    order: tuple[str, ...],
     cache: Cache,
     full_extract: bool = False,
 ) -> LoadResult:
-    events = change_events(lakehouse, task, source, keys, cache, order_column)
-    latest = latest_per_key(events)
+    events = change_events(lakehouse, task, source, keys, cache, order)
+    ignored = ignored_columns(task, events.attributes)
+    latest = with_kept(latest_per_key(events, kept_aggregates(ignored)), ignored)
     target = target_name(lakehouse, task)
     spark = lakehouse.spark
     if not spark.catalog.tableExists(target):
         ensure_target_schema(lakehouse, task)
-        latest.where(~col(DELETED)).drop(*INTERNAL).write.format("delta").saveAsTable(target)
+        fresh = latest.where(~col(DELETED)).drop(*INTERNAL, DELETED_AT)
+        fresh.write.format("delta").saveAsTable(target)
         return created(lakehouse, task, target, spark.table(target).count())
-    staged = cache.keep(_staged(latest, spark.table(target), events, order_column, full_extract))
+    staged = cache.keep(_staged(latest, spark.table(target), events, order, full_extract, ignored))
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     values = assignments([*keys, *events.attributes])
     return merge_staged(lakehouse, task, target, staged, Merge(condition, values, values))
@@ -76,55 +87,59 @@ def _staged(
     latest: DataFrame,
     current: DataFrame,
     events: Events,
-    order_column: str | None,
+    order: tuple[str, ...],
     full_extract: bool,
+    ignored: list[str],
 ) -> DataFrame:
-    """Latest events joined with the target: the rows to insert, update or delete."""
+    """Latest events joined with the target: the rows to insert, update or delete; a NULL in
+    an `ignored` column keeps the target's value."""
     from pyspark.sql import functions as F
 
     keys, existing = events.keys, set(current.columns)
-    stored_order = order_column if order_column in existing else None
-    compared = [a for a in events.attributes if a in existing and a != order_column]
+    stored = bool(order) and existing.issuperset(order)
+    compared = [a for a in events.attributes if a in existing and a not in order]
     added = [a for a in events.attributes if a not in existing]
-    kept = [*compared, *([stored_order] if stored_order else [])]
     target = current.select(
-        *[col(c) for c in (*keys, *kept)],
+        *[col(c) for c in (*keys, *compared)],
+        *([ordered_by(order).alias(STORED)] if stored else []),
         F.lit(True).alias(FOUND),
         field("_metadata", "file_path").alias(FILE),
     )
     joined = latest.alias("s").join(
         target.alias("t"), on=keys, how="full" if full_extract else "left"
     )
+    values = {a: field("s", a) for a in events.attributes}
+    values |= {a: over_target(values[a], field("t", a)) for a in ignored if a in compared}
     incoming, found, deleted = (
         field("s", SEQUENCE).isNotNull(),
         field("t", FOUND).isNotNull(),
         field("s", DELETED),
     )
     newer = (
-        field("t", stored_order).isNull() | (field("s", SEQUENCE) >= field("t", stored_order))
-        if stored_order
+        field("t", STORED).isNull() | (field("s", SEQUENCE) >= field("t", STORED))
+        if stored
         else F.lit(True)
     )
     op = (
         F.when(incoming & ~found & ~deleted, INSERT)
         .when(incoming & found & deleted & newer, DELETE)
-        .when(incoming & found & ~deleted & newer & changed(compared, added), UPDATE)
+        .when(incoming & found & ~deleted & newer & changed(values, compared, added), UPDATE)
         .when(~incoming & found, DELETE)
     )
     return joined.select(
         *[col(k) for k in keys],
-        *[field("s", a).alias(a) for a in events.attributes],
+        *[values[a].alias(a) for a in events.attributes],
         op.alias(OP),
         field("t", FILE).alias(FILE),
     ).where(col(OP).isNotNull())
 
 
-def changed(compared: list[str], added: list[str], left: str = "s", right: str = "t") -> Column:
-    """NULL-safe: A->NULL and NULL->A are changes, NULL->NULL is not; a value in a column the
-    target does not have yet is a change."""
+def changed(values: dict[str, Column], compared: list[str], added: list[str]) -> Column:
+    """NULL-safe, the incoming `values` against the target `t`: A->NULL and NULL->A are
+    changes, NULL->NULL is not; a value in a column the target does not have yet is a change."""
     from pyspark.sql import functions as F
 
-    tests = [~field(left, c).eqNullSafe(field(right, c)) for c in compared] + [
-        field(left, c).isNotNull() for c in added
+    tests = [~values[c].eqNullSafe(field("t", c)) for c in compared] + [
+        values[c].isNotNull() for c in added
     ]
     return reduce(lambda a, b: a | b, tests, F.lit(False))

@@ -1,9 +1,14 @@
-"""The `cdc_source_config` JSON object of a metadata row."""
+"""The `cdc_source_config` JSON object of a metadata row.
+
+Databricks AUTO CDC's option names are accepted as aliases (`sequence_by`, `column_list`,
+`except_column_list`, ...), so a flow's settings can be copied over as they are; giving an
+option under two names is an error. The key as written is kept for messages (`key`).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -11,16 +16,22 @@ from typing import Any
 class CdcSourceConfig:
     """Every key a row may set; an unknown key is an error, never ignored.
 
-    Loader semantics for each key are in README.md, "Loader semantics and speed".
+    Loader semantics for each key are in README.md, "Loader semantics".
     """
 
-    sequence_column: str | None = None
+    # Orders change events: by the first column, ties broken by the next (AUTO CDC's struct).
+    sequence_columns: tuple[str, ...] = ()
     delete_condition: str | None = None
     full_extract: bool = False
     track_history_columns: tuple[str, ...] | None = None
     track_history_except_columns: tuple[str, ...] | None = None
     watermark_column: str | None = None
+    include_columns: tuple[str, ...] | None = None
     exclude_columns: tuple[str, ...] = ()
+    # A NULL in an update keeps the target's value: every column, the listed ones, or all but.
+    ignore_null_updates: bool = False
+    ignore_null_updates_columns: tuple[str, ...] | None = None
+    ignore_null_updates_except_columns: tuple[str, ...] | None = None
     # SCD2 output column names.
     effective_from_column: str = "effective_from"
     effective_to_column: str = "effective_to"
@@ -29,6 +40,7 @@ class CdcSourceConfig:
     quarantine_table: str | None = None
     # fact_overwrite: a changed bronze schema replaces the silver one (else: an error).
     allow_schema_change: bool = False
+    written: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str | None) -> CdcSourceConfig:
@@ -41,24 +53,54 @@ class CdcSourceConfig:
             raise ValueError(f"cdc_source_config is not valid JSON ({error.msg})") from None
         if not isinstance(raw, dict):
             raise ValueError("cdc_source_config must be a JSON object")
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(raw) - known)
+        unknown = sorted(set(raw) - set(KNOWN) - set(AUTO_CDC))
         if unknown:
             raise ValueError(
                 f"cdc_source_config has unknown key(s) {', '.join(unknown)}; "
-                f"known keys: {', '.join(sorted(known))}"
+                f"known keys: {', '.join(sorted(KNOWN))} "
+                f"(AUTO CDC names too: {', '.join(sorted(AUTO_CDC))})"
             )
-        values = {name: _typed(name, value) for name, value in raw.items()}
-        return cls(**{name: value for name, value in values.items() if value is not _DEFAULT})
+        written: dict[str, str] = {}
+        values = {}
+        for key, value in raw.items():
+            name = KNOWN.get(key) or AUTO_CDC[key]
+            if name in written:
+                first, second = sorted((written[name], key))
+                raise ValueError(
+                    f"cdc_source_config: {first} and {second} name the same option; give one"
+                )
+            written[name] = key
+            typed = _typed(name, key, value)
+            if typed is not _DEFAULT:
+                values[name] = typed
+        return cls(**values, written=tuple(written.items()))
+
+    def key(self, name: str) -> str:
+        """The key the row wrote for field `name` (its own name when not written)."""
+        return dict(self.written).get(name, name)
 
     def column_names(self) -> list[str]:
         """Every column name the config mentions, for identifier validation."""
-        names = [self.sequence_column, self.watermark_column]
-        names += list(self.track_history_columns or ())
-        names += list(self.track_history_except_columns or ())
-        names += list(self.exclude_columns)
+        names = [*self.sequence_columns, self.watermark_column]
+        for listed in (
+            self.track_history_columns,
+            self.track_history_except_columns,
+            self.include_columns,
+            self.exclude_columns,
+            self.ignore_null_updates_columns,
+            self.ignore_null_updates_except_columns,
+        ):
+            names += list(listed or ())
         names += [name for name in self.history_columns if name not in _DEFAULT_HISTORY]
         return [name for name in names if name is not None]
+
+    def null_ignoring(self, attributes: list[str]) -> list[str]:
+        """The `attributes` whose NULL in an update keeps the target's value."""
+        if self.ignore_null_updates_columns is not None:
+            return [a for a in attributes if a in self.ignore_null_updates_columns]
+        if self.ignore_null_updates_except_columns is not None:
+            return [a for a in attributes if a not in self.ignore_null_updates_except_columns]
+        return list(attributes) if self.ignore_null_updates else []
 
     @property
     def history_columns(self) -> tuple[str, str, str]:
@@ -66,30 +108,66 @@ class CdcSourceConfig:
         return (self.effective_from_column, self.effective_to_column, self.is_current_column)
 
 
+_FIELDS = [f.name for f in fields(CdcSourceConfig) if f.name != "written"]
+KNOWN = {name: name for name in _FIELDS} | {"sequence_column": "sequence_columns"}
+AUTO_CDC = {
+    "sequence_by": "sequence_columns",
+    "apply_as_deletes": "delete_condition",
+    "column_list": "include_columns",
+    "except_column_list": "exclude_columns",
+    "track_history_column_list": "track_history_columns",
+    "track_history_except_column_list": "track_history_except_columns",
+    "ignore_null_updates_column_list": "ignore_null_updates_columns",
+    "ignore_null_updates_except_column_list": "ignore_null_updates_except_columns",
+}
 _DEFAULT = object()
 _DEFAULT_HISTORY = ("effective_from", "effective_to", "is_current")
-_STRING_KEYS = {"sequence_column", "delete_condition", "watermark_column", "quarantine_table"}
+_STRING_KEYS = {"delete_condition", "watermark_column", "quarantine_table"}
 _NAME_KEYS = {"effective_from_column", "effective_to_column", "is_current_column"}
-_LIST_KEYS = {"track_history_columns", "track_history_except_columns", "exclude_columns"}
+_LIST_KEYS = {
+    "track_history_columns",
+    "track_history_except_columns",
+    "include_columns",
+    "exclude_columns",
+    "ignore_null_updates_columns",
+    "ignore_null_updates_except_columns",
+}
 
 
-def _typed(name: str, value: Any) -> Any:
+def _typed(name: str, key: str, value: Any) -> Any:
+    """`value` of field `name`, given under `key`, checked and typed."""
+    if name == "sequence_columns":
+        return _sequence(key, value)
     if name in _STRING_KEYS:
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"cdc_source_config.{name} must be a string")
+            raise ValueError(f"cdc_source_config.{key} must be a string")
         return value
     if name in _NAME_KEYS:
         if value is None:
             return _DEFAULT
         if not isinstance(value, str) or not value:
-            raise ValueError(f"cdc_source_config.{name} must be a column name")
+            raise ValueError(f"cdc_source_config.{key} must be a column name")
         return value
     if name in _LIST_KEYS:
         if value is None and name != "exclude_columns":
             return None
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError(f"cdc_source_config.{name} must be a list of column names")
+        if not _names(value):
+            raise ValueError(f"cdc_source_config.{key} must be a list of column names")
         return tuple(value)
     if not isinstance(value, bool):
-        raise ValueError(f"cdc_source_config.{name} must be true or false")
+        raise ValueError(f"cdc_source_config.{key} must be true or false")
     return value
+
+
+def _sequence(key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) and value:
+        return (value,)
+    if _names(value) and value:
+        return tuple(value)
+    raise ValueError(f"cdc_source_config.{key} must be a column name or a list of column names")
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)

@@ -121,7 +121,7 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
         )
     if "sql_file_path" in requires or row.sql_file_path:
         yield from _sql_file_problems(row.sql_file_path, sql_dir)
-    yield from _cdc_problems(row.cdc_source_config)
+    yield from _cdc_problems(row.cdc_source_config, row.business_key_columns or ())
 
 
 def _identifier_problems(prefix: str, parts: tuple[str | None, ...]) -> Iterable[str]:
@@ -144,7 +144,7 @@ def _sql_file_problems(sql_file_path: str | None, sql_dir: Path) -> Iterable[str
         yield f"sql_file_path {sql_file_path!r} does not exist under {root}"
 
 
-def _cdc_problems(text: str | None) -> Iterable[str]:
+def _cdc_problems(text: str | None, keys: Sequence[str]) -> Iterable[str]:
     try:
         config = CdcSourceConfig.parse(text)
     except ValueError as error:
@@ -153,14 +153,39 @@ def _cdc_problems(text: str | None) -> Iterable[str]:
     for name in config.column_names():
         if not is_safe_identifier(name):
             yield f"cdc_source_config names unsafe column {name!r}"
-    if config.track_history_columns is not None and config.track_history_except_columns is not None:
-        yield (
-            "cdc_source_config: give track_history_columns or track_history_except_columns, "
-            "not both"
-        )
+    yield from _exclusive_problems(config)
+    for name in ("ignore_null_updates_columns", "ignore_null_updates_except_columns"):
+        if listed := [key for key in keys if key in (getattr(config, name) or ())]:
+            yield (
+                f"cdc_source_config.{config.key(name)} names key column(s) "
+                f"{', '.join(listed)}: a key is never NULL in an update"
+            )
     if config.delete_condition is not None:
         yield from _expression_problems(config.delete_condition)
     yield from _loader_key_problems(config)
+
+
+def _exclusive_problems(config: CdcSourceConfig) -> Iterable[str]:
+    """Options that are forms of one choice: at most one of each group may be given."""
+    given = {
+        "track_history_columns": config.track_history_columns is not None,
+        "track_history_except_columns": config.track_history_except_columns is not None,
+        "ignore_null_updates": config.ignore_null_updates,
+        "ignore_null_updates_columns": config.ignore_null_updates_columns is not None,
+        "ignore_null_updates_except_columns": config.ignore_null_updates_except_columns is not None,
+        "include_columns": config.include_columns is not None,
+        "exclude_columns": bool(config.exclude_columns),
+    }
+    for group in _EXCLUSIVE:
+        if len(used := [config.key(name) for name in group if given[name]]) > 1:
+            yield f"cdc_source_config: {' and '.join(used)} cannot be used together; give one"
+
+
+_EXCLUSIVE = (
+    ("track_history_columns", "track_history_except_columns"),
+    ("ignore_null_updates", "ignore_null_updates_columns", "ignore_null_updates_except_columns"),
+    ("include_columns", "exclude_columns"),
+)
 
 
 def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
@@ -177,7 +202,15 @@ def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
     if config.watermark_column is not None and config.watermark_column in config.exclude_columns:
         yield (
             f"cdc_source_config: watermark_column {config.watermark_column!r} cannot be in "
-            "exclude_columns (the committed watermark is read from the silver table)"
+            f"{config.key('exclude_columns')} (the committed watermark is read from the silver "
+            "table)"
+        )
+    watermark, carried = config.watermark_column, config.include_columns
+    if watermark is not None and carried is not None and watermark not in carried:
+        yield (
+            f"cdc_source_config: watermark_column {watermark!r} must be in "
+            f"{config.key('include_columns')} (the committed watermark is read from the silver "
+            "table)"
         )
 
 
