@@ -3,6 +3,7 @@ runs compared. No Spark: the history rows are written here as they come from tas
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from medallion_orchestrator.history.timeline import (
     build_timeline,
     critical_path,
 )
+from medallion_orchestrator.history.timeline_view import print_comparison
 
 T0 = datetime(2026, 12, 1, 9, 0, 0)
 
@@ -171,3 +173,22 @@ def test_a_task_that_failed_both_times_is_no_new_failure() -> None:
 def test_the_noise_is_a_share_of_the_previous_seconds(after: float, slower: bool) -> None:
     comparison = compare_runs(run("new", {"s.a": after}), run("old", {"s.a": 10}))
     assert bool(comparison.slower) is slower
+
+
+def test_the_comparison_table_names_each_change() -> None:
+    before = run("old", {"s.big": 100, "s.quick": 40, "s.bad": 5})
+    after = run("new", {"s.big": 130, "s.quick": 20, "s.bad": 5}, failed=("s.bad",))
+    out = io.StringIO()
+    print_comparison(compare_runs(after, before), out)
+    text = out.getvalue()
+    assert "new against old: makespan 100.0 s -> 130.0 s (+30.0 s)" in text
+    lines = {line.split("│")[2].strip(): line for line in text.splitlines() if "s." in line}
+    assert "slower" in lines["s.big"] and "+30.0" in lines["s.big"]
+    assert "faster" in lines["s.quick"] and "-20.0" in lines["s.quick"]
+    assert "new failure" in lines["s.bad"] and "FAILED" in lines["s.bad"]
+
+
+def test_a_comparison_with_nothing_changed_says_so() -> None:
+    out = io.StringIO()
+    print_comparison(compare_runs(run("new", {"s.a": 10}), run("old", {"s.a": 10.5})), out)
+    assert "no task slower or faster beyond the noise, and no new failure" in out.getvalue()

@@ -41,6 +41,9 @@ def test_one_bar_per_attempt_coloured_by_status_with_the_critical_path_outlined(
     assert list(success.marker.line.width) == [3, 1]  # s.a is on the path, s.b is not
     failed = next(trace for trace in figure.data if trace.name == "FAILED")
     assert failed.marker.pattern.shape == ("/",)  # retried
+    timed_out = next(trace for trace in figure.data if trace.name == "TIMED_OUT")
+    assert (timed_out.marker.pattern.shape, timed_out.text) == (("x",), ("c ⏱",))
+    assert list(success.text) == ["a", "b ↻"]  # the second attempt of a retried task
     assert "&lt;b&gt;at&lt;/b&gt; line 3" in failed.customdata[0][5]
     lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
     assert sorted(line.x0 for line in lines) == [13, 14]  # lower bound (critical path), makespan
