@@ -98,17 +98,20 @@ FORMS = {
     "column_list": {"ignore_null_updates_column_list": ["phone"]},
     "except_column_list": {"ignore_null_updates_except_column_list": ["phone"]},
 }
-UPDATED = {
-    "default": (1, None, "b@x", None, 2),
-    "ignore_null_updates": (1, "Ann", "b@x", "111", 2),
-    "column_list": (1, None, "b@x", "111", 2),
-    "except_column_list": (1, "Ann", "b@x", None, 2),
+UPDATED = {  # id, name, email, phone of the update
+    "default": (1, None, "b@x", None),
+    "ignore_null_updates": (1, "Ann", "b@x", "111"),
+    "column_list": (1, None, "b@x", "111"),
+    "except_column_list": (1, "Ann", "b@x", None),
 }
+NEWER, LATE = (1, "Ann", "a@x", "111", 5, False), (1, "Old", "o@x", "000", 3, False)
+LATER = (1, None, "b@x", None, 6, False)
 NULL_CASES = {
     "in_one_batch": ([[FIRST, UPDATE]], None),
     "in_two_loads": ([[FIRST], [FIRST, UPDATE]], None),
     "bronze_keeping_the_latest_row": ([[FIRST], [UPDATE]], None),
     "a_delete_forgets_the_values": ([[FIRST, GONE, BACK]], None),
+    "a_late_value_never_overwrites_a_newer_one": ([[NEWER], [LATE, LATER]], None),
 }
 NULL_PATHS = [(form, *path) for form in FORMS for path in PATHS]
 
@@ -118,9 +121,13 @@ def null_updates_expected(pipeline: str, form: str, case: str) -> list[tuple[Any
     if case == "a_delete_forgets_the_values":
         back = (1, None, "c@x", None, 3)
         return [back] if pipeline == "scd1" else [(*FIRST[:5], 1, 2), (*back, 3, None)]
+    if case == "a_late_value_never_overwrites_a_newer_one":
+        if pipeline == "scd1":
+            return [(*UPDATED[form], 6)]
+        return [(*LATE[:5], 3, 5), (*NEWER[:5], 5, 6), (*UPDATED[form], 6, 6, None)]
     if pipeline == "scd1":
-        return [UPDATED[form]]
-    return [(*FIRST[:5], 1, 2), (*UPDATED[form], 2, None)]
+        return [(*UPDATED[form], 2)]
+    return [(*FIRST[:5], 1, 2), (*UPDATED[form], 2, 2, None)]
 
 
 @pytest.fixture(scope="module", params=NULL_PATHS, ids=["-".join(path) for path in NULL_PATHS])

@@ -37,10 +37,13 @@ def ignored_columns(task: TaskRow, attributes: list[str]) -> list[str]:
 
 def with_kept(latest: DataFrame, ignored: list[str]) -> DataFrame:
     """The last event of each key (events.latest_per_key with kept_aggregates): its `ignored`
-    columns the newest non-NULL value since the key's last delete, DELETED_AT kept."""
-    if not ignored:
-        return latest
-    return latest.withColumns(_kept_values(ignored)).drop(*[_kept(c) for c in ignored])
+    columns the newest non-NULL value since the key's last delete; `bookkeeping` columns kept."""
+    return latest.withColumns(_kept_values(ignored)) if ignored else latest
+
+
+def bookkeeping(ignored: list[str]) -> list[str]:
+    """The columns with_kept adds: the last delete's sequence, each kept value's own."""
+    return [DELETED_AT, *[_kept(c) for c in ignored]] if ignored else []
 
 
 def kept_aggregates(ignored: list[str]) -> dict[str, Column]:
@@ -72,12 +75,16 @@ def _kept_values(ignored: list[str]) -> dict[str, Column]:
     return values
 
 
-def over_target(incoming: Column, target: Column) -> Column:
-    """An ignored column of the latest event over the target row `target`: its value when the
-    load deleted nothing of the key, else the event's."""
+def over_target(name: str, stored: Column | None) -> Column:
+    """An ignored column of the latest event `s` over the target row `t`: the target's value
+    when the load deleted nothing of the key and its own kept value is none or older than the
+    target's `stored` sequence (a late event never overwrites a newer one)."""
     from pyspark.sql import functions as F
 
-    return F.when(field("s", DELETED_AT).isNull(), F.coalesce(incoming, target)).otherwise(incoming)
+    at = field("s", _kept(name)).getField(_AT)
+    older = at.isNull() if stored is None else at.isNull() | (at < stored)
+    keeps_target = field("s", DELETED_AT).isNull() & older
+    return F.when(keeps_target, field("t", name)).otherwise(field("s", name))
 
 
 def filled(ignored: frozenset[str], before: WindowSpec) -> dict[str, Column]:

@@ -31,7 +31,7 @@ from medallion_orchestrator.loaders.events import (
     latest_per_key,
 )
 from medallion_orchestrator.loaders.null_updates import (
-    DELETED_AT,
+    bookkeeping,
     ignored_columns,
     kept_aggregates,
     over_target,
@@ -74,7 +74,7 @@ def upsert_latest(
     spark = lakehouse.spark
     if not spark.catalog.tableExists(target):
         ensure_target_schema(lakehouse, task)
-        fresh = latest.where(~col(DELETED)).drop(*INTERNAL, DELETED_AT)
+        fresh = latest.where(~col(DELETED)).drop(*INTERNAL, *bookkeeping(ignored))
         fresh.write.format("delta").saveAsTable(target)
         return created(lakehouse, task, target, spark.table(target).count())
     staged = cache.keep(_staged(latest, spark.table(target), events, order, full_extract, ignored))
@@ -109,7 +109,8 @@ def _staged(
         target.alias("t"), on=keys, how="full" if full_extract else "left"
     )
     values = {a: field("s", a) for a in events.attributes}
-    values |= {a: over_target(values[a], field("t", a)) for a in ignored if a in compared}
+    stored_at = field("t", STORED) if stored else None
+    values |= {a: over_target(a, stored_at) for a in ignored if a in compared}
     incoming, found, deleted = (
         field("s", SEQUENCE).isNotNull(),
         field("t", FOUND).isNotNull(),
