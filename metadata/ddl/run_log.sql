@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.run_log (
   skipped INT,
   repair_of STRING,
   host STRING,
-  cancelled INT
+  cancelled INT,
+  up_to_date INT
 ) USING DELTA
 COMMENT 'medallion-orchestrator runs'

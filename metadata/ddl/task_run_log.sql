@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.task_run_log (
   rows_written BIGINT,
   target_version BIGINT,
   error_class STRING,
-  transient BOOLEAN
+  transient BOOLEAN,
+  build STRING
 ) USING DELTA
 COMMENT 'medallion-orchestrator task attempts'

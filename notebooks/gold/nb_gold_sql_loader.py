@@ -1,7 +1,9 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Gold SQL loader
-# MAGIC Runs the SQL file named by the row's sql_file_path (under metadata/sql/).
+# MAGIC Runs the SQL file named by the row's sql_file_path (under metadata/sql/), unless the
+# MAGIC destination is up to date with it: same SQL fingerprint and input versions as its last
+# MAGIC build in the `gold_build_state` ledger (widget `full_refresh` = true builds anyway).
 # MAGIC
 # MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
 # MAGIC `environment`; exits with the exit-value contract (medallion_orchestrator.exit_value),
@@ -14,6 +16,7 @@
 # COMMAND ----------
 
 from medallion_orchestrator.exit_value import run_and_exit
+from medallion_orchestrator.history.run_log import BUILD_STATE, HistoryTables
 from medallion_orchestrator.loaders.dispatch import load_gold
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 
@@ -23,7 +26,9 @@ from medallion_orchestrator.notebook_support import notebook_application, task_f
 def load():
     task = task_from_widgets(dbutils)
     app = notebook_application(spark, widget(dbutils, "environment"))
-    return load_gold(app.lakehouse, task, app.layout.sql_dir)
+    ledger = HistoryTables.beside(app.metadata_table).name(BUILD_STATE)
+    full_refresh = widget(dbutils, "full_refresh").lower() == "true"
+    return load_gold(app.lakehouse, task, app.layout.sql_dir, ledger, full_refresh)
 
 
 run_and_exit(dbutils, load)

@@ -18,6 +18,7 @@ dbutils.widgets.dropdown("scheduler", "auto", ["auto", "batch", "dag"])
 dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
 dbutils.widgets.text("repair_run_id", "")
+dbutils.widgets.dropdown("full_refresh", "false", ["false", "true"])
 
 # COMMAND ----------
 
@@ -42,6 +43,7 @@ max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
 repair_of = dbutils.widgets.get("repair_run_id") or None
+full_refresh = dbutils.widgets.get("full_refresh") == "true"
 
 # COMMAND ----------
 
@@ -52,6 +54,7 @@ result = run_layer(
     continue_on_failure=continue_on_failure,
     scheduler=scheduler,
     repair_of=repair_of,
+    full_refresh=full_refresh,
 )
 print(render_summary(result))
 

@@ -139,6 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
     run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="build every gold table, even one whose SQL and inputs are as last built",
+    )
+    run.add_argument(
         "--select",
         metavar="TABLE",
         action="extend",
@@ -296,6 +301,7 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         repair_of=args.repair,
         select=args.select,
+        full_refresh=args.full_refresh,
     )
     return _report(result)
 

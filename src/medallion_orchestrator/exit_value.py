@@ -4,8 +4,9 @@ On Databricks a failed child reaches its parent only as "Workload failed, see ru
 own error is lost. So a notebook catches its own error and exits with it. Contract 1 is one JSON
 object:
 
-    {"contract": 1, "status": "SUCCESS" | "FAILED", "message": str, "transient": bool,
-     "target": str | null, "rows_written": int | null, "target_version": int | null,
+    {"contract": 1, "status": "SUCCESS" | "UP_TO_DATE" | "FAILED", "message": str,
+     "transient": bool, "target": str | null, "rows_written": int | null,
+     "target_version": int | null, "build": object | null,  # a gold build's ledger entry
      "error_class": str, "traceback": str (at most 64 KB)}     # the last two when FAILED
 
 plus any other keys the load returned. `transient` is computed in the child, where the real
@@ -29,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from medallion_orchestrator.tasks import (
+    SUCCEEDED,
     TRACEBACK_LIMIT,
     LoadReport,
     TaskOutcome,
@@ -50,14 +52,17 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "target_version": (int, type(None)),
     "error_class": (str, type(None)),
     "traceback": (str, type(None)),
+    "build": (dict, type(None)),
 }
 Loaded = LoadReport | Mapping[str, Any] | None
 
 
 def success_value(loaded: Loaded = None) -> str:
     fields = loaded.fields() if isinstance(loaded, LoadReport) else dict(loaded or {})
+    unchanged = isinstance(loaded, LoadReport) and loaded.up_to_date
+    status = TaskStatus.UP_TO_DATE if unchanged else TaskStatus.SUCCESS
     return json.dumps(
-        {"contract": CONTRACT, "status": "SUCCESS", **fields, "transient": False}, default=str
+        {"contract": CONTRACT, "status": status.value, **fields, "transient": False}, default=str
     )
 
 
@@ -136,7 +141,7 @@ def _outcome(fields: dict[str, Any]) -> TaskOutcome:
     if "status" not in fields:
         return _refused(f"exit value has no status: {_short(json.dumps(fields))}")
     status = fields.pop("status")
-    if status not in (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.TIMED_OUT):
+    if status not in (*SUCCEEDED, TaskStatus.FAILED, TaskStatus.TIMED_OUT):
         return _refused(f"exit value has an unknown status {status!r}")
     wrong = [
         name for name, types in _TYPES.items() if name in fields and not _is(fields[name], types)
@@ -144,7 +149,10 @@ def _outcome(fields: dict[str, Any]) -> TaskOutcome:
     if wrong:
         return _refused(f"exit value field(s) of the wrong type: {', '.join(wrong)}")
     message = fields.pop("message", "")
-    typed = {name: fields.pop(name, None) for name in ("target", "rows_written", "target_version")}
+    typed = {
+        name: fields.pop(name, None)
+        for name in ("target", "rows_written", "target_version", "build")
+    }
     error = fields.pop("traceback", None) or fields.pop("error", None)
     error_class = fields.pop("error_class", None)
     transient = fields.pop("transient", False) and status == TaskStatus.FAILED
@@ -156,7 +164,11 @@ def _outcome(fields: dict[str, Any]) -> TaskOutcome:
         output=fields,
         error_class=error_class,
         transient=transient,
-        load=LoadReport(**typed, message=message) if has_load else None,
+        load=(
+            LoadReport(**typed, message=message, up_to_date=status == TaskStatus.UP_TO_DATE)
+            if has_load
+            else None
+        ),
     )
 
 

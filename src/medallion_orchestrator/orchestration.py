@@ -104,13 +104,17 @@ def run_layer(
     repair_of: str | None = None,
     record: bool = True,
     select: Sequence[str] = (),
+    full_refresh: bool = False,
 ) -> RunResult:
     """One run of a layer. With `record`, it holds the layer's lock, writes run_log and
     task_run_log as it goes and schedules longest-first from past durations. `repair_of` runs
     only what did not succeed in that run. Everything that can refuse the run (metadata, the
     scheduler's rules, the runner) is checked before the lock is taken and run_log written;
-    `app.cancellation` stops it (no task starts, running ones are cancelled)."""
+    `app.cancellation` stops it (no task starts, running ones are cancelled). `full_refresh`
+    builds every gold table, up to date or not."""
     layer_plan = plan(app, layer, select)
+    if full_refresh:
+        layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
     chosen = choose_scheduler(layer_plan, scheduler)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock)
     if not record:

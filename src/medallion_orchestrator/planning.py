@@ -10,7 +10,7 @@ row's depth in that graph (so `--scheduler batch` still keeps every dependency).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
@@ -37,6 +37,21 @@ class Plan:
     @property
     def tasks(self) -> list[NotebookTask]:
         return [task for batch in self.batches for task in batch.tasks]
+
+    def with_arguments(self, extra: Mapping[str, str]) -> Plan:
+        """Every task also given `extra` (a run option its notebook reads as a widget)."""
+        return replace(
+            self,
+            batches=tuple(
+                replace(
+                    batch,
+                    tasks=tuple(
+                        replace(task, arguments={**task.arguments, **extra}) for task in batch.tasks
+                    ),
+                )
+                for batch in self.batches
+            ),
+        )
 
     def describe(self) -> str:
         lines = [f"layer {self.layer}: {len(self.tasks)} task(s) in {len(self.batches)} batch(es)"]

@@ -24,10 +24,14 @@ TRACEBACK_LIMIT = 64 * 1024  # characters of a traceback kept: far below an exit
 
 class TaskStatus(StrEnum):
     SUCCESS = "SUCCESS"
+    UP_TO_DATE = "UP_TO_DATE"  # a gold build skipped: its SQL and inputs are as last built
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
     SKIPPED = "SKIPPED"
     CANCELLED = "CANCELLED"
+
+
+SUCCEEDED = frozenset({TaskStatus.SUCCESS, TaskStatus.UP_TO_DATE})
 
 
 class RunStatus(StrEnum):
@@ -62,14 +66,17 @@ class LoadReport:
     rows_written: int | None = None
     target_version: int | None = None
     message: str = ""
+    build: Mapping[str, Any] | None = None  # a gold build's ledger entry (loaders/gold_build.py)
+    up_to_date: bool = False  # nothing was written: the target is as its last build left it
 
     def fields(self) -> dict[str, Any]:
-        return {
+        fields = {
             "target": self.target,
             "rows_written": self.rows_written,
             "target_version": self.target_version,
             "message": self.message,
         }
+        return fields | ({"build": dict(self.build)} if self.build is not None else {})
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ class TaskResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.status is TaskStatus.SUCCESS
+        return self.status in SUCCEEDED
 
     @property
     def rows_written(self) -> int | None:
@@ -141,6 +148,10 @@ class TaskResult:
     @property
     def target_version(self) -> int | None:
         return self.load.target_version if self.load else None
+
+    @property
+    def build(self) -> Mapping[str, Any] | None:
+        return self.load.build if self.load else None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the orchestrator notebook's exit JSON carries it (keys only added)."""

@@ -366,4 +366,5 @@ def test_the_demo_rows_and_gold_files_validate_and_order_themselves(
             2,
             ("dev_gold.sales.daily_revenue", "dev_gold.retail.store_daily_sales"),
         ),
+        "dev_gold.sales.top_customers": (2, ("dev_gold.sales.customer_lifetime_value",)),
     }

@@ -45,7 +45,7 @@ def test_the_columns_an_older_table_lacks_are_added() -> None:
 
     assert statement == (
         "ALTER TABLE dev_silver.metadata.task_run_log "
-        "ADD COLUMNS (error_class STRING, transient BOOLEAN)"
+        "ADD COLUMNS (error_class STRING, transient BOOLEAN, build STRING)"
     )
 
 
@@ -60,8 +60,8 @@ def test_columns_are_only_added_never_renamed() -> None:
     names = [name for name, _ in columns(DDL / "task_run_log.sql")]
 
     assert names[: len(OLD_TASK_RUN_LOG)] == OLD_TASK_RUN_LOG
-    assert names[len(OLD_TASK_RUN_LOG) :] == ["error_class", "transient"]
-    assert "cancelled" in dict(columns(DDL / "run_log.sql"))
+    assert names[len(OLD_TASK_RUN_LOG) :] == ["error_class", "transient", "build"]
+    assert list(dict(columns(DDL / "run_log.sql")))[-2:] == ["cancelled", "up_to_date"]
 
 
 def test_run_log_counts_every_status_so_the_parts_add_up() -> None:

@@ -61,7 +61,10 @@ def test_the_header_and_counts_lines() -> None:
     lines = render_summary(FAILED_RUN).splitlines()
 
     assert lines[0] == "Run r-42  layer bronze_to_silver  4 task(s)  12.0s"
-    assert lines[1] == "total 4  succeeded 1  failed 1  timed out 1  skipped 1  cancelled 0"
+    assert (
+        lines[1]
+        == "total 4  succeeded 1  up to date 0  failed 1  timed out 1  skipped 1  cancelled 0"
+    )
 
 
 def test_every_status_is_counted_so_the_parts_add_up_to_the_total() -> None:
@@ -120,7 +123,7 @@ def test_a_successful_run() -> None:
     text = render_summary(run_of(result("dev_silver.shop.a", TaskStatus.SUCCESS, "merged")))
 
     assert text.splitlines()[1] == (
-        "total 1  succeeded 1  failed 0  timed out 0  skipped 0  cancelled 0"
+        "total 1  succeeded 1  up to date 0  failed 0  timed out 0  skipped 0  cancelled 0"
     )
     assert text.splitlines()[-1] == "RESULT: SUCCESS"
     assert "FAILED" not in text

@@ -18,6 +18,7 @@ from datetime import datetime
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.tasks import (
     NOT_STARTED,
+    SUCCEEDED,
     NotebookTask,
     Runner,
     TaskOutcome,
@@ -97,7 +98,7 @@ class StoppableRunner:
         self.attempt_started[task.key] = self.clock.now()
         logger.info("started   %s", task.key)  # progress: the task's attempt is under way
         outcome = run_guarded(self.runner, task, Exception)
-        if self.cancellation.requested and outcome.status is not TaskStatus.SUCCESS:
+        if self.cancellation.requested and outcome.status not in SUCCEEDED:
             message = f"cancelled: {self.cancellation.reason} ({outcome.message})"
             return replace(outcome, status=TaskStatus.CANCELLED, message=message, transient=False)
         return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from medallion_orchestrator.execution.results import RunResult, TaskStatus
+from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
 
 
 def render_summary(run: RunResult) -> str:
@@ -29,6 +29,10 @@ def render_summary(run: RunResult) -> str:
             f"{result.status.value:<10}{result.execution_order:>5}  "
             f"{result.duration_seconds:>8.1f}  {'' if rows is None else rows:>9}  {result.key}"
         )
+    built = [(result.key, result.build["reason"]) for result in run.results if _rebuilt(result)]
+    if built:
+        lines += ["", "BUILT (why each gold table was built):"]
+        lines += [f"  {key}: {reason}" for key, reason in built]
     for result in run.not_succeeded:
         if result.status is TaskStatus.SKIPPED:
             continue
@@ -44,3 +48,7 @@ def render_summary(run: RunResult) -> str:
         lines += [f"  {count} {reason}" for reason, count in reasons.items()]
     lines += ["", "RESULT: " + ("SUCCESS" if run.succeeded else "FAILED")]
     return "\n".join(lines)
+
+
+def _rebuilt(result: TaskResult) -> bool:
+    return result.status is TaskStatus.SUCCESS and bool(result.build and result.build.get("reason"))

@@ -8,6 +8,7 @@ half way still shows every attempt that had ended. Each attempt row carries the 
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import re
@@ -23,8 +24,12 @@ from typing import TYPE_CHECKING, Any
 from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.results import RunResult, TaskResult, TaskStatus
 from medallion_orchestrator.history.conflicts import is_creation_race, retry_on_conflict
-from medallion_orchestrator.metadata.ddl import add_columns_statement, create_statement
-from medallion_orchestrator.tasks import RunStatus
+from medallion_orchestrator.metadata.ddl import (
+    add_columns_statement,
+    create_statement,
+    view_statement,
+)
+from medallion_orchestrator.tasks import SUCCEEDED, RunStatus
 
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
@@ -41,7 +46,9 @@ COUNT_COLUMNS = {
     TaskStatus.TIMED_OUT: "timed_out",
     TaskStatus.SKIPPED: "skipped",
     TaskStatus.CANCELLED: "cancelled",
+    TaskStatus.UP_TO_DATE: "up_to_date",
 }
+BUILD_STATE = "gold_build_state"
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class RunHistory:
                 f"adding columns to {table}",
                 retryable=_column_race,
             )
+        statement = view_statement(self.ddl_dir / f"{BUILD_STATE}.sql", catalog, schema)
+        self._retried(lambda: self.lakehouse.sql(statement), f"creating {BUILD_STATE}")
 
     def _add_missing_columns(self, table: str) -> None:
         existing = self.lakehouse.spark.table(self.physical(table)).columns
@@ -236,7 +245,7 @@ class RunHistory:
         while current is not None and current not in seen:
             seen.add(current)
             run, attempts = self.run(current)
-            succeeded |= {a["task"] for a in attempts if a["status"] == TaskStatus.SUCCESS.value}
+            succeeded |= {a["task"] for a in attempts if a["status"] in SUCCEEDED}
             current = run["repair_of"] if run else None
         return succeeded
 
@@ -288,6 +297,7 @@ def attempt_row(run_id: str, layer: str, result: TaskResult, attempt: int) -> di
         "target_version": _int(result.target_version),
         "error_class": result.error_class,
         "transient": result.transient,
+        "build": json.dumps(dict(build), sort_keys=True) if (build := result.build) else None,
     }
 
 

@@ -11,6 +11,7 @@ from medallion_orchestrator.terminal import print_table
 RUN_COLUMNS = ("run_id", "layer", "status", "started_at", "seconds", "tasks", "repair_of")
 TASK_COUNTS = (
     ("succeeded", "ok"),
+    ("up_to_date", "up to date"),
     ("failed", "failed"),
     ("timed_out", "timed out"),
     ("skipped", "skipped"),

@@ -56,6 +56,12 @@ def load_incremental(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         return load_incremental_merge(lakehouse, task)
 
 
-def load_gold(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadResult:
+def load_gold(
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    sql_dir: Path,
+    ledger: str | None = None,
+    full_refresh: bool = False,
+) -> LoadResult:
     with leaving_no_uncommitted_target(lakehouse, task):
-        return load_gold_sql(lakehouse, task, sql_dir)
+        return load_gold_sql(lakehouse, task, sql_dir, ledger, full_refresh)

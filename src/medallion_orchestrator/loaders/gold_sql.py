@@ -1,26 +1,72 @@
-"""Gold SQL: runs the statements of the row's SQL file, names mapped for this lakehouse."""
+"""Gold SQL: runs the statements of the row's SQL file, names mapped for this lakehouse, unless
+the destination is up to date with them.
+
+Up to date: the ledger's last build (`ledger`, the `gold_build_state` view beside run_log) has the
+same SQL fingerprint and input states, and the target is as that build left it
+(`gold_build.reason`). Then nothing is written and the result says UP_TO_DATE. A view is read
+once after it is built or found up to date (`LIMIT 0`): one an upstream change broke fails here,
+naming the column.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
+from medallion_orchestrator.loaders.gold_build import (
+    GoldBuild,
+    Target,
+    creates_view,
+    fingerprint,
+    nondeterministic_calls,
+    reason,
+)
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.sql_references import CatalogSpace, text_references
 from medallion_orchestrator.sql_statements import split_statements
 
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadResult:
+def load_gold_sql(
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    sql_dir: Path,
+    ledger: str | None = None,
+    full_refresh: bool = False,
+) -> LoadResult:
     path = sql_file(task, sql_dir)
-    statements = split_statements(path.read_text())
+    text = path.read_text()
+    statements = split_statements(text)
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     assert task.dst_catalog and task.dst_schema
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
+    target = target_name(lakehouse, task)
+    view = creates_view(text)
+    planned = GoldBuild(fingerprint(text), _input_states(lakehouse, text, view))
+    why = reason(
+        _last_build(lakehouse, ledger, task.destination),
+        planned,
+        _target(lakehouse, target, view),
+        full_refresh,
+        nondeterministic_calls(text),
+    )
+    if why is None:
+        built = _as_left(lakehouse, task, target, planned, view)
+        return LoadResult(
+            task.destination,
+            None,
+            built.target_version,
+            "up to date: same SQL and inputs as its last build",
+            build=built.fields() | {"reason": "up_to_date"},
+            up_to_date=True,
+        )
     for number, statement in enumerate(statements, start=1):
         try:
             lakehouse.sql(statement)
@@ -29,15 +75,86 @@ def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, sql_dir: Path) -> LoadRes
             raise LoadError(
                 f"{task.destination}: {task.sql_file_path} statement {number}: {first}"
             ) from error
-    target = target_name(lakehouse, task)
     if not lakehouse.spark.catalog.tableExists(target):
         raise LoadError(
             f"{task.destination}: {task.sql_file_path} ran but did not create {task.destination}"
         )
+    built = _as_left(lakehouse, task, target, planned, view)
     rows = lakehouse.spark.table(target).count()
     return LoadResult(
-        task.destination, rows, latest_version(lakehouse, target), f"{len(statements)} statement(s)"
+        task.destination,
+        rows,
+        built.target_version,
+        f"{len(statements)} statement(s); built: {why}",
+        build=built.fields() | {"reason": why},
     )
+
+
+def _as_left(
+    lakehouse: Lakehouse, task: TaskRow, target: str, planned: GoldBuild, view: bool
+) -> GoldBuild:
+    """The build's ledger entry, completed from the target as it is now (a view read first)."""
+    if view:
+        _probe(lakehouse, task, target)
+    version = None if view else latest_version(lakehouse, target)
+    return replace(planned, output_schema=_schema(lakehouse, target), target_version=version)
+
+
+def _input_states(lakehouse: Lakehouse, text: str, view: bool) -> dict[str, str | None]:
+    """Each table the SQL reads: its Delta version, or its schema when `view` (see gold_build)."""
+    reads = text_references(text, CatalogSpace.of(lakehouse.catalogs)).reads
+    states: dict[str, str | None] = {}
+    for name in reads:
+        physical = lakehouse.table_of(name)
+        if view:
+            states[name] = _schema(lakehouse, physical)
+            continue
+        try:
+            version = latest_version(lakehouse, physical)
+        except Exception:  # a view, or not a Delta table: no version to compare
+            version = None
+        states[name] = None if version is None else f"version {version}"
+    return states
+
+
+def _last_build(lakehouse: Lakehouse, ledger: str | None, destination: str) -> GoldBuild | None:
+    if ledger is None:
+        return None
+    physical = lakehouse.table_of(ledger)
+    if not lakehouse.spark.catalog.tableExists(physical):
+        return None
+    row = lakehouse.spark.sql(
+        f"SELECT build FROM {physical} WHERE destination = :destination",
+        args={"destination": destination},
+    ).first()
+    return None if row is None else GoldBuild.from_fields(json.loads(row["build"]))
+
+
+def _target(lakehouse: Lakehouse, target: str, view: bool) -> Target | None:
+    """The target now; None when it is missing or, a view, no longer reads (built again, its
+    error names what it lost)."""
+    try:
+        schema = _schema(lakehouse, target)
+    except Exception:
+        return None
+    if schema is None:
+        return None
+    return Target(schema, None if view else latest_version(lakehouse, target))
+
+
+def _schema(lakehouse: Lakehouse, table: str) -> str | None:
+    if not lakehouse.spark.catalog.tableExists(table):
+        return None
+    return str(lakehouse.spark.table(table).schema.simpleString())
+
+
+def _probe(lakehouse: Lakehouse, task: TaskRow, target: str) -> None:
+    """Read the view, no rows: a column its SQL names and an input lost fails here."""
+    try:
+        lakehouse.spark.table(target).limit(0).collect()
+    except Exception as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LoadError(f"{task.destination}: the view no longer reads: {first}") from error
 
 
 def sql_file(task: TaskRow, sql_dir: Path) -> Path:

@@ -28,6 +28,15 @@ def create_statement(ddl_file: Path, table_name: str) -> str:
     return create.sql(dialect="databricks")
 
 
+def view_statement(ddl_file: Path, catalog: str, schema: str) -> str:
+    """The file's CREATE VIEW, every table it names moved to `catalog.schema`."""
+    create = sqlglot.parse_one(ddl_file.read_text(), read="databricks")
+    for table in create.find_all(exp.Table):
+        table.set("catalog", exp.to_identifier(catalog))
+        table.set("db", exp.to_identifier(schema))
+    return create.sql(dialect="databricks")
+
+
 def columns(ddl_file: Path) -> list[tuple[str, str]]:
     """The file's columns, in order: name and type as Databricks SQL writes it."""
     create = sqlglot.parse_one(ddl_file.read_text(), read="databricks")
