@@ -26,7 +26,9 @@ from medallion_orchestrator.notebook_support import notebook_application, task_f
 def load():
     task = task_from_widgets(dbutils)
     app = notebook_application(spark, widget(dbutils, "environment"))
-    ledger = HistoryTables.beside(app.metadata_table).name(BUILD_STATE)
+    ledger = widget(dbutils, "build_ledger") or HistoryTables.beside(app.metadata_table).name(
+        BUILD_STATE
+    )
     full_refresh = widget(dbutils, "full_refresh").lower() == "true"
     return load_gold(app.lakehouse, task, app.layout.sql_dir, ledger, full_refresh)
 

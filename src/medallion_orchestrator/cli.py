@@ -178,6 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     runs.set_defaults(command=_runs)
 
+    plan = commands.add_parser(
+        "plan", parents=[common], help="what the next run would build, and why (writes nothing)"
+    )
+    _layer_options(plan)
+    plan.add_argument(
+        "--full-refresh", action="store_true", help="as the run with --full-refresh would"
+    )
+    plan.set_defaults(command=_plan)
+
     validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
     _layer_options(validate)
     validate.set_defaults(command=_validate)
@@ -278,6 +287,20 @@ def _validate(app: Application, args: argparse.Namespace) -> int:
 
     rows = validated_rows(app, args.layer)
     print(f"layer {args.layer}: {len(rows)} active row(s), all valid")
+    return EXIT_OK
+
+
+def _plan(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.gold_plan import gold_plan, render_plan
+    from medallion_orchestrator.orchestration import choose_scheduler, plan
+
+    layer_plan = plan(app, args.layer)
+    print(layer_plan.describe())
+    print(f"scheduler: {choose_scheduler(layer_plan)}")
+    changes = gold_plan(app, args.layer, args.full_refresh)
+    if changes:
+        print()
+        print(render_plan(changes))
     return EXIT_OK
 
 

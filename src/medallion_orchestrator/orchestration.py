@@ -20,7 +20,7 @@ from medallion_orchestrator.history.lock import LayerLock
 from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.history.recorded_run import RecordedRun
 from medallion_orchestrator.history.repair import remaining_plan
-from medallion_orchestrator.history.run_log import RunHistory
+from medallion_orchestrator.history.run_log import BUILD_STATE, RunHistory
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
@@ -124,6 +124,8 @@ def run_layer(
             return _execute(app, executor, layer_plan)
     run_history = app.run_history
     run_history.ensure_tables()
+    # the gold notebooks compare with the builds this run's history holds
+    layer_plan = layer_plan.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
     if repair_of is not None:
         layer_plan = remaining_plan(layer_plan, _repairable(run_history, repair_of, layer))
     run_id = new_run_id(app.clock)

@@ -59,6 +59,7 @@ class GoldBuild:
     inputs: Mapping[str, str | None] = field(default_factory=dict)
     output_schema: str | None = None
     target_version: int | None = None
+    sql: str | None = None  # normalized: what a plan diffs the next SQL against
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class GoldBuild:
             "inputs": dict(self.inputs),
             "output_schema": self.output_schema,
             "target_version": self.target_version,
+            "sql": self.sql,
         }
 
     @classmethod
@@ -75,14 +77,19 @@ class GoldBuild:
             dict(fields.get("inputs") or {}),
             fields.get("output_schema"),
             fields.get("target_version"),
+            fields.get("sql"),
         )
 
 
 def fingerprint(text: str) -> str:
     """The SQL's meaning, as far as its text shows it: comments, case of keywords, spacing and
     line breaks do not change it."""
-    rendered = [_normalized(statement) for statement in split_statements(text)]
-    return hashlib.sha256("\n;\n".join(rendered).encode()).hexdigest()[:16]
+    return hashlib.sha256(normalized_sql(text).encode()).hexdigest()[:16]
+
+
+def normalized_sql(text: str) -> str:
+    """The statements as sqlglot renders them, comments dropped: what the fingerprint hashes."""
+    return ";\n".join(_normalized(statement) for statement in split_statements(text))
 
 
 def _normalized(statement: str) -> str:

@@ -11,7 +11,7 @@ naming the column.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from medallion_orchestrator.loaders.gold_build import (
     creates_view,
     fingerprint,
     nondeterministic_calls,
+    normalized_sql,
     reason,
 )
 from medallion_orchestrator.metadata.model import TaskRow
@@ -33,6 +34,37 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """A gold destination before its build: what would be built, against what was."""
+
+    text: str
+    view: bool
+    planned: GoldBuild
+    previous: GoldBuild | None
+    target: Target | None
+    reason: str | None  # None: up to date
+
+
+def assess(
+    lakehouse: Lakehouse,
+    task: TaskRow,
+    sql_dir: Path,
+    ledger: str | None = None,
+    full_refresh: bool = False,
+) -> Assessment:
+    """Reads the SQL file, the inputs' states, the ledger and the target; writes nothing."""
+    text = sql_file(task, sql_dir).read_text()
+    view = creates_view(text)
+    planned = GoldBuild(
+        fingerprint(text), _input_states(lakehouse, text, view), sql=normalized_sql(text)
+    )
+    previous = _last_build(lakehouse, ledger, task.destination)
+    target = _target(lakehouse, target_name(lakehouse, task), view)
+    why = reason(previous, planned, target, full_refresh, nondeterministic_calls(text))
+    return Assessment(text, view, planned, previous, target, why)
+
+
 def load_gold_sql(
     lakehouse: Lakehouse,
     task: TaskRow,
@@ -40,25 +72,15 @@ def load_gold_sql(
     ledger: str | None = None,
     full_refresh: bool = False,
 ) -> LoadResult:
-    path = sql_file(task, sql_dir)
-    text = path.read_text()
-    statements = split_statements(text)
-    if not statements:
-        raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     assert task.dst_catalog and task.dst_schema
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
+    assessed = assess(lakehouse, task, sql_dir, ledger, full_refresh)
+    statements = split_statements(assessed.text)
+    if not statements:
+        raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     target = target_name(lakehouse, task)
-    view = creates_view(text)
-    planned = GoldBuild(fingerprint(text), _input_states(lakehouse, text, view))
-    why = reason(
-        _last_build(lakehouse, ledger, task.destination),
-        planned,
-        _target(lakehouse, target, view),
-        full_refresh,
-        nondeterministic_calls(text),
-    )
-    if why is None:
-        built = _as_left(lakehouse, task, target, planned, view)
+    if assessed.reason is None:
+        built = _as_left(lakehouse, task, target, assessed.planned, assessed.view)
         return LoadResult(
             task.destination,
             None,
@@ -79,14 +101,14 @@ def load_gold_sql(
         raise LoadError(
             f"{task.destination}: {task.sql_file_path} ran but did not create {task.destination}"
         )
-    built = _as_left(lakehouse, task, target, planned, view)
+    built = _as_left(lakehouse, task, target, assessed.planned, assessed.view)
     rows = lakehouse.spark.table(target).count()
     return LoadResult(
         task.destination,
         rows,
         built.target_version,
-        f"{len(statements)} statement(s); built: {why}",
-        build=built.fields() | {"reason": why},
+        f"{len(statements)} statement(s); built: {assessed.reason}",
+        build=built.fields() | {"reason": assessed.reason},
     )
 
 

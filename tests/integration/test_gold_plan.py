@@ -1,0 +1,95 @@
+"""`medallion plan` and orchestrated gold runs on a project of its own: the real gold notebook
+builds, the ledger remembers, the plan says what the next run would build and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cli_support import ROOT
+from integration.helpers import task_row, write_table
+from medallion_orchestrator.application import Application
+from medallion_orchestrator.execution.results import TaskStatus
+from medallion_orchestrator.gold_plan import gold_plan, render_plan
+from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.project import PROJECT_DIR_ENV, ProjectLayout
+
+pytestmark = pytest.mark.spark
+
+T0 = dt.datetime(2024, 1, 1)
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """conf, notebooks and DDL of this repository; SQL files of the test's own."""
+    for part in ("conf", "notebooks"):
+        (tmp_path / part).symlink_to(ROOT / part)
+    (tmp_path / "metadata" / "sql").mkdir(parents=True)
+    (tmp_path / "metadata" / "ddl").symlink_to(ROOT / "metadata" / "ddl")
+    monkeypatch.setenv(PROJECT_DIR_ENV, str(tmp_path))  # the gold notebook finds it too
+    return tmp_path
+
+
+def test_the_plan_names_what_changed_and_the_run_builds_just_that(
+    spark, lakehouse_home: Path, unique: str, project: Path
+) -> None:
+    app = Application(
+        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
+    ).replace(spark=spark, layout=ProjectLayout(project))
+    app.repository.init()
+    orders, gold = f"dev_silver.{unique}.orders", f"dev_gold.{unique}"
+    write_table(app.lakehouse, orders, [(1, 10, T0), (2, 5, T0)], "id INT, amount INT, day DATE")
+    sql = project / "metadata" / "sql"
+    daily = f"SELECT day, sum(amount) AS revenue FROM {orders} GROUP BY day"
+    files = {
+        "daily": f"CREATE OR REPLACE TABLE {gold}.daily AS\n{daily}",
+        "best": f"CREATE OR REPLACE TABLE {gold}.best AS SELECT max(revenue) AS top "
+        f"FROM {gold}.daily",
+        "days": f"CREATE OR REPLACE VIEW {gold}.days AS SELECT day FROM {gold}.daily",
+    }
+    for name, text in files.items():
+        (sql / f"{name}.sql").write_text(text)
+    app.repository.upsert(
+        [
+            task_row(
+                "",
+                f"{gold}.{name}",
+                "gold_sql",
+                layer="silver_to_gold",
+                order=None,  # type: ignore[arg-type]
+                sql_file_path=f"{name}.sql",
+            )
+            for name in files
+        ]
+    )
+
+    first = run_layer(app, "silver_to_gold")
+    unchanged = render_plan(gold_plan(app, "silver_to_gold"))
+    (sql / "daily.sql").write_text(
+        f"-- now with a count\nCREATE OR REPLACE TABLE {gold}.daily AS\n"
+        f"SELECT day, sum(amount) AS revenue, count(*) AS orders FROM {orders} GROUP BY day"
+    )
+    changed = gold_plan(app, "silver_to_gold")
+    version_before = app.spark.sql(
+        f"DESCRIBE HISTORY {app.lakehouse.table_of(f'{gold}.daily')}"
+    ).count()
+    second = run_layer(app, "silver_to_gold")
+
+    assert first.succeeded and {r.status for r in first.results} == {TaskStatus.SUCCESS}
+    assert unchanged.splitlines()[0] == "up to date 3", unchanged
+    states = {change.destination: change for change in changed}
+    assert states[f"{gold}.daily"].state == "modified"
+    assert states[f"{gold}.daily"].diff == ("+ COUNT(*) AS orders",)
+    assert (
+        states[f"{gold}.daily"].schema_after
+        and "orders:bigint" in states[f"{gold}.daily"].schema_after
+    )
+    assert set(states[f"{gold}.daily"].downstream) == {f"{gold}.best", f"{gold}.days"}
+    assert states[f"{gold}.best"].state == states[f"{gold}.days"].state == "up to date"
+    assert version_before == 1  # the plan wrote nothing
+    reasons = {r.key: (r.status, (r.build or {}).get("reason", "")) for r in second.results}
+    assert reasons[f"{gold}.daily"] == (TaskStatus.SUCCESS, "sql_changed")
+    assert reasons[f"{gold}.best"][1].startswith(f"inputs_changed: {gold}.daily version 0 -> 1")
+    assert reasons[f"{gold}.days"][1] == f"inputs_changed: {gold}.daily changed shape"
