@@ -19,6 +19,7 @@ dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
 dbutils.widgets.text("repair_run_id", "")
 dbutils.widgets.dropdown("full_refresh", "false", ["false", "true"])
+dbutils.widgets.dropdown("dry_run", "false", ["false", "true"])
 
 # COMMAND ----------
 
@@ -44,6 +45,21 @@ continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
 repair_of = dbutils.widgets.get("repair_run_id") or None
 full_refresh = dbutils.widgets.get("full_refresh") == "true"
+
+# COMMAND ----------
+
+# A dry run: the plan, and what each gold table would do and why; nothing is written.
+if dbutils.widgets.get("dry_run") == "true":
+    import json
+
+    from medallion_orchestrator.gold_plan import gold_plan, render_plan
+    from medallion_orchestrator.orchestration import plan
+
+    print(plan(app, layer).describe())
+    changes = gold_plan(app, layer, full_refresh)
+    print(render_plan(changes))
+    states = {change.destination: change.state for change in changes}
+    dbutils.notebook.exit(json.dumps({"dry_run": True, "layer": layer, "gold": states}))
 
 # COMMAND ----------
 

@@ -4,6 +4,7 @@ builds, the ledger remembers, the plan says what the next run would build and wr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_the_plan_names_what_changed_and_the_run_builds_just_that(
+@pytest.fixture()
+def gold_layer(
     spark, lakehouse_home: Path, unique: str, project: Path
-) -> None:
+) -> tuple[Application, str, str, Path]:
+    """Three gold rows over one silver table: a table, a table that reads it, a view."""
     app = Application(
         home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
     ).replace(spark=spark, layout=ProjectLayout(project))
@@ -65,6 +68,13 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
         ]
     )
 
+    return app, orders, gold, sql
+
+
+def test_the_plan_names_what_changed_and_the_run_builds_just_that(
+    gold_layer: tuple[Application, str, str, Path],
+) -> None:
+    app, orders, gold, sql = gold_layer
     first = run_layer(app, "silver_to_gold")
     unchanged = render_plan(gold_plan(app, "silver_to_gold"))
     (sql / "daily.sql").write_text(
@@ -93,3 +103,24 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
     assert reasons[f"{gold}.daily"] == (TaskStatus.SUCCESS, "sql_changed")
     assert reasons[f"{gold}.best"][1].startswith(f"inputs_changed: {gold}.daily version 0 -> 1")
     assert reasons[f"{gold}.days"][1] == f"inputs_changed: {gold}.daily changed shape"
+
+
+def test_the_orchestrator_notebooks_dry_run_shows_the_plan_and_runs_nothing(
+    gold_layer: tuple[Application, str, str, Path],
+) -> None:
+    app, _, gold, _ = gold_layer
+    arguments = {
+        "layer": "silver_to_gold",
+        "metadata_table": app.metadata_table,
+        "environment": "",
+        "dry_run": "true",
+    }
+
+    exit_value = json.loads(app.engine.run("orchestrator/nb_orchestrator", arguments, 600) or "{}")
+
+    assert exit_value == {
+        "dry_run": True,
+        "layer": "silver_to_gold",
+        "gold": {f"{gold}.{name}": "new" for name in ("daily", "best", "days")},
+    }
+    assert not app.spark.catalog.tableExists(app.lakehouse.table_of(f"{gold}.daily"))
