@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.run_log (
   repair_of STRING,
   host STRING,
   cancelled INT,
-  up_to_date INT
+  up_to_date INT,
+  pinned_versions STRING
 ) USING DELTA
 COMMENT 'medallion-orchestrator runs'

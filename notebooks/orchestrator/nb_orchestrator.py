@@ -20,6 +20,7 @@ dbutils.widgets.text("metadata_table", "")
 dbutils.widgets.text("repair_run_id", "")
 dbutils.widgets.dropdown("full_refresh", "false", ["false", "true"])
 dbutils.widgets.dropdown("dry_run", "false", ["false", "true"])
+dbutils.widgets.dropdown("pin_inputs", "false", ["false", "true"])
 
 # COMMAND ----------
 
@@ -45,6 +46,7 @@ continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
 repair_of = dbutils.widgets.get("repair_run_id") or None
 full_refresh = dbutils.widgets.get("full_refresh") == "true"
+pin_inputs = dbutils.widgets.get("pin_inputs") == "true"
 
 # COMMAND ----------
 
@@ -71,6 +73,7 @@ result = run_layer(
     scheduler=scheduler,
     repair_of=repair_of,
     full_refresh=full_refresh,
+    pin_inputs=pin_inputs,
 )
 print(render_summary(result))
 

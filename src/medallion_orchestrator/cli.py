@@ -144,6 +144,12 @@ def _parser() -> argparse.ArgumentParser:
         help="build every gold table, even one whose SQL and inputs are as last built",
     )
     run.add_argument(
+        "--pin-inputs",
+        action="store_true",
+        help="every gold build reads what it reads from outside the layer at the Delta versions "
+        "of the run's start (kept in run_log; a repair reuses them)",
+    )
+    run.add_argument(
         "--select",
         metavar="TABLE",
         action="extend",
@@ -325,6 +331,7 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         repair_of=args.repair,
         select=args.select,
         full_refresh=args.full_refresh,
+        pin_inputs=args.pin_inputs,
     )
     return _report(result)
 

@@ -21,6 +21,8 @@ from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.history.recorded_run import RecordedRun
 from medallion_orchestrator.history.repair import remaining_plan
 from medallion_orchestrator.history.run_log import BUILD_STATE, RunHistory
+from medallion_orchestrator.loaders.gold_pins import current_pins, pins_from_text, pins_text
+from medallion_orchestrator.loaders.gold_sql import sql_file
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
@@ -105,13 +107,16 @@ def run_layer(
     record: bool = True,
     select: Sequence[str] = (),
     full_refresh: bool = False,
+    pin_inputs: bool = False,
 ) -> RunResult:
     """One run of a layer. With `record`, it holds the layer's lock, writes run_log and
     task_run_log as it goes and schedules longest-first from past durations. `repair_of` runs
     only what did not succeed in that run. Everything that can refuse the run (metadata, the
     scheduler's rules, the runner) is checked before the lock is taken and run_log written;
     `app.cancellation` stops it (no task starts, running ones are cancelled). `full_refresh`
-    builds every gold table, up to date or not."""
+    builds every gold table, up to date or not. `pin_inputs` has every gold build read the
+    tables it reads from outside the layer at their versions when the run starts, recorded in
+    run_log; a repair of such a run reads them at the same versions."""
     layer_plan = plan(app, layer, select)
     if full_refresh:
         layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
@@ -126,8 +131,14 @@ def run_layer(
     run_history.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
     layer_plan = layer_plan.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
+    pins = None
     if repair_of is not None:
-        layer_plan = remaining_plan(layer_plan, _repairable(run_history, repair_of, layer))
+        done, pins = _repairable(run_history, repair_of, layer)
+        layer_plan = remaining_plan(layer_plan, done)
+    if pins is None and pin_inputs:
+        pins = current_pins(app.lakehouse, *_sql_of(app, layer_plan))
+    if pins is not None:
+        layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
     executor = _executor(
@@ -148,7 +159,14 @@ def run_layer(
         expiry=timedelta(seconds=app.environment.lock_expiry_seconds),
         on_take_over=run_history.mark_abandoned,
     )
-    recorded = RecordedRun(run_history, lock, app.environment.name, app.clock, repair_of)
+    recorded = RecordedRun(
+        run_history,
+        lock,
+        app.environment.name,
+        app.clock,
+        repair_of,
+        None if pins is None else pins_text(pins),
+    )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
         result = _execute(app, executor, layer_plan, run_id)
@@ -217,8 +235,18 @@ def _repairing(repair_of: str | None) -> str:
     return f", repairing run {repair_of}" if repair_of else ""
 
 
-def _repairable(run_history: RunHistory, run_id: str, layer: str) -> set[str]:
-    """The tasks already done by the run to repair (and the runs it repaired)."""
+def _sql_of(app: Application, layer_plan: Plan) -> tuple[list[str], set[str]]:
+    """The SQL files of the plan's rows, and the tables the layer writes (never pinned)."""
+    rows = [TaskRow.from_json(task.arguments["task"]) for task in layer_plan.tasks]
+    texts = [sql_file(row, app.layout.sql_dir).read_text() for row in rows if row.sql_file_path]
+    return texts, {row.destination.lower() for row in rows}
+
+
+def _repairable(
+    run_history: RunHistory, run_id: str, layer: str
+) -> tuple[set[str], dict[str, int] | None]:
+    """The tasks already done by the run to repair (and the runs it repaired), and the input
+    versions it pinned (None: it pinned none)."""
     run, _ = run_history.run(run_id)
     if run is None:
         raise InvalidMetadata([Problem(f"--repair {run_id}", "no such run in run_log")])
@@ -226,4 +254,5 @@ def _repairable(run_history: RunHistory, run_id: str, layer: str) -> set[str]:
         raise InvalidMetadata(
             [Problem(f"--repair {run_id}", f"that run is of layer {run['layer']}, not {layer}")]
         )
-    return run_history.succeeded_tasks(run_id)
+    pinned = run.get("pinned_versions")
+    return run_history.succeeded_tasks(run_id), (None if pinned is None else pins_from_text(pinned))

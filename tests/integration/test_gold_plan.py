@@ -124,3 +124,28 @@ def test_the_orchestrator_notebooks_dry_run_shows_the_plan_and_runs_nothing(
         "gold": {f"{gold}.{name}": "new" for name in ("daily", "best", "days")},
     }
     assert not app.spark.catalog.tableExists(app.lakehouse.table_of(f"{gold}.daily"))
+
+
+def test_pinned_inputs_are_read_at_the_runs_start_and_a_repair_reuses_them(
+    gold_layer: tuple[Application, str, str, Path],
+) -> None:
+    app, orders, gold, sql = gold_layer
+    best = f"CREATE OR REPLACE TABLE {gold}.best AS SELECT max({{column}}) AS top FROM {orders}"
+    (sql / "best.sql").write_text(best.format(column="amount_typo"))
+
+    first = run_layer(app, "silver_to_gold", pin_inputs=True)
+    app.lakehouse.sql(f"INSERT INTO {orders} VALUES (3, 100, DATE'2024-01-02')")  # version 1
+    (sql / "best.sql").write_text(best.format(column="amount"))
+    repair = run_layer(app, "silver_to_gold", repair_of=first.run_id)
+
+    statuses = {r.key: r.status for r in first.results}
+    assert statuses[f"{gold}.best"] is TaskStatus.FAILED
+    assert [r.key for r in repair.results] == [f"{gold}.best"] and repair.succeeded
+    top = app.lakehouse.sql(f"SELECT top FROM {gold}.best").first()
+    assert top is not None and top["top"] == 10  # orders as the first run found it
+    pinned = app.lakehouse.sql(
+        f"SELECT run_id, pinned_versions FROM {app.run_history.tables.name('run_log')} "
+        "WHERE run_id IN (:first, :repair)",
+        args={"first": first.run_id, "repair": repair.run_id},
+    ).collect()
+    assert {row["pinned_versions"] for row in pinned} == {json.dumps({orders: 0})}

@@ -116,3 +116,20 @@ def test_the_reason_to_build_again(
 
 def test_the_ledger_entry_reads_back_as_it_was_written() -> None:
     assert GoldBuild.from_fields(BUILT.fields()) == BUILT
+
+
+def test_pinned_reads_get_their_version_and_the_target_does_not() -> None:
+    from medallion_orchestrator.loaders.gold_pins import pinned_sql
+    from medallion_orchestrator.metadata.sql_references import CatalogSpace
+
+    statement = (
+        "CREATE OR REPLACE TABLE dev_gold.s.t AS WITH x AS (SELECT * FROM dev_silver.a.o) "
+        "SELECT * FROM x JOIN prod_silver.a.p AS p ON x.id = p.id"
+    )
+    pins = {"dev_silver.a.o": 3, "dev_silver.a.p": 9, "dev_gold.s.t": 1}
+
+    pinned = pinned_sql(statement, pins, CatalogSpace.of({"dev_silver": "prod_silver"}))
+
+    assert "dev_silver.a.o VERSION AS OF 3" in pinned
+    assert "prod_silver.a.p VERSION AS OF 9 AS p" in pinned
+    assert "TABLE dev_gold.s.t AS" in pinned

@@ -61,7 +61,11 @@ def test_columns_are_only_added_never_renamed() -> None:
 
     assert names[: len(OLD_TASK_RUN_LOG)] == OLD_TASK_RUN_LOG
     assert names[len(OLD_TASK_RUN_LOG) :] == ["error_class", "transient", "build"]
-    assert list(dict(columns(DDL / "run_log.sql")))[-2:] == ["cancelled", "up_to_date"]
+    assert list(dict(columns(DDL / "run_log.sql")))[-3:] == [
+        "cancelled",
+        "up_to_date",
+        "pinned_versions",
+    ]
 
 
 def test_run_log_counts_every_status_so_the_parts_add_up() -> None:

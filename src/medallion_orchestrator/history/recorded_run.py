@@ -29,8 +29,10 @@ class RecordedRun:
         environment: str,
         clock: Clock,
         repair_of: str | None = None,
+        pinned_versions: str | None = None,
     ) -> None:
         self.history = history
+        self.pinned_versions = pinned_versions
         self.lock = lock
         self.environment = environment
         self.clock = clock
@@ -57,7 +59,12 @@ class RecordedRun:
         try:
             self.started_at = self.clock.now()
             self.history.start_run(
-                self.run_id, self.layer, self.environment, self.started_at, self.repair_of
+                self.run_id,
+                self.layer,
+                self.environment,
+                self.started_at,
+                self.repair_of,
+                self.pinned_versions,
             )
         except BaseException:
             self.history.stop_writer()

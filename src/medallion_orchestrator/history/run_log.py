@@ -117,9 +117,16 @@ class RunHistory:
     # writing, as the run goes
 
     def start_run(
-        self, run_id: str, layer: str, environment: str, started_at: datetime, repair_of: str | None
+        self,
+        run_id: str,
+        layer: str,
+        environment: str,
+        started_at: datetime,
+        repair_of: str | None,
+        pinned_versions: str | None = None,
     ) -> None:
         row = {
+            "pinned_versions": pinned_versions,
             "run_id": run_id,
             "layer": layer,
             "environment": environment,

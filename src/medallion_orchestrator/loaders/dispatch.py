@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.loaders.gold_pins import Pins
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
@@ -62,6 +63,7 @@ def load_gold(
     sql_dir: Path,
     ledger: str | None = None,
     full_refresh: bool = False,
+    pins: Pins | None = None,
 ) -> LoadResult:
     with leaving_no_uncommitted_target(lakehouse, task):
-        return load_gold_sql(lakehouse, task, sql_dir, ledger, full_refresh)
+        return load_gold_sql(lakehouse, task, sql_dir, ledger, full_refresh, pins)

@@ -26,6 +26,7 @@ from medallion_orchestrator.loaders.gold_build import (
     normalized_sql,
     reason,
 )
+from medallion_orchestrator.loaders.gold_pins import Pins, pinned_sql
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.sql_references import CatalogSpace, text_references
 from medallion_orchestrator.sql_statements import split_statements
@@ -52,13 +53,14 @@ def assess(
     sql_dir: Path,
     ledger: str | None = None,
     full_refresh: bool = False,
+    pins: Pins | None = None,
 ) -> Assessment:
-    """Reads the SQL file, the inputs' states, the ledger and the target; writes nothing."""
+    """Reads the SQL file, the inputs' states (a pinned input: its pinned version), the ledger
+    and the target; writes nothing."""
     text = sql_file(task, sql_dir).read_text()
     view = creates_view(text)
-    planned = GoldBuild(
-        fingerprint(text), _input_states(lakehouse, text, view), sql=normalized_sql(text)
-    )
+    states = _input_states(lakehouse, text, view, pins or {})
+    planned = GoldBuild(fingerprint(text), states, sql=normalized_sql(text))
     previous = _last_build(lakehouse, ledger, task.destination)
     target = _target(lakehouse, target_name(lakehouse, task), view)
     why = reason(previous, planned, target, full_refresh, nondeterministic_calls(text))
@@ -71,10 +73,13 @@ def load_gold_sql(
     sql_dir: Path,
     ledger: str | None = None,
     full_refresh: bool = False,
+    pins: Pins | None = None,
 ) -> LoadResult:
+    """`pins`: inputs read at these Delta versions (`gold_pins`), by the rows' names."""
     assert task.dst_catalog and task.dst_schema
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
-    assessed = assess(lakehouse, task, sql_dir, ledger, full_refresh)
+    assessed = assess(lakehouse, task, sql_dir, ledger, full_refresh, pins)
+    space = CatalogSpace.of(lakehouse.catalogs)
     statements = split_statements(assessed.text)
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
@@ -91,7 +96,7 @@ def load_gold_sql(
         )
     for number, statement in enumerate(statements, start=1):
         try:
-            lakehouse.sql(statement)
+            lakehouse.sql(pinned_sql(statement, pins or {}, space))
         except Exception as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise LoadError(
@@ -122,12 +127,15 @@ def _as_left(
     return replace(planned, output_schema=_schema(lakehouse, target), target_version=version)
 
 
-def _input_states(lakehouse: Lakehouse, text: str, view: bool) -> dict[str, str | None]:
+def _input_states(lakehouse: Lakehouse, text: str, view: bool, pins: Pins) -> dict[str, str | None]:
     """Each table the SQL reads: its Delta version, or its schema when `view` (see gold_build)."""
     reads = text_references(text, CatalogSpace.of(lakehouse.catalogs)).reads
     states: dict[str, str | None] = {}
     for name in reads:
         physical = lakehouse.table_of(name)
+        if name in pins and not view:
+            states[name] = f"version {pins[name]}"
+            continue
         if view:
             states[name] = _schema(lakehouse, physical)
             continue
