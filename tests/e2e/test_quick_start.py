@@ -88,6 +88,9 @@ def test_the_quick_start_runs_as_written(demo: dict[str, Any]) -> None:
         quiet(result)
     for name in ("demo", "demo --day 2"):
         assert steps[name].stdout.count("RESULT: SUCCESS") == 2, steps[name].stdout
+    timelines = re.findall(r"timeline of run \S+ written to (\S+\.html)", steps["demo"].stdout)
+    assert len(timelines) == 2, steps["demo"].stdout  # one a layer, said where
+    assert all(Path(page).is_file() for page in timelines)
     assert "customers" in steps["sql SHOW TABLES IN dev_silver.shop"].stdout
     assert "orders" in steps["sql SHOW TABLES IN dev_silver.shop"].stdout
     current = steps["sql SELECT * FROM dev_silver.shop.customers WHERE is_current"].stdout
