@@ -60,6 +60,22 @@ def versions(home: Path) -> dict[str, str]:
     return {name: rows[1][rows[0].index("version")] for name, rows in pairs}
 
 
+def gold_builds(home: Path) -> dict[str, tuple[str, str]]:
+    """The last silver_to_gold run: each gold table's status and why it was built."""
+    ((_header, *rows),) = results_of(
+        medallion(
+            home,
+            "sql",
+            "SELECT task, status, coalesce(get_json_object(build, '$.reason'), '') "
+            "FROM dev_silver.metadata.task_run_log WHERE run_id = (SELECT max_by(run_id, "
+            "started_at) FROM dev_silver.metadata.run_log WHERE layer = 'silver_to_gold')",
+            "--format",
+            "csv",
+        )
+    )
+    return {task: (status, reason) for task, status, reason in rows}
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("quick_start") / ".medallion"
@@ -68,6 +84,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         stdin = SHELL_INPUT if args[0] == "shell" else None
         steps.append((args, medallion(home, *args, stdin=stdin)))
     after_day_two = versions(home)
+    gold_day_two = gold_builds(home)
     again = medallion(home, "demo", "--day", "2")
     script = "".join(f"{query};\n" for query, _ in CHECKS.values())
     checks = medallion(home, "sql", script, "--format", "csv")
@@ -76,13 +93,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "again": again,
         "versions": after_day_two,
         "versions_again": versions(home),
+        "gold_day_two": gold_day_two,
+        "gold_again": gold_builds(home),
         "checks": dict(zip(CHECKS, results_of(checks), strict=True)),
     }
 
 
 def test_the_quick_start_runs_as_written(demo: dict[str, Any]) -> None:
     steps = {" ".join(args): result for args, result in demo["steps"]}
-    assert [args[0] for args, _ in demo["steps"]] == ["demo", "sql", "sql", "shell", "demo"]
+    assert [args[0] for args, _ in demo["steps"]] == ["demo", "sql", "sql", "shell", "demo", "plan"]
     for args, result in demo["steps"]:
         assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
         quiet(result)
@@ -98,11 +117,30 @@ def test_the_quick_start_runs_as_written(demo: dict[str, Any]) -> None:
     shell = steps["shell"]
     assert "current_customers" in shell.stdout, shell.stdout
     assert re.search(r"│ 500\s+│", shell.stdout), shell.stdout  # day 1: 500 current customers
+    plan = steps["plan --layer silver_to_gold"].stdout
+    assert "\nup to date 6\n" in plan, plan  # right after day 2's run, nothing to build
 
 
 def test_running_day_two_again_changes_no_silver_table(demo: dict[str, Any]) -> None:
     assert demo["again"].returncode == 0, demo["again"].stdout + demo["again"].stderr
     assert demo["versions_again"] == demo["versions"]
+
+
+def test_day_two_builds_the_changed_gold_sql_and_what_reads_it(demo: dict[str, Any]) -> None:
+    builds = demo["gold_day_two"]
+    status, reason = builds["dev_gold.retail.store_daily_sales"]
+    assert (status, reason) == ("SUCCESS", "sql_changed")
+    status, reason = builds["dev_gold.sales.daily_channel_summary"]
+    assert status == "SUCCESS" and reason.startswith("inputs_changed: "), reason
+    assert "dev_gold.retail.store_daily_sales version " in reason
+    assert builds["dev_gold.sales.top_customers"][0] in ("SUCCESS", "UP_TO_DATE")
+
+
+def test_day_two_again_leaves_every_gold_table_up_to_date(demo: dict[str, Any]) -> None:
+    again = demo["gold_again"]
+    assert len(again) == len(demo["gold_day_two"]) == 6
+    assert set(again.values()) == {("UP_TO_DATE", "up_to_date")}, again
+    assert "up to date 6" in demo["again"].stdout
 
 
 # (query over silver after day 2, expected rows)
