@@ -97,7 +97,7 @@ def test_the_readme_runs_bronze_to_silver_as_databricks_jobs(
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     assert ran.returncode == 0, ran.stdout + ran.stderr
     tasks = len(ROWS)
-    assert f"total {tasks}  succeeded {tasks}  failed 0  " in ran.stdout, ran.stdout
+    assert f"total {tasks}  succeeded {tasks}  up to date 0  failed 0  " in ran.stdout, ran.stdout
     assert "RESULT: SUCCESS" in ran.stdout
     loads = re.findall(rf"^SUCCESS\s+\d+\s+[\d.]+\s+{ROWS_WRITTEN}\s+\S", ran.stdout, re.MULTILINE)
     assert len(loads) == tasks, ran.stdout

@@ -72,7 +72,7 @@ def test_run_loads_the_layer(onboarded: Path) -> None:
 
     run = medallion(onboarded, "run", "--layer", "bronze_to_silver", "--max-workers", "2")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "total 3  succeeded 3  failed 0" in run.stdout
+    assert "total 3  succeeded 3  up to date 0  failed 0" in run.stdout
     shown = medallion(
         onboarded,
         "sql",
