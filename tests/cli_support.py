@@ -15,8 +15,10 @@ from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each command is a new JVM doing little work: without the optimizing JIT it starts about 2 s
-# sooner (about a quarter of a test command). Users' JVMs keep it: loads need it.
-QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1"}
+# sooner (about a quarter of a test command). Users' JVMs keep it: loads need it. C1 alone gets
+# a 48 MB code cache by default, which a whole demo fills: the JVM then fails to link method
+# handles ("Out of space in CodeCache for adapters") and Spark stops. So it gets the tiered size.
+QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"}
 
 
 def child_environment(**extra: str) -> dict[str, str]:
