@@ -121,6 +121,25 @@ def test_names_without_a_catalog_are_left_alone(local: LocalLakehouse, statement
     assert local.rewrite(statement) == statement
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SET spark.sql.codegen.wholeStage",
+        "SET spark.databricks.delta.properties.defaults.enableDeletionVectors = true",
+        "set spark.sql.ansi.enabled=false",
+        "RESET spark.sql.codegen.wholeStage",
+    ],
+)
+def test_a_configuration_key_is_not_a_table_name(local: LocalLakehouse, statement: str) -> None:
+    assert local.rewrite(statement) == statement
+
+
+def test_a_variable_set_from_a_query_still_reads_its_table(local: LocalLakehouse) -> None:
+    rewritten = local.rewrite("SET VAR n = (SELECT count(*) FROM dev_silver.sales.t)")
+
+    assert "`dev_silver__sales`.`t`" in rewritten
+
+
 def test_a_string_literal_that_looks_like_a_name_is_kept(local: LocalLakehouse) -> None:
     rewritten = local.rewrite("SELECT 'dev_silver.sales.customers' AS n FROM dev_silver.sales.t")
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _THREE_PART = re.compile(r"`?\b(\w+)`?\.`?(\w+)`?\.`?(\w+)\b`?")
+# `SET spark.sql.codegen.wholeStage`: a configuration key, whose dots are not a table's
+_CONFIGURATION = re.compile(r"\s*(SET|RESET)\b(?!\s+(VAR|VARIABLE|TAG|TAGS)\b)", re.IGNORECASE)
 
 
 def quote(*parts: str) -> str:
@@ -63,6 +65,8 @@ class Lakehouse:
 
 def rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
     """Rewrite every catalog.schema.table (and CREATE/DROP SCHEMA catalog.schema)."""
+    if _CONFIGURATION.match(statement):
+        return statement
     try:
         expressions = sqlglot.parse(statement, read="databricks")
     except sqlglot.errors.ParseError:
