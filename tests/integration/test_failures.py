@@ -146,9 +146,15 @@ def test_one_run_per_layer_and_other_layers_go_on(app: Application, unique: str)
 def test_a_lock_with_an_expired_heartbeat_is_taken_over(app: Application, unique: str) -> None:
     onboard(app, unique)
     app.run_history.ensure_tables()
-    acquired = FakeClock().now()  # acquired in 2024, never beat since
-    DeltaLockTable(app.run_history).claim(
-        "bronze_to_silver", "dead-run", "another-host:1", acquired, acquired
+    acquired = FakeClock().now()  # acquired in 2024 on another machine, never beat since
+    app.run_history.start_run("dead-run", "bronze_to_silver", "dev", acquired, None)
+    app.run_history.stop_writer()
+    assert DeltaLockTable(app.run_history).insert(
+        "bronze_to_silver", "dead-run", "another-host:1", acquired
     )
+
     result = run_layer(app.replace(runner=ScriptedRunner()), "bronze_to_silver")
+
     assert result.succeeded
+    dead, _ = app.run_history.run("dead-run")
+    assert dead is not None and dead["status"] == "ABANDONED"

@@ -26,16 +26,22 @@ class FakeLockTable:
         self.conflicts = conflicts
         self.claims = 0
 
-    def claim(
-        self, layer: str, run_id: str, holder: str, now: datetime, expired_before: datetime
-    ) -> None:
+    def insert(self, layer: str, run_id: str, holder: str, now: datetime) -> bool:
         self.claims += 1
         if self.conflicts:
             self.conflicts -= 1
             raise ConcurrentAppendException("[DELTA_CONCURRENT_APPEND] Files were added")
-        held = self.rows.get(layer)
-        if held is None or (held.heartbeat_at or now) < local_time(expired_before):
-            self.rows[layer] = Holder(run_id, holder, local_time(now), local_time(now))
+        if layer in self.rows:
+            return False
+        self.rows[layer] = Holder(run_id, holder, local_time(now), local_time(now))
+        return True
+
+    def replace(self, layer: str, run_id: str, holder: str, now: datetime, previous: str) -> bool:
+        self.claims += 1
+        if layer not in self.rows or self.rows[layer].run_id != previous:
+            return False
+        self.rows[layer] = Holder(run_id, holder, local_time(now), local_time(now))
+        return True
 
     def holder_of(self, layer: str) -> Holder | None:
         return self.rows.get(layer)
@@ -78,12 +84,30 @@ def test_a_live_holder_keeps_the_layer() -> None:
 
 def test_a_dead_holder_on_this_machine_is_taken_over() -> None:
     table, clock = FakeLockTable(), FakeClock()
-    table.claim("layer_a", "dead-run", f"{_this_host()}:{_unused_pid()}", clock.now(), clock.now())
+    table.insert("layer_a", "dead-run", f"{_this_host()}:{_unused_pid()}", clock.now())
     abandoned: list[str] = []
     taken = lock(table, "run-2", clock, on_take_over=abandoned.append)
     taken.acquire()
     taken.release()
     assert abandoned == ["dead-run"]
+
+
+def test_a_holder_elsewhere_whose_heartbeat_expired_is_taken_over_and_told() -> None:
+    table, clock = FakeLockTable(), FakeClock()
+    table.insert("layer_a", "dead-run", "another-host:1", clock.now() - timedelta(minutes=6))
+    abandoned: list[str] = []
+    taken = lock(table, "run-2", clock, on_take_over=abandoned.append)
+    taken.acquire()
+    assert table.rows["layer_a"].run_id == "run-2"
+    taken.release()
+    assert abandoned == ["dead-run"]
+
+
+def test_a_holder_elsewhere_within_its_expiry_keeps_the_layer() -> None:
+    table, clock = FakeLockTable(), FakeClock()
+    table.insert("layer_a", "slow-run", "another-host:1", clock.now() - timedelta(minutes=4))
+    with pytest.raises(LayerLocked, match="being run by run slow-run"):
+        lock(table, "run-2", clock).acquire()
 
 
 def test_a_heartbeat_ahead_of_our_clock_is_never_negative() -> None:

@@ -1,11 +1,12 @@
 """One run per layer at a time: a row in `run_lock`, kept alive by a heartbeat.
 
-Taking the lock is one MERGE. Runs of different layers write the same table, so a MERGE that
-loses a race to a concurrent commit is tried again; two runs of one layer are serialized by
-Delta's optimistic concurrency, so exactly one holds it. A lock whose heartbeat is older than
-`expiry`, or whose holder's process is gone from this machine, belongs to a dead run and is
-taken over. Storage is behind `LockTable` (`lock_table.py`), so this logic is tested without
-Spark.
+Taking the lock is a read, then one MERGE that inserts the layer's row if it has none. Runs of
+different layers write the same table, so a claim that loses a race to a concurrent commit is
+tried again; two runs of one layer are serialized by Delta's optimistic concurrency, so exactly
+one holds it. A lock whose heartbeat is older than `expiry`, or whose holder's process is gone
+from this machine, belongs to a dead run: it is taken over with an UPDATE of that run's row
+only, and the dead run is told to `on_take_over` (the run log marks it ABANDONED). Storage is
+behind `LockTable` (`lock_table.py`), so this logic is tested without Spark.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_EXPIRY = timedelta(minutes=5)
 DEFAULT_HEARTBEAT = timedelta(seconds=30)
-FAR_FUTURE = timedelta(days=1)
 
 
 class LayerLocked(MedallionError, RuntimeError):
@@ -53,21 +53,23 @@ class LayerLock:
     def acquire(self) -> None:
         """Take the layer or raise LayerLocked naming the active run."""
         for attempt in range(1, ATTEMPTS + 1):
-            held = self._try_claim()
-            if held is not None and held.run_id == self.run_id:
+            held = self.table.holder_of(self.layer)
+            if held is None:
+                taken = self._claimed(
+                    lambda: self.table.insert(
+                        self.layer, self.run_id, self.holder, self.clock.now()
+                    )
+                )
+            elif held.run_id == self.run_id:
+                taken = True
+            elif self._expired(held) or _holder_is_dead(held):
+                taken = self._take_over(held)
+            else:
+                raise LayerLocked(_locked_message(self.layer, held, self.clock.now()))
+            if taken:
                 self._start_heartbeat()
                 return
-            if held is not None and not _holder_is_dead(held):
-                raise LayerLocked(_locked_message(self.layer, held, self.clock.now()))
-            if held is not None:  # its process is gone: no need to wait for its heartbeat
-                logger.warning(
-                    "run %s died without releasing layer %s; taking over", held.run_id, self.layer
-                )
-                taken = self._try_claim(take_over=True)
-                if taken is not None and taken.run_id == self.run_id and self.on_take_over:
-                    self.on_take_over(held.run_id)
-                continue  # read again: the claim may have lost a race
-            self.clock.sleep(backoff(attempt))  # released meanwhile, or our claim lost a race
+            self.clock.sleep(backoff(attempt))  # our claim lost a race: read again
         raise LayerLocked(f"layer {self.layer}: could not take the run lock in {ATTEMPTS} tries")
 
     def release(self) -> None:
@@ -87,17 +89,39 @@ class LayerLock:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def _try_claim(self, take_over: bool = False) -> Holder | None:
-        """Claim the row (a lost race is not an error), then who holds the layer."""
-        now = self.clock.now()
-        expired_before = now + FAR_FUTURE if take_over else now - self.expiry
+    def _insert(self) -> bool:
+        return self.table.insert(self.layer, self.run_id, self.holder, self.clock.now())
+
+    def _expired(self, held: Holder) -> bool:
+        beat = held.heartbeat_at
+        return beat is not None and beat < local_time(self.clock.now() - self.expiry)
+
+    def _take_over(self, held: Holder) -> bool:
+        """The layer from a dead run, whose run is then told to `on_take_over`."""
+        logger.warning(
+            "run %s of layer %s is dead (last heartbeat %s); taking over",
+            held.run_id,
+            self.layer,
+            held.heartbeat_at,
+        )
+        taken = self._claimed(
+            lambda: self.table.replace(
+                self.layer, self.run_id, self.holder, self.clock.now(), held.run_id
+            )
+        )
+        if taken and self.on_take_over is not None:
+            self.on_take_over(held.run_id)
+        return taken
+
+    def _claimed(self, claim: Callable[[], bool]) -> bool:
+        """A claim's answer; one that lost a race to a concurrent commit did not claim."""
         try:
-            self.table.claim(self.layer, self.run_id, self.holder, now, expired_before)
+            return claim()
         except Exception as error:
             if not is_concurrent_conflict(error):
                 raise
             logger.debug("lost a race for layer %s: %s", self.layer, error)
-        return self.table.holder_of(self.layer)
+            return False
 
     def _start_heartbeat(self) -> None:
         self._beating = threading.Thread(target=self._beat, name="medallion-heartbeat", daemon=True)

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from medallion_orchestrator.history.run_log import RunHistory
 
 
@@ -21,11 +23,13 @@ class Holder:
 
 
 class LockTable(Protocol):
-    def claim(
-        self, layer: str, run_id: str, holder: str, now: datetime, expired_before: datetime
-    ) -> None:
-        """Insert the layer's row, or replace one whose heartbeat is older than
-        `expired_before`; may raise a Delta concurrent-modification error."""
+    def insert(self, layer: str, run_id: str, holder: str, now: datetime) -> bool:
+        """Add the layer's row unless it has one; whether this call added it. May raise a Delta
+        concurrent-modification error."""
+        ...
+
+    def replace(self, layer: str, run_id: str, holder: str, now: datetime, previous: str) -> bool:
+        """Give the layer's row of run `previous` to this run; whether this call did."""
         ...
 
     def holder_of(self, layer: str) -> Holder | None: ...
@@ -45,24 +49,37 @@ class DeltaLockTable:
     def _table(self) -> str:
         return self.history.physical("run_lock")
 
-    def claim(
-        self, layer: str, run_id: str, holder: str, now: datetime, expired_before: datetime
-    ) -> None:
-        self.history.lakehouse.spark.sql(
+    def insert(self, layer: str, run_id: str, holder: str, now: datetime) -> bool:
+        inserted = self.history.lakehouse.spark.sql(
             f"MERGE INTO {self._table} t "
             "USING (SELECT :layer AS layer, :run_id AS run_id, :holder AS holder, "
             "CAST(:now AS TIMESTAMP) AS acquired_at, CAST(:now AS TIMESTAMP) AS heartbeat_at) s "
-            "ON t.layer = s.layer "
-            "WHEN MATCHED AND t.heartbeat_at < CAST(:expired AS TIMESTAMP) THEN UPDATE SET * "
-            "WHEN NOT MATCHED THEN INSERT *",
+            "ON t.layer = s.layer WHEN NOT MATCHED THEN INSERT *",
+            args={"layer": layer, "run_id": run_id, "holder": holder, "now": local_time(now)},
+        )
+        return self._changed(inserted, "num_inserted_rows", layer, run_id)
+
+    def replace(self, layer: str, run_id: str, holder: str, now: datetime, previous: str) -> bool:
+        updated = self.history.lakehouse.spark.sql(
+            f"UPDATE {self._table} SET run_id = :run_id, holder = :holder, "
+            "acquired_at = CAST(:now AS TIMESTAMP), heartbeat_at = CAST(:now AS TIMESTAMP) "
+            "WHERE layer = :layer AND run_id = :previous",
             args={
                 "layer": layer,
                 "run_id": run_id,
                 "holder": holder,
                 "now": local_time(now),
-                "expired": local_time(expired_before),
+                "previous": previous,
             },
         )
+        return self._changed(updated, "num_affected_rows", layer, run_id)
+
+    def _changed(self, metrics: DataFrame, column: str, layer: str, run_id: str) -> bool:
+        """From the statement's row counts; a runtime that returns none is asked who holds."""
+        if column in metrics.columns:
+            return bool(metrics.first()[column])  # type: ignore[index]
+        held = self.holder_of(layer)
+        return held is not None and held.run_id == run_id
 
     def holder_of(self, layer: str) -> Holder | None:
         rows = self.history.lakehouse.spark.sql(
