@@ -112,13 +112,26 @@ def test_bronze_has_every_source_and_column(
         assert row.source not in written
 
 
-def test_delete_conditions_evaluate_on_bronze(
+def test_delete_conditions_find_day_twos_deletes(
     bronze_lakehouse: Lakehouse, bronze_days: dict[int, dict[str, set[str]]]
 ) -> None:
+    deleted = {}
     for row in silver_rows():
         if row.cdc.delete_condition:
             frame = bronze_lakehouse.spark.table(bronze_lakehouse.table_of(row.source))
-            frame.where(row.cdc.delete_condition).limit(1).collect()
+            key = (row.business_key_columns or row.primary_key_columns or ())[0]
+            matched = frame.where(row.cdc.delete_condition).select(key).collect()
+            if matched:
+                deleted[row.source] = sorted(value for (value,) in matched)
+    assert deleted == {  # day 2's documented deletes, each found by its table's condition
+        "dev_bronze.shop.customers": [5],
+        "dev_bronze.shop.products": [15],
+        "dev_bronze.shop.promotions": ["WINTER15"],
+        "dev_bronze.erp.employees": [30],
+        "dev_bronze.shop.orders": [43],
+        "dev_bronze.shop.order_lines": [43, 43],
+        "dev_bronze.shop.payments": [10043],
+    }
 
 
 def test_day_two_holds_the_documented_events(
