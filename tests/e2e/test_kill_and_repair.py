@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from e2e.project_support import medallion, project_with, start
+
 pytestmark = pytest.mark.spark
 
-ROOT = Path(__file__).resolve().parents[2]
-SLEEPY = """# Databricks notebook source
-import json
+SLEEPY = """import json
 import time
 from pathlib import Path
 
@@ -28,36 +24,8 @@ dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "woke up"}))
 """
 
 
-@pytest.fixture()
-def project(tmp_path: Path) -> Path:
-    """The project with one more pipeline whose notebook waits while a flag file exists."""
-    copy = tmp_path / "project"
-    for folder in ("conf", "notebooks", "metadata"):
-        shutil.copytree(ROOT / folder, copy / folder)
-    (copy / "notebooks" / "test").mkdir()
-    (copy / "notebooks" / "test" / "nb_sleepy.py").write_text(SLEEPY)
-    with (copy / "conf" / "pipelines.yml").open("a") as pipelines:
-        pipelines.write("  sleepy:\n    notebook: test/nb_sleepy\n    requires: []\n")
-    return copy
-
-
-def command(project: Path, home: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)]
-
-
-def run(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEDALLION_PROJECT_DIR": str(project)}
-    return subprocess.run(
-        command(project, home, *args),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-        check=False,
-    )
-
-
-def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
+def test_sigkill_half_way_then_repair(tmp_path: Path) -> None:
+    project = project_with(tmp_path, {"sleepy": SLEEPY})
     home, flag = tmp_path / "home", tmp_path / "still-asleep"
     flag.touch()
     rows = tmp_path / "rows.yml"
@@ -75,7 +43,7 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
             ]
         )
     )
-    setup = run(
+    setup = medallion(
         project,
         home,
         "sql",
@@ -85,16 +53,9 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
         "INSERT INTO dev_bronze.k.b VALUES (9, 90)",
     )
     assert setup.returncode == 0, setup.stderr
-    assert run(project, home, "metadata", "load", str(rows)).returncode == 0
+    assert medallion(project, home, "metadata", "load", str(rows)).returncode == 0
 
-    env = {**os.environ, "MEDALLION_PROJECT_DIR": str(project)}
-    process = subprocess.Popen(
-        command(project, home, "run", "--layer", "killable", "--verbose"),
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    process = start(project, home, "run", "--layer", "killable", "--verbose")
     run_id, log = None, []
     assert process.stderr is not None
     for line in process.stderr:
@@ -108,10 +69,10 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
     assert run_id is not None, "".join(log)
 
     flag.unlink()
-    repaired = run(project, home, "run", "--layer", "killable", "--repair", run_id)
+    repaired = medallion(project, home, "run", "--layer", "killable", "--repair", run_id)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "dev_silver.k.a" not in repaired.stdout.split("task")[-1].split("RESULT")[0]
-    shown = run(
+    shown = medallion(
         project,
         home,
         "sql",
@@ -120,7 +81,7 @@ def test_sigkill_half_way_then_repair(project: Path, tmp_path: Path) -> None:
         "csv",
     )
     assert shown.stdout.splitlines() == ["id,v,is_current", "1,x,true", "2,y,true"]
-    facts = run(project, home, "sql", "SELECT * FROM dev_silver.k.b", "--format", "csv")
+    facts = medallion(project, home, "sql", "SELECT * FROM dev_silver.k.b", "--format", "csv")
     assert facts.stdout.splitlines() == ["id,amount", "9,90"]
-    history = run(project, home, "runs")
+    history = medallion(project, home, "runs")
     assert "ABANDONED" in history.stdout

@@ -53,27 +53,28 @@ def results_of(result: subprocess.CompletedProcess[str]) -> list[list[list[str]]
     return [list(csv.reader(io.StringIO(block))) for block in result.stdout.split("\n\n")]
 
 
-def versions(home: Path) -> dict[str, str]:
-    script = "".join(f"DESCRIBE HISTORY {name} LIMIT 1;\n" for name in SILVER)
-    histories = results_of(medallion(home, "sql", script, "--format", "csv"))
-    pairs = zip(SILVER, histories, strict=True)
-    return {name: rows[1][rows[0].index("version")] for name, rows in pairs}
+LAST_GOLD_BUILDS = (
+    "SELECT task, status, coalesce(get_json_object(build, '$.reason'), '') "
+    "FROM dev_silver.metadata.task_run_log WHERE run_id = (SELECT max_by(run_id, started_at) "
+    "FROM dev_silver.metadata.run_log WHERE layer = 'silver_to_gold')"
+)
 
 
-def gold_builds(home: Path) -> dict[str, tuple[str, str]]:
-    """The last silver_to_gold run: each gold table's status and why it was built."""
-    ((_header, *rows),) = results_of(
-        medallion(
-            home,
-            "sql",
-            "SELECT task, status, coalesce(get_json_object(build, '$.reason'), '') "
-            "FROM dev_silver.metadata.task_run_log WHERE run_id = (SELECT max_by(run_id, "
-            "started_at) FROM dev_silver.metadata.run_log WHERE layer = 'silver_to_gold')",
-            "--format",
-            "csv",
-        )
-    )
-    return {task: (status, reason) for task, status, reason in rows}
+def observed(home: Path, *queries: str) -> dict[str, Any]:
+    """One `medallion sql` process: each silver table's Delta version, each gold table's status
+    and why it was built in the last silver_to_gold run, then each query's CSV rows."""
+    histories = [f"DESCRIBE HISTORY {name} LIMIT 1" for name in SILVER]
+    script = "".join(f"{query};\n" for query in (*histories, LAST_GOLD_BUILDS, *queries))
+    results = results_of(medallion(home, "sql", script, "--format", "csv"))
+    versions = {
+        name: rows[1][rows[0].index("version")] for name, rows in zip(SILVER, results, strict=False)
+    }
+    _header, *builds = results[len(SILVER)]
+    return {
+        "versions": versions,
+        "gold": {task: (status, reason) for task, status, reason in builds},
+        "results": results[len(SILVER) + 1 :],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +84,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for args in quick_start():
         stdin = SHELL_INPUT if args[0] == "shell" else None
         steps.append((args, medallion(home, *args, stdin=stdin)))
-    after_day_two = versions(home)
-    gold_day_two = gold_builds(home)
+    day_two = observed(home)
     again = medallion(home, "demo", "--day", "2")
-    script = "".join(f"{query};\n" for query, _ in CHECKS.values())
-    checks = medallion(home, "sql", script, "--format", "csv")
+    after_again = observed(home, *(query for query, _ in CHECKS.values()))
     return {
         "steps": steps,
         "again": again,
-        "versions": after_day_two,
-        "versions_again": versions(home),
-        "gold_day_two": gold_day_two,
-        "gold_again": gold_builds(home),
-        "checks": dict(zip(CHECKS, results_of(checks), strict=True)),
+        "versions": day_two["versions"],
+        "versions_again": after_again["versions"],
+        "gold_day_two": day_two["gold"],
+        "gold_again": after_again["gold"],
+        "checks": dict(zip(CHECKS, after_again["results"], strict=True)),
     }
 
 
