@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +9,9 @@ from typing import Any
 
 import yaml
 
+from medallion_orchestrator import variables
+from medallion_orchestrator.conf_values import Kind, Setting, problems_of
 from medallion_orchestrator.errors import ConfigError
-
-PROJECT_DIR_ENV = "MEDALLION_PROJECT_DIR"
-ENVIRONMENT_ENV = "MEDALLION_ENV"
 
 
 @dataclass(frozen=True)
@@ -40,8 +38,8 @@ class ProjectLayout:
     @classmethod
     def find(cls, start: Path | None = None) -> ProjectLayout:
         """MEDALLION_PROJECT_DIR, else the first folder upward holding conf/pipelines.yml."""
-        if explicit := os.environ.get(PROJECT_DIR_ENV):
-            return cls._checked(Path(explicit))
+        if explicit := variables.project_dir():
+            return cls._checked(explicit)
         candidates = [start or Path.cwd(), Path(__file__).resolve().parent]
         for candidate in candidates:
             for folder in (candidate, *candidate.parents):
@@ -49,13 +47,13 @@ class ProjectLayout:
                     return cls(folder.resolve())
         raise ConfigError(
             "cannot find the project folder (one holding conf/pipelines.yml); "
-            f"run from inside it or set {PROJECT_DIR_ENV}"
+            f"run from inside it or set {variables.PROJECT_DIR}"
         )
 
     @classmethod
     def _checked(cls, root: Path) -> ProjectLayout:
         if not (root / "conf" / "pipelines.yml").is_file():
-            raise ConfigError(f"{PROJECT_DIR_ENV}={root} holds no conf/pipelines.yml")
+            raise ConfigError(f"{variables.PROJECT_DIR}={root} holds no conf/pipelines.yml")
         return cls(root.resolve())
 
 
@@ -102,43 +100,81 @@ def load_pipelines(layout: ProjectLayout) -> dict[str, Pipeline]:
     entries = raw.get("pipelines")
     if not isinstance(entries, dict) or not entries:
         raise ConfigError("conf/pipelines.yml: `pipelines` must map pipeline names to notebooks")
-    pipelines = {}
-    for name, entry in entries.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("notebook"), str):
-            raise ConfigError(f"conf/pipelines.yml: pipeline {name!r} needs a `notebook`")
-        notebook_file = layout.notebooks_dir / f"{entry['notebook']}.py"
-        if not notebook_file.is_file():
-            raise ConfigError(f"conf/pipelines.yml: pipeline {name!r}: no notebook {notebook_file}")
-        pipelines[name] = Pipeline(name, entry["notebook"], tuple(entry.get("requires") or ()))
-    return pipelines
+    problems = [
+        f"pipeline {name!r}: {problem}"
+        for name, entry in entries.items()
+        for problem in _pipeline_problems(layout, name, entry)
+    ]
+    if problems:
+        raise ConfigError(f"conf/pipelines.yml: {'; '.join(problems)}")
+    return {
+        name: Pipeline(name, entry["notebook"], tuple(entry.get("requires") or ()))
+        for name, entry in entries.items()
+    }
+
+
+def _pipeline_problems(layout: ProjectLayout, name: str, entry: Any) -> list[str]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("notebook"), str):
+        return ["needs a `notebook`"]
+    problems = problems_of(entry, PIPELINE_SETTINGS)
+    notebook_file = layout.notebooks_dir / f"{entry['notebook']}.py"
+    if not notebook_file.is_file():
+        problems.append(f"no notebook {notebook_file}")
+    return problems
+
+
+PIPELINE_SETTINGS = {
+    "notebook": Setting(Kind.TEXT, required=True),
+    "requires": Setting(Kind.NAME_LIST, optional=True),
+}
+ENVIRONMENT_SETTINGS = {
+    "metadata_table": Setting(Kind.TEXT, required=True),
+    "max_workers": Setting(Kind.WHOLE_NUMBER, minimum=1),
+    "default_timeout_seconds": Setting(Kind.WHOLE_NUMBER, minimum=1),
+    "max_retries": Setting(Kind.WHOLE_NUMBER, minimum=0),
+    "retry_delay_seconds": Setting(Kind.NUMBER, minimum=0),
+    "lock_expiry_seconds": Setting(Kind.WHOLE_NUMBER, minimum=1),
+    "catalogs": Setting(Kind.NAME_MAP, optional=True),
+    "databricks": Setting(Kind.MAPPING),
+}
+DATABRICKS_SETTINGS = {
+    "notebooks_root": Setting(Kind.TEXT, required=True),
+    "existing_cluster_id": Setting(Kind.TEXT, optional=True),
+    "poll_seconds": Setting(Kind.NUMBER, positive=True),
+    "max_queue_seconds": Setting(Kind.NUMBER, minimum=0),
+}
 
 
 def load_environment(layout: ProjectLayout, name: str | None = None) -> Environment:
     raw = _read_yaml(layout.conf_dir / "environments.yml")
     environments = raw.get("environments") or {}
-    chosen = name or os.environ.get(ENVIRONMENT_ENV) or raw.get("default", "local")
+    chosen = name or variables.environment() or raw.get("default", "local")
     if chosen not in environments:
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"conf/environments.yml: unknown environment {chosen!r} (known: {known})")
-    try:
-        entry = dict(environments[chosen])
-        if "databricks" in entry:
-            entry["databricks"] = _databricks_settings(entry["databricks"])
-        return Environment(name=chosen, **entry)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"conf/environments.yml: environment {chosen!r}: {error}") from None
+    entry = environments[chosen]
+    if problems := _environment_problems(entry):
+        raise ConfigError(f"conf/environments.yml: environment {chosen!r}: {'; '.join(problems)}")
+    values = {key: value for key, value in entry.items() if value is not None}
+    if "databricks" in values:
+        values["databricks"] = DatabricksSettings(**values["databricks"])
+    return Environment(name=chosen, **values)
 
 
-def _databricks_settings(raw: Any) -> DatabricksSettings:
-    if not isinstance(raw, dict):
-        raise ValueError("`databricks` must be a mapping with at least `notebooks_root`")
-    settings = DatabricksSettings(**raw)
-    root = settings.notebooks_root
-    if not isinstance(root, str) or not root.startswith(("/", "~/")):
-        raise ValueError(
-            f"databricks.notebooks_root {root!r} must be absolute (/Workspace/...) or start with ~/"
-        )
-    return settings
+def _environment_problems(entry: Any) -> list[str]:
+    if not isinstance(entry, dict):
+        return ["must be a mapping of settings"]
+    problems = problems_of(entry, ENVIRONMENT_SETTINGS)
+    databricks = entry.get("databricks")
+    if isinstance(databricks, dict):
+        problems += [f"databricks: {p}" for p in problems_of(databricks, DATABRICKS_SETTINGS)]
+        root = databricks.get("notebooks_root")
+        if isinstance(root, str) and not root.startswith(("/", "~/")):
+            problems.append(
+                f"databricks: `notebooks_root` {root!r} must be absolute (/Workspace/...) "
+                "or start with ~/"
+            )
+    return problems
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

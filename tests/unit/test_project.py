@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,7 @@ def test_a_pipeline_whose_notebook_file_is_missing(tmp_path: Path) -> None:
 def test_a_pipeline_without_a_notebook(entry: str, tmp_path: Path) -> None:
     layout = make_project(tmp_path, pipelines=f"pipelines:\n  {entry}\n")
 
-    with pytest.raises(ConfigError, match="pipeline 'scd1' needs a `notebook`"):
+    with pytest.raises(ConfigError, match="pipeline 'scd1': needs a `notebook`"):
         load_pipelines(layout)
 
 
@@ -217,3 +218,65 @@ def test_wrong_databricks_settings(tmp_path: Path, databricks: str, message: str
 
     with pytest.raises(ConfigError, match=rf"environment 'local': .*{message}"):
         load_environment(make_project(tmp_path, environments=text))
+
+
+def test_every_wrong_setting_of_an_environment_is_named_at_once(tmp_path: Path) -> None:
+    text = (
+        "environments:\n  local:\n    max_workers: '5'\n    max_retries: -1\n"
+        "    retry_delay_seconds: true\n    catalogs: {dev_silver: 3}\n"
+        "    databricks: {notebooks_root: /Workspace/x, poll_seconds: fast}\n"
+    )
+
+    with pytest.raises(ConfigError) as raised:
+        load_environment(make_project(tmp_path, environments=text))
+
+    assert str(raised.value) == (
+        "conf/environments.yml: environment 'local': "
+        "`metadata_table` is required; "
+        "`max_workers` must be a whole number, not '5' (written in quotes); "
+        "`max_retries` must be at least 0, not -1; "
+        "`retry_delay_seconds` must be a number, not True; "
+        "`catalogs` must be a mapping of names to names, not {'dev_silver': 3}; "
+        "databricks: `poll_seconds` must be a number, not 'fast'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("max_workers: 0", "`max_workers` must be at least 1, not 0"),
+        ("max_workers: 2.5", "`max_workers` must be a whole number, not 2.5"),
+        ("lock_expiry_seconds: '300'", "not '300' (written in quotes)"),
+        ("metadata_table: 7", "`metadata_table` must be text, not 7"),
+        ("metadata_table:", "`metadata_table` must be text, not empty"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind(tmp_path: Path, setting: str, message: str) -> None:
+    base = "    metadata_table: a.b.c\n" if not setting.startswith("metadata_table") else ""
+    text = f"environments:\n  local:\n{base}    {setting}\n"
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_environment(make_project(tmp_path, environments=text))
+
+
+def test_empty_optional_settings_take_their_defaults(tmp_path: Path) -> None:
+    text = "environments:\n  local:\n    metadata_table: a.b.c\n    catalogs:\n"
+
+    assert load_environment(make_project(tmp_path, environments=text)).catalogs == {}
+
+
+def test_every_wrong_pipeline_is_named_at_once(tmp_path: Path) -> None:
+    text = (
+        "pipelines:\n  scd1:\n    notebook: silver/nb_silver_dim_loader\n"
+        "    requires: business_key_columns\n"
+        "  fact_overwrite:\n    notebook: silver/nb_silver_fact_loader\n    require: [x]\n"
+    )
+
+    with pytest.raises(ConfigError) as raised:
+        load_pipelines(make_project(tmp_path, pipelines=text))
+
+    assert str(raised.value) == (
+        "conf/pipelines.yml: pipeline 'scd1': `requires` must be a list of names, not "
+        "'business_key_columns'; pipeline 'fact_overwrite': unknown setting `require` "
+        "(known: notebook, requires)"
+    )
