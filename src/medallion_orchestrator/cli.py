@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from medallion_orchestrator import variables
 from medallion_orchestrator.application import DEFAULT_HOME, Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
 from medallion_orchestrator.execution.results import RunResult
@@ -18,11 +18,10 @@ from medallion_orchestrator.history.lock import LayerLocked
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, exit_code, stopping_on_signals
 from medallion_orchestrator.project import ProjectLayout
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
-from medallion_orchestrator.runtime.quiet import VERBOSE_ENV, quiet_pyspark_loggers
+from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
 from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
-HOME_ENV = "MEDALLION_HOME"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,8 +64,8 @@ def resolve_home(given: str | None) -> Path:
     """--home, else MEDALLION_HOME, else `.medallion` in the project folder (else here)."""
     if given:
         return Path(given)
-    if explicit := os.environ.get(HOME_ENV):
-        return Path(explicit)
+    if explicit := variables.home():
+        return explicit
     try:
         return ProjectLayout.find().root / DEFAULT_HOME
     except ConfigError:
@@ -94,7 +93,10 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     common.add_argument(
         "--home",
         default=default(None),
-        help=f"local lakehouse folder (env {HOME_ENV}; default .medallion in the project folder)",
+        help=(
+            f"local lakehouse folder (env {variables.HOME}; "
+            "default .medallion in the project folder)"
+        ),
     )
     common.add_argument("--env", default=default(None), help="environment in conf/environments.yml")
     common.add_argument(
@@ -274,7 +276,7 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     logging.getLogger("sqlglot").setLevel(logging.DEBUG if verbose else logging.ERROR)
     if verbose:
-        os.environ[VERBOSE_ENV] = "1"
+        variables.show_jvm_output()
     else:
         quiet_pyspark_loggers()
 

@@ -11,11 +11,12 @@ import pytest
 
 from cli_support import ROOT
 from integration.helpers import task_row, write_table
+from medallion_orchestrator import variables
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.gold_plan import gold_plan, render_plan
 from medallion_orchestrator.orchestration import run_layer
-from medallion_orchestrator.project import PROJECT_DIR_ENV, ProjectLayout
+from medallion_orchestrator.project import ProjectLayout
 
 pytestmark = pytest.mark.spark
 
@@ -29,7 +30,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (tmp_path / part).symlink_to(ROOT / part)
     (tmp_path / "metadata" / "sql").mkdir(parents=True)
     (tmp_path / "metadata" / "ddl").symlink_to(ROOT / "metadata" / "ddl")
-    monkeypatch.setenv(PROJECT_DIR_ENV, str(tmp_path))  # the gold notebook finds it too
+    monkeypatch.setenv(variables.PROJECT_DIR, str(tmp_path))  # the gold notebook finds it too
     return tmp_path
 
 

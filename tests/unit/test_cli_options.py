@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from medallion_orchestrator.cli import HOME_ENV, _parser, resolve_home
-from medallion_orchestrator.project import PROJECT_DIR_ENV
+from medallion_orchestrator import variables
+from medallion_orchestrator.cli import _parser, resolve_home
 
 
 @pytest.mark.parametrize(
@@ -37,13 +37,13 @@ def test_the_default_home_is_the_projects_wherever_the_command_runs(
 ) -> None:
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf" / "pipelines.yml").write_text("pipelines: {}\n")
-    monkeypatch.delenv(HOME_ENV, raising=False)
-    monkeypatch.delenv(PROJECT_DIR_ENV, raising=False)
+    monkeypatch.delenv(variables.HOME, raising=False)
+    monkeypatch.delenv(variables.PROJECT_DIR, raising=False)
     monkeypatch.chdir(tmp_path / "conf")
 
     assert resolve_home(None) == tmp_path.resolve() / ".medallion"
     assert resolve_home("elsewhere") == Path("elsewhere")
-    monkeypatch.setenv(HOME_ENV, "/from/env")
+    monkeypatch.setenv(variables.HOME, "/from/env")
     assert resolve_home(None) == Path("/from/env")
 
 

@@ -19,11 +19,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator import variables
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
-SWITCH_ENV = "MEDALLION_CLASS_ARCHIVE"
 QUIET = "-Xlog:cds*=off"  # an archive of another build is a warning on stdout; not ours to show
 
 
@@ -34,7 +35,7 @@ def archive_path(cache: Path, java: Path, java_major: int) -> Path:
 
 def java_options(archive: Path) -> tuple[str, bool]:
     """The JVM options, and whether this process writes the archive when it ends."""
-    if os.environ.get(SWITCH_ENV) == "0":
+    if not variables.class_archive_wanted():
         return "", False
     if archive.is_file():
         return f"-XX:SharedArchiveFile={archive} {QUIET}", False

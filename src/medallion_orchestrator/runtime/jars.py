@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CACHE_ENV = "MEDALLION_JARS_CACHE"
+from medallion_orchestrator import variables
 
 
 def ivy_dir() -> Path:
-    if explicit := os.environ.get(CACHE_ENV):
-        return Path(explicit)
+    if explicit := variables.jars_cache():
+        return explicit
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "medallion" / "ivy"
 
 

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator import variables
 from medallion_orchestrator.errors import EnvironmentProblem
 from medallion_orchestrator.runtime import class_archive, local_names
 from medallion_orchestrator.runtime.jars import ivy_dir
@@ -85,7 +86,7 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
-        .config("spark.driver.memory", os.environ.get("MEDALLION_DRIVER_MEMORY", "2g"))
+        .config("spark.driver.memory", variables.driver_memory())
         .config(
             "spark.driver.extraJavaOptions",
             f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options}".strip(),

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-VERBOSE_ENV = "MEDALLION_VERBOSE"
+from medallion_orchestrator import variables
 
 
 def quiet_pyspark_loggers() -> None:
@@ -29,7 +29,7 @@ def quiet_pyspark_loggers() -> None:
 @contextlib.contextmanager
 def jvm_output_to(log_file: Path) -> Iterator[None]:
     """The JVM started inside inherits this standard error: the log file, for its whole life."""
-    if os.environ.get(VERBOSE_ENV):
+    if variables.verbose():
         yield
         return
     log_file.parent.mkdir(parents=True, exist_ok=True)

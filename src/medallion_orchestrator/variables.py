@@ -1,0 +1,52 @@
+"""The environment variables medallion reads: each is named and read here, and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME = "MEDALLION_HOME"  # the local lakehouse folder (default: .medallion in the project)
+PROJECT_DIR = "MEDALLION_PROJECT_DIR"  # the folder holding conf/, notebooks/ and metadata/
+ENVIRONMENT = "MEDALLION_ENV"  # the environment of conf/environments.yml
+VERBOSE = "MEDALLION_VERBOSE"  # set: the JVM's own output is shown, not kept in logs/spark.log
+JARS_CACHE = "MEDALLION_JARS_CACHE"  # where the Delta Lake jars are kept once fetched
+CLASS_ARCHIVE = "MEDALLION_CLASS_ARCHIVE"  # 0: no class-data-sharing archive
+DRIVER_MEMORY = "MEDALLION_DRIVER_MEMORY"  # the local JVM's heap, as Spark writes it (2g)
+
+
+def home() -> Path | None:
+    return _path(HOME)
+
+
+def project_dir() -> Path | None:
+    return _path(PROJECT_DIR)
+
+
+def environment() -> str | None:
+    return os.environ.get(ENVIRONMENT) or None
+
+
+def verbose() -> bool:
+    return bool(os.environ.get(VERBOSE))
+
+
+def show_jvm_output() -> None:
+    """From here on, this process and the processes it starts show the JVM's output."""
+    os.environ[VERBOSE] = "1"
+
+
+def jars_cache() -> Path | None:
+    return _path(JARS_CACHE)
+
+
+def class_archive_wanted() -> bool:
+    return os.environ.get(CLASS_ARCHIVE) != "0"
+
+
+def driver_memory() -> str:
+    return os.environ.get(DRIVER_MEMORY) or "2g"
+
+
+def _path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
