@@ -29,6 +29,7 @@ from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.notebook_support import (
     layer_choices,
     notebook_application,
+    print_progress,
     required_environment,
 )
 from medallion_orchestrator.orchestration import run_layer
@@ -65,6 +66,7 @@ if dbutils.widgets.get("dry_run") == "true":
 
 # COMMAND ----------
 
+print_progress()  # one line as each task starts and ends, [3/24] counting the ends
 result = run_layer(
     app,
     layer,

@@ -6,12 +6,14 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from medallion_orchestrator import variables
 from medallion_orchestrator.application import DEFAULT_HOME, Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
+from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.history.lock import LayerLocked
@@ -324,17 +326,20 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         print(f"scheduler: {choose_scheduler(layer_plan, args.scheduler)}")
         return EXIT_OK
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
-    result = run_layer(
-        app,
-        args.layer,
-        args.max_workers,
-        args.continue_on_failure,
-        scheduler=args.scheduler,
-        repair_of=args.repair,
-        select=args.select,
-        full_refresh=args.full_refresh,
-        pin_inputs=args.pin_inputs,
-    )
+    progress = RunProgress(app.clock)
+    with _watch(args)(progress):
+        result = run_layer(
+            app,
+            args.layer,
+            args.max_workers,
+            args.continue_on_failure,
+            scheduler=args.scheduler,
+            repair_of=args.repair,
+            select=args.select,
+            full_refresh=args.full_refresh,
+            pin_inputs=args.pin_inputs,
+            progress=progress,
+        )
     return _report(result)
 
 
@@ -352,6 +357,13 @@ def _runs(app: Application, args: argparse.Namespace) -> int:
         raise ConfigError("--timeline and --compare are about one run: give its RUN_ID")
     print_runs(app.run_history, args.last, sys.stdout)
     return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> Callable[[RunProgress], AbstractContextManager[object]]:
+    """A run's live display in a terminal; none with --verbose, whose log lines say it all."""
+    from medallion_orchestrator.live_progress import shown
+
+    return (lambda _: nullcontext()) if args.verbose else shown
 
 
 def _report(result: RunResult) -> int:
@@ -404,7 +416,7 @@ def _demo(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.run_timeline import demo_timeline
 
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
-    results = run_demo(app, day=args.day, max_workers=args.max_workers)
+    results = run_demo(app, day=args.day, max_workers=args.max_workers, watch=_watch(args))
     codes = [_report(result) for result in results]
     for result in results:
         demo_timeline(app, result.run_id, sys.stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.application import Application
@@ -26,6 +27,39 @@ def notebook_application(
         environment_name=environment or None, metadata_table_override=metadata_table or None
     ).replace(spark=spark)
     return app.replace(lakehouse=lakehouse_for(spark, app.environment.catalogs))
+
+
+PROGRESS_LOGGERS = (
+    "medallion_orchestrator.execution.cancellation",  # each start
+    "medallion_orchestrator.execution.progress",  # each end, with its place: [3/24]
+)
+
+
+def print_progress() -> None:
+    """A run's plain progress lines printed in the cell's output as they happen, for a person
+    watching it; once per process, however many runs it makes."""
+    for name in PROGRESS_LOGGERS:
+        progress = logging.getLogger(name)
+        if any(isinstance(h.stream, _CellOutput) for h in _stream_handlers(progress)):
+            continue
+        handler = logging.StreamHandler(_CellOutput())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+
+
+class _CellOutput:
+    """Standard output as it is when written to: a notebook run may swap it."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _stream_handlers(target: logging.Logger) -> list[logging.StreamHandler[Any]]:
+    return [h for h in target.handlers if isinstance(h, logging.StreamHandler)]
 
 
 RUNTIME_VERSION_ENV = "DATABRICKS_RUNTIME_VERSION"

@@ -13,6 +13,7 @@ from medallion_orchestrator.clock import Clock
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.execution.cancellation import StoppableClock, StoppableRunner
 from medallion_orchestrator.execution.executor import BatchExecutor, ResultListener
+from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.history.attempts import AttemptRecorder
@@ -108,6 +109,7 @@ def run_layer(
     select: Sequence[str] = (),
     full_refresh: bool = False,
     pin_inputs: bool = False,
+    progress: RunProgress | None = None,
 ) -> RunResult:
     """One run of a layer. With `record`, it holds the layer's lock, writes run_log and
     task_run_log as it goes and schedules longest-first from past durations. `repair_of` runs
@@ -116,17 +118,19 @@ def run_layer(
     `app.cancellation` stops it (no task starts, running ones are cancelled). `full_refresh`
     builds every gold table, up to date or not. `pin_inputs` has every gold build read the
     tables it reads from outside the layer at their versions when the run starts, recorded in
-    run_log; a repair of such a run reads them at the same versions."""
+    run_log; a repair of such a run reads them at the same versions. `progress` is told of each
+    task as it starts and ends (one is made when none is given: it logs each end)."""
     layer_plan = plan(app, layer, select)
     if full_refresh:
         layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
     chosen = choose_scheduler(layer_plan, scheduler)
-    runner = StoppableRunner(app.runner, app.cancellation, app.clock)
+    progress = progress or RunProgress(app.clock)
+    runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     if not record:
         executor = _executor(app, runner, chosen, max_workers, continue_on_failure, history)
-        executor.listeners += listeners or []
+        executor.listeners += [*(listeners or []), progress.finished]
         with app.cancellation.arming():
-            return _execute(app, executor, layer_plan)
+            return _execute(app, executor, layer_plan, progress, history or {})
     run_history = app.run_history
     run_history.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
@@ -141,16 +145,17 @@ def run_layer(
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
+    history = history if history is not None else run_history.durations(layer)
     executor = _executor(
         app,
         runner,
         chosen,
         max_workers,
         continue_on_failure,
-        history if history is not None else run_history.durations(layer),
+        history,
         on_failed_attempt=recorder.record_failed_attempt,
     )
-    executor.listeners += [recorder.record_result, *(listeners or [])]
+    executor.listeners += [recorder.record_result, *(listeners or []), progress.finished]
     lock = LayerLock(
         DeltaLockTable(run_history),
         layer,
@@ -169,7 +174,7 @@ def run_layer(
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
-        result = _execute(app, executor, layer_plan, run_id)
+        result = _execute(app, executor, layer_plan, progress, history, run_id)
         recorded.finished(result, stopped=app.cancellation.requested)
     return result
 
@@ -210,6 +215,8 @@ def _execute(
     app: Application,
     executor: BatchExecutor | ReadyQueueExecutor,
     layer_plan: Plan,
+    progress: RunProgress,
+    history: DurationHistory,
     run_id: str | None = None,
 ) -> RunResult:
     logger.info(
@@ -218,6 +225,8 @@ def _execute(
         len(layer_plan.tasks),
         "dag" if isinstance(executor, ReadyQueueExecutor) else "batch",
     )
+    keys = [task.key for task in layer_plan.tasks]
+    progress.begin(layer_plan.layer, keys, history, executor.max_workers)
     cancel = getattr(app.runner, "cancel_running", None)
     if callable(cancel):
         app.cancellation.on_cancel(cancel)

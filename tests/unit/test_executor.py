@@ -297,11 +297,9 @@ def test_results_carry_times_from_the_clock() -> None:
     assert clock.sleeps == []
 
 
-def test_each_result_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_each_batch_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="medallion_orchestrator.execution.executor")
 
     BatchExecutor(ScriptedRunner({"b": RuntimeError("boom")})).execute(make_plan(["a", "b"]))
 
     assert "batch 1/1 (execution_order 1): 2 task(s)" in caplog.text
-    failed = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert [record.getMessage().split()[:2] for record in failed] == [["FAILED", "b"]]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.demo.bronze import write_bronze
+from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.metadata.files import read_rows
 from medallion_orchestrator.metadata.model import TaskRow
@@ -15,7 +18,16 @@ logger = logging.getLogger(__name__)
 LAYERS = ("bronze_to_silver", "silver_to_gold")
 
 
-def run_demo(app: Application, day: int = 1, max_workers: int | None = None) -> list[RunResult]:
+Watch = Callable[[RunProgress], AbstractContextManager[object]]
+
+
+def run_demo(
+    app: Application,
+    day: int = 1,
+    max_workers: int | None = None,
+    watch: Watch = lambda _: nullcontext(),
+) -> list[RunResult]:
+    """Each layer's run is watched (a live display of its progress, say) by `watch`."""
     app.repository.init()
     rows = read_rows(app.layout.root / "metadata" / "demo")
     if day == 2:  # day 2 also changes one gold table's SQL (see the file)
@@ -26,7 +38,9 @@ def run_demo(app: Application, day: int = 1, max_workers: int | None = None) -> 
     logger.info("bronze day %d: %d tables written", day, len(tables))
     results = []
     for layer in LAYERS:
-        result = run_layer(app, layer, max_workers=max_workers)
+        progress = RunProgress(app.clock)
+        with watch(progress):
+            result = run_layer(app, layer, max_workers=max_workers, progress=progress)
         results.append(result)
         if not result.succeeded:
             break

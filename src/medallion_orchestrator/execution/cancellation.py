@@ -86,10 +86,17 @@ class StoppableRunner:
     """The run's view of a runner: no attempt starts once the run is stopped, an attempt that
     ends unsuccessfully after the stop is CANCELLED, and each attempt's start is noted."""
 
-    def __init__(self, runner: Runner, cancellation: Cancellation, clock: Clock) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        cancellation: Cancellation,
+        clock: Clock,
+        on_start: Callable[[str], None] | None = None,
+    ) -> None:
         self.runner = runner
         self.cancellation = cancellation
         self.clock = clock
+        self.on_start = on_start  # told the key of each attempt that starts
         self.attempt_started: dict[str, datetime] = {}
 
     def run(self, task: NotebookTask) -> TaskOutcome:
@@ -97,6 +104,8 @@ class StoppableRunner:
             return TaskOutcome(TaskStatus.CANCELLED, NOT_STARTED, attempts=0)
         self.attempt_started[task.key] = self.clock.now()
         logger.info("started   %s", task.key)  # progress: the task's attempt is under way
+        if self.on_start is not None:
+            self.on_start(task.key)
         outcome = run_guarded(self.runner, task, Exception)
         if self.cancellation.requested and outcome.status not in SUCCEEDED:
             message = f"cancelled: {self.cancellation.reason} ({outcome.message})"

@@ -49,14 +49,7 @@ def skip_task(task: NotebookTask, reason: str, listeners: Sequence[ResultListene
 
 
 def publish(result: TaskResult, listeners: Sequence[ResultListener]) -> None:
-    logger.log(
-        logging.INFO if result.succeeded else logging.ERROR,
-        "%-9s %s (%.1fs) %s",
-        result.status,
-        result.key,
-        result.duration_seconds,
-        result.message,
-    )
+    """Tell each listener (a run's progress logs the result's line)."""
     for listener in listeners:
         try:
             listener(result)
