@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medallion_orchestrator import variables
 from medallion_orchestrator.application import DEFAULT_HOME, Application
@@ -22,6 +23,9 @@ from medallion_orchestrator.project import ProjectLayout
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
 from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
 from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFailed
+
+if TYPE_CHECKING:
+    from medallion_orchestrator.planning import Plan
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 
@@ -142,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         "auto (default): dag if a row has depends_on, else batch",
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
+    _picture_option(run)
     run.add_argument(
         "--full-refresh",
         action="store_true",
@@ -195,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--full-refresh", action="store_true", help="as the run with --full-refresh would"
     )
+    _picture_option(plan)
     plan.set_defaults(command=_plan)
 
     validate = commands.add_parser("validate", parents=[common], help="validate a layer's rows")
@@ -252,6 +258,17 @@ def _layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", required=True, help="e.g. bronze_to_silver, silver_to_gold")
 
 
+def _picture_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--picture",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="draw the plan: its batches or dependencies, each task's expected duration "
+        "(FILE.html, self-contained; .png or .svg)",
+    )
+
+
 def _runner_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--runner",
@@ -305,8 +322,10 @@ def _plan(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.orchestration import choose_scheduler, plan
 
     layer_plan = plan(app, args.layer)
+    scheduler = choose_scheduler(layer_plan)
     print(layer_plan.describe())
-    print(f"scheduler: {choose_scheduler(layer_plan)}")
+    print(f"scheduler: {scheduler}")
+    _draw_plan(app, layer_plan, scheduler, None, args.picture)
     changes = gold_plan(app, args.layer, args.full_refresh)
     if changes:
         print()
@@ -322,9 +341,15 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         return EXIT_NOT_RUN
     if args.dry_run:
         layer_plan = plan(app, args.layer, args.select)
+        scheduler = choose_scheduler(layer_plan, args.scheduler)
         print(layer_plan.describe())
-        print(f"scheduler: {choose_scheduler(layer_plan, args.scheduler)}")
+        print(f"scheduler: {scheduler}")
+        _draw_plan(app, layer_plan, scheduler, args.max_workers, args.picture)
         return EXIT_OK
+    if args.picture is not None:
+        raise ConfigError(
+            "--picture draws the plan: give it with --dry-run (or use medallion plan)"
+        )
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     progress = RunProgress(app.clock)
     with _watch(args)(progress):
@@ -357,6 +382,27 @@ def _runs(app: Application, args: argparse.Namespace) -> int:
         raise ConfigError("--timeline and --compare are about one run: give its RUN_ID")
     print_runs(app.run_history, args.last, sys.stdout)
     return EXIT_OK
+
+
+def _draw_plan(
+    app: Application, layer_plan: Plan, scheduler: str, workers: int | None, path: Path | None
+) -> None:
+    """The plan's picture in `path` (.html, .png or .svg), with past runs' durations."""
+    if path is None:
+        return
+    from medallion_orchestrator.history.timeline_figure import write_figure
+    from medallion_orchestrator.plan_figure import plan_figure, plan_picture
+
+    history = app.run_history.durations(layer_plan.layer)
+    workers = workers or app.environment.max_workers
+    picture = plan_picture(
+        layer_plan, str(getattr(scheduler, "value", scheduler)), history, workers
+    )
+    write_figure(plan_figure(picture), path, "--picture")
+    print(
+        f"plan picture written to {path}: {len(picture.tasks)} task(s), expected critical path "
+        f"{picture.critical_seconds:.1f} s, lower bound {picture.lower_bound:.1f} s"
+    )
 
 
 def _watch(args: argparse.Namespace) -> Callable[[RunProgress], AbstractContextManager[object]]:

@@ -4,6 +4,7 @@ flows run as processes in tests/e2e."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,29 @@ def test_run_loads_the_layer(onboarded: Path) -> None:
         "csv",
     )
     assert shown.stdout.splitlines() == ["name", "acme", "globex"]
+
+
+def test_the_plan_is_drawn_with_plan_and_a_dry_run_only(onboarded: Path, tmp_path: Path) -> None:
+    drawn = medallion(
+        onboarded, "plan", "--layer", "bronze_to_silver", "--picture", str(tmp_path / "plan.html")
+    )
+    dry = medallion(
+        onboarded, "run", "--layer", "bronze_to_silver", "--dry-run", "--picture",
+        str(tmp_path / "dry.svg.html"),
+    )  # fmt: skip
+    refused = medallion(
+        onboarded, "run", "--layer", "bronze_to_silver", "--picture", str(tmp_path / "x.html")
+    )
+
+    for result in (drawn, dry):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert re.search(
+            r"plan picture written to \S+: 3 task\(s\), expected critical", result.stdout
+        )
+    assert "batch 2" in (tmp_path / "plan.html").read_text()
+    assert (tmp_path / "dry.svg.html").is_file()
+    assert refused.returncode == 2 and "--picture draws the plan" in refused.stderr
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_metadata_load_refuses_broken_rows_and_writes_none(onboarded: Path, tmp_path: Path) -> None:

@@ -74,10 +74,11 @@ def timeline_figure(timeline: Timeline, comparison: RunComparison | None = None)
     return figure
 
 
-def write_figure(figure: go.Figure, path: Path) -> None:
+def write_figure(figure: go.Figure, path: Path, option: str = "--timeline") -> None:
+    """`path` by its suffix; a wrong one is a ConfigError naming the `option` that gave it."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ConfigError(f"--timeline {path}: give a file ending in {', '.join(FORMATS)}")
+        raise ConfigError(f"{option} {path}: give a file ending in {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":
         figure.write_html(path, include_plotlyjs=True, full_html=True)
