@@ -6,7 +6,10 @@ distributions and scaled so the whole layer is 2.5 h of work, as in the article.
 each task's duration, scaled down (1 simulated minute = SCALE real seconds). Longest-first gets
 a history of 5 past runs per task, each off by a random factor (the estimates are not exact).
 
-    python benchmarks/scheduling.py [--workers 5] [--seed 7]
+    python benchmarks/scheduling.py [--workers 5] [--seed 7] [--timelines DIR]
+
+`--timelines DIR` also draws the batches' run and the ready queue's (longest-first) as timelines,
+DIR/scheduling_batches.png and DIR/scheduling_ready_queue.png, in simulated seconds.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import argparse
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from medallion_orchestrator.execution.executor import BatchExecutor
 from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
+from medallion_orchestrator.execution.results import RunResult, TaskOutcome, TaskStatus
 from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
@@ -100,20 +104,41 @@ def noisy_history(rng: random.Random, minutes: dict[str, float]) -> dict[str, li
     }
 
 
-def makespan(executor: BatchExecutor | ReadyQueueExecutor, plan: Plan) -> float:
-    """Simulated minutes from the start of the run to the end of its last task."""
+def timed(executor: BatchExecutor | ReadyQueueExecutor, plan: Plan) -> tuple[float, RunResult]:
+    """Simulated minutes from the start of the run to the end of its last task, and the run."""
     start = time.perf_counter()
     run = executor.execute(plan)
     elapsed = time.perf_counter() - start
     if not run.succeeded:
         raise SystemExit("a task of the benchmark did not succeed")
-    return elapsed / SCALE
+    return elapsed / SCALE, run
+
+
+def draw(name: str, run: RunResult, plan: Plan, path: Path) -> None:
+    """The run as a timeline, its times stretched to simulated seconds."""
+    from medallion_orchestrator.history.timeline import Attempt, build_timeline
+    from medallion_orchestrator.history.timeline_figure import timeline_figure, write_figure
+
+    origin = min(r.started_at for r in run.results if r.started_at is not None)
+
+    def simulated(moment: datetime) -> datetime:
+        return origin + timedelta(seconds=(moment - origin).total_seconds() / SCALE * 60)
+
+    attempts = [
+        Attempt(r.key, 1, r.status, r.execution_order, simulated(start), simulated(end))
+        for r in run.results
+        if (start := r.started_at) is not None and (end := r.ended_at) is not None
+    ]
+    depends_on = {task.key: task.depends_on for task in plan.tasks}
+    write_figure(timeline_figure(build_timeline(name, attempts, depends_on)), path)
+    print(f"  timeline of {name} written to {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timelines", type=Path, default=None, help="draw two runs in DIR")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rows, minutes = make_layer(rng)
@@ -131,16 +156,15 @@ def main() -> None:
         f"min (median {sorted(minutes.values())[len(minutes) // 2]:.2f}); "
         f"1 simulated min = {SCALE:g} s"
     )
-    modes = {
-        "sequential": makespan(BatchExecutor(runner, max_workers=1), plan),
-        "batches (the article)": makespan(BatchExecutor(runner, args.workers), plan),
-        "ready-queue": makespan(
-            ReadyQueueExecutor(runner, args.workers, longest_first=False), plan
-        ),
-        "ready-queue + longest-first": makespan(
+    runs = {
+        "sequential": timed(BatchExecutor(runner, max_workers=1), plan),
+        "batches (the article)": timed(BatchExecutor(runner, args.workers), plan),
+        "ready-queue": timed(ReadyQueueExecutor(runner, args.workers, longest_first=False), plan),
+        "ready-queue + longest-first": timed(
             ReadyQueueExecutor(runner, args.workers, history=history), plan
         ),
     }
+    modes = {mode: minutes for mode, (minutes, _) in runs.items()}
     print(f"workers={args.workers}  (simulated minutes)")
     for mode, value in modes.items():
         print(f"  {mode:<28} {value:6.1f} min")
@@ -148,6 +172,12 @@ def main() -> None:
         f"  {'lower bound':<28} {lower_bound:6.1f} min  = max(critical path {critical_path:.1f}, "
         f"total work {total:.1f} / {args.workers})"
     )
+    if args.timelines is not None:
+        for mode, file in (
+            ("batches (the article)", "scheduling_batches.png"),
+            ("ready-queue + longest-first", "scheduling_ready_queue.png"),
+        ):
+            draw(f"{mode}, {args.workers} workers", runs[mode][1], plan, args.timelines / file)
     best = min(value for mode, value in modes.items() if mode != "sequential")
     print(
         f"ratio_to_lower_bound={best / lower_bound:.2f} "

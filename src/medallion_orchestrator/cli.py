@@ -286,12 +286,14 @@ def _runner_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_logging(verbose: bool) -> None:
+    """Our progress lines at INFO; other libraries' (kaleido's, say) only from WARNING."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    logging.getLogger("medallion_orchestrator").setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("py4j").setLevel(logging.WARNING)
     logging.getLogger("sqlglot").setLevel(logging.DEBUG if verbose else logging.ERROR)
     if verbose:

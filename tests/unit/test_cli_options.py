@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,21 @@ def test_a_missing_file_is_refused_before_anything_starts(
         _parser().parse_args(argv)
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(f"no such file or folder: {argv[-1]}")
+
+
+def test_other_libraries_info_lines_are_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medallion_orchestrator.cli import _configure_logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    ours = logging.getLogger("medallion_orchestrator")
+    monkeypatch.setattr(ours, "level", logging.NOTSET)
+    try:
+        _configure_logging(verbose=False)
+        assert logging.getLogger("kaleido").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("medallion_orchestrator.execution.progress").isEnabledFor(
+            logging.INFO
+        )
+    finally:
+        root.handlers.clear()
