@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS dev_silver.metadata.run_log (
   host STRING,
   cancelled INT,
   up_to_date INT,
-  pinned_versions STRING
+  pinned_versions STRING,
+  max_workers INT,
+  scheduler STRING
 ) USING DELTA
 COMMENT 'medallion-orchestrator runs'

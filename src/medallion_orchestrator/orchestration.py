@@ -171,6 +171,8 @@ def run_layer(
         app.clock,
         repair_of,
         None if pins is None else pins_text(pins),
+        executor.max_workers,
+        chosen.value,
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))

@@ -78,6 +78,7 @@ def test_history_then_repair_reruns_only_what_did_not_succeed(
     run, attempts = app.run_history.run(first.run_id)
     assert run is not None
     assert (run["status"], run["succeeded"], run["failed"], run["skipped"]) == ("FAILED", 1, 1, 1)
+    assert (run["max_workers"], run["scheduler"]) == (app.environment.max_workers, "batch")
     by_task = {a["task"]: a for a in attempts}
     assert by_task[names["customers"]]["status"] == "SUCCESS"
     assert by_task[names["customers"]]["rows_written"] == 1

@@ -61,10 +61,12 @@ def test_columns_are_only_added_never_renamed() -> None:
 
     assert names[: len(OLD_TASK_RUN_LOG)] == OLD_TASK_RUN_LOG
     assert names[len(OLD_TASK_RUN_LOG) :] == ["error_class", "transient", "build"]
-    assert list(dict(columns(DDL / "run_log.sql")))[-3:] == [
+    assert list(dict(columns(DDL / "run_log.sql")))[-5:] == [
         "cancelled",
         "up_to_date",
         "pinned_versions",
+        "max_workers",
+        "scheduler",
     ]
 
 

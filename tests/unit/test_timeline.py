@@ -83,6 +83,15 @@ def test_the_lower_bound_is_the_work_per_lane_when_that_is_longer() -> None:
     assert crowded.lower_bound == 15  # 30 s of work on 2 lanes; no task waits for another
 
 
+def test_the_lower_bound_divides_the_work_by_the_recorded_workers() -> None:
+    attempts = [attempt("s.a", 0, 10), attempt("s.b", 0, 10), attempt("s.c", 10, 20)]
+
+    recorded = build_timeline("r", attempts, workers=3)
+
+    assert (recorded.lanes, recorded.workers) == (2, 3)
+    assert recorded.lower_bound == 10  # 30 s of work on 3 workers: no less than its longest task
+
+
 def test_depends_on_replaces_the_execution_order_rule() -> None:
     attempts = [
         attempt("s.a", 0, 10),

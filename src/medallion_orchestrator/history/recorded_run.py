@@ -30,9 +30,13 @@ class RecordedRun:
         clock: Clock,
         repair_of: str | None = None,
         pinned_versions: str | None = None,
+        max_workers: int | None = None,
+        scheduler: str | None = None,
     ) -> None:
         self.history = history
         self.pinned_versions = pinned_versions
+        self.max_workers = max_workers
+        self.scheduler = scheduler
         self.lock = lock
         self.environment = environment
         self.clock = clock
@@ -65,6 +69,8 @@ class RecordedRun:
                 self.started_at,
                 self.repair_of,
                 self.pinned_versions,
+                self.max_workers,
+                self.scheduler,
             )
         except BaseException:
             self.history.stop_writer()

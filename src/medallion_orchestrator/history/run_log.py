@@ -124,9 +124,13 @@ class RunHistory:
         started_at: datetime,
         repair_of: str | None,
         pinned_versions: str | None = None,
+        max_workers: int | None = None,
+        scheduler: str | None = None,
     ) -> None:
         row = {
             "pinned_versions": pinned_versions,
+            "max_workers": max_workers,
+            "scheduler": scheduler,
             "run_id": run_id,
             "layer": layer,
             "environment": environment,

@@ -3,8 +3,9 @@
 Built from one run's `task_run_log` rows. The history does not record which worker ran an
 attempt, so lanes are assigned from the intervals (greedy interval colouring: an attempt takes
 the lowest lane free at its start), which uses as many lanes as the run had attempts running at
-once, never more than its max_workers. Nor does it record max_workers: the lower bound divides
-the work by the lanes used. Nor the dependencies: they come from the attempts' execution_order
+once, never more than its max_workers. The lower bound divides the work by the run's max_workers
+as run_log records it (by the lanes used for a run recorded before it did). Nor does it record
+the dependencies: they come from the attempts' execution_order
 (each task waits for the nearest lower execution_order present, as `graph.dependencies`), or
 from `depends_on` lists the caller reads from the layer's metadata rows as they are now, which
 may have changed since the run. Attempts that never started (SKIPPED) have no bar.
@@ -102,11 +103,12 @@ class Timeline:
     lanes: int
     first_start: float  # seconds from the run's start to its first attempt's
     makespan: float  # the first attempt's start to the last one's end
+    workers: int | None = None  # the run's max_workers; None: not recorded
 
     @property
     def lower_bound(self) -> float:
-        """No schedule on these lanes could end sooner: max(critical path, work / lanes)."""
-        return max(self.critical_seconds, self.work_seconds / max(self.lanes, 1))
+        """No schedule on these workers could end sooner: max(critical path, work / workers)."""
+        return max(self.critical_seconds, self.work_seconds / max(self.workers or self.lanes, 1))
 
     def task_seconds(self) -> dict[str, float]:
         """Each task's span: its first attempt's start to its last attempt's end."""
@@ -125,10 +127,11 @@ def build_timeline(
     attempts: Sequence[Attempt],
     depends_on: Mapping[str, Sequence[str] | None] | None = None,
     run_started_at: datetime | None = None,
+    workers: int | None = None,
 ) -> Timeline:
     ran = sorted((a for a in attempts if a.ran), key=lambda a: (a.started_at, a.task, a.attempt))
     if not ran:
-        return Timeline(run_id, (), (), (), 0.0, 0.0, 0, 0.0, 0.0)
+        return Timeline(run_id, (), (), (), 0.0, 0.0, 0, 0.0, 0.0, workers)
     first = ran[0].started_at
     assert first is not None
     origin = min(first, run_started_at) if run_started_at else first
@@ -164,6 +167,7 @@ def build_timeline(
         lanes=max(lanes) + 1,
         first_start=intervals[0][0],
         makespan=max(end for _, end in intervals) - intervals[0][0],
+        workers=workers,
     )
 
 

@@ -179,6 +179,7 @@ def _title(timeline: Timeline, comparison: RunComparison | None) -> str:
     path = " → ".join(task.rsplit(".", 1)[-1] for task in timeline.critical_path)
     title = (
         f"run {timeline.run_id}: {len(timeline.bars)} attempt(s) on {timeline.lanes} lane(s)"
+        f"{f' of {timeline.workers} worker(s)' if timeline.workers else ''}"
         f"<br><sup>critical path {timeline.critical_seconds:.1f} s: {path}</sup>"
     )
     if comparison is not None:

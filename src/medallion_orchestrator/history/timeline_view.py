@@ -48,7 +48,13 @@ def recorded_timeline(
         where = history.tables.name("run_log")
         raise ConfigError(f"no run {run_id} in {where}: `medallion runs` lists the runs")
     attempts = [Attempt.of_row(row) for row in rows]
-    return build_timeline(run_id, attempts, depends_on_of(run["layer"]), run.get("started_at"))
+    return build_timeline(
+        run_id,
+        attempts,
+        depends_on_of(run["layer"]),
+        run.get("started_at"),
+        run.get("max_workers"),
+    )
 
 
 def write_timeline(
