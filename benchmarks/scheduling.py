@@ -8,6 +8,11 @@ a history of 5 past runs per task, each off by a random factor (the estimates ar
 
     python benchmarks/scheduling.py [--workers 5] [--seed 7] [--timelines DIR]
 
+Then a gold layer of 40 tables over it (30 reading 1-5 silver tables, 10 reading 1-2 of those
+and 0-2 silver tables; 40 min of work): the two layers one after the other, each on the ready
+queue, against the two run together as one graph (`medallion run --layer bronze_to_silver
+--layer silver_to_gold`), where a gold table starts once what it reads has loaded.
+
 `--timelines DIR` also draws the batches' run and the ready queue's (longest-first) as timelines,
 DIR/scheduling_batches.png and DIR/scheduling_ready_queue.png, in simulated seconds.
 """
@@ -27,7 +32,7 @@ from medallion_orchestrator.execution.results import RunResult, TaskOutcome, Tas
 from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
-from medallion_orchestrator.planning import NotebookTask, Plan, plan_layer
+from medallion_orchestrator.planning import NotebookTask, Plan, plan_layer, plan_together
 from medallion_orchestrator.priorities import remaining_path_seconds
 from medallion_orchestrator.project import Environment, Pipeline
 
@@ -38,6 +43,7 @@ LAYERS = (  # execution_order, prefix, count, log-normal mu and sigma of minutes
     (2, "fact", 55, 0.8, 1.1),
     (3, "agg", 25, 0.5, 1.0),
 )
+GOLD_MINUTES = 40.0
 PIPELINES = {"fact_overwrite": Pipeline("fact_overwrite", "silver/nb_silver_fact_loader")}
 ENVIRONMENT = Environment("bench", "dev_silver.metadata.execution_table")
 
@@ -55,6 +61,25 @@ class SleepingRunner:
 
 def destination(prefix: str, number: int) -> str:
     return f"dev_silver.bench.{prefix}_{number:03d}"
+
+
+def bench_row(key: str, layer: str, order: int, depends_on: list[str]) -> TaskRow:
+    catalog, schema, table = key.split(".")
+    return TaskRow.from_mapping(
+        {
+            "dst_catalog": catalog,
+            "dst_schema": schema,
+            "dst_table_name": table,
+            "src_catalog": "dev_bronze",
+            "src_schema": schema,
+            "src_table_name": table,
+            "layer": layer,
+            "is_active_flag": True,
+            "execution_order": order,
+            "execution_pipeline": "fact_overwrite",
+            "depends_on": depends_on,
+        }
+    )
 
 
 def make_layer(rng: random.Random) -> tuple[list[TaskRow], dict[str, float]]:
@@ -75,25 +100,30 @@ def make_layer(rng: random.Random) -> tuple[list[TaskRow], dict[str, float]]:
         dims = rng.choices(keys[1], hub_weights, k=rng.randint(0, 2))
         depends_on[key] = sorted(set(facts + dims))
     rows = [
-        TaskRow.from_mapping(
-            {
-                "dst_catalog": "dev_silver",
-                "dst_schema": "bench",
-                "dst_table_name": key.rsplit(".", 1)[1],
-                "src_catalog": "dev_bronze",
-                "src_schema": "bench",
-                "src_table_name": key.rsplit(".", 1)[1],
-                "layer": "bronze_to_silver",
-                "is_active_flag": True,
-                "execution_order": order,
-                "execution_pipeline": "fact_overwrite",
-                "depends_on": depends_on[key],
-            }
-        )
+        bench_row(key, "bronze_to_silver", order, depends_on[key])
         for order, order_keys in keys.items()
         for key in order_keys
     ]
     return rows, minutes
+
+
+def make_gold(
+    rng: random.Random, silver: list[str]
+) -> tuple[list[TaskRow], dict[str, tuple[str, ...]], dict[str, float]]:
+    """Gold rows (gold-on-gold as depends_on), the silver tables each reads, and durations."""
+    base = [f"dev_gold.bench.gold_{number:03d}" for number in range(30)]
+    on_gold = [f"dev_gold.bench.gold_{number:03d}" for number in range(30, 40)]
+    reads = {key: tuple(sorted(rng.sample(silver, rng.randint(1, 5)))) for key in base}
+    reads |= {key: tuple(sorted(rng.sample(silver, rng.randint(0, 2)))) for key in on_gold}
+    depends_on = {key: [] for key in base}
+    depends_on |= {key: sorted(rng.sample(base, rng.randint(1, 2))) for key in on_gold}
+    minutes = {key: rng.lognormvariate(0.0, 1.0) for key in base + on_gold}
+    scale = GOLD_MINUTES / sum(minutes.values())
+    rows = [
+        bench_row(key, "silver_to_gold", 2 if depends_on[key] else 1, depends_on[key])
+        for key in base + on_gold
+    ]
+    return rows, reads, {key: value * scale for key, value in minutes.items()}
 
 
 def noisy_history(rng: random.Random, minutes: dict[str, float]) -> dict[str, list[float]]:
@@ -102,6 +132,40 @@ def noisy_history(rng: random.Random, minutes: dict[str, float]) -> dict[str, li
         key: [value * rng.lognormvariate(0.0, 0.25) for _ in range(5)]
         for key, value in minutes.items()
     }
+
+
+def layers_together(
+    args: argparse.Namespace, rng: random.Random, silver: Plan, minutes: dict[str, float]
+) -> None:
+    """Silver then gold, each on the ready queue, against the two as one graph."""
+    rows, reads, gold_minutes = make_gold(rng, [task.key for task in silver.tasks])
+    check_rows(rows, PIPELINES, sql_dir=Path())
+    gold = plan_layer("silver_to_gold", rows, PIPELINES, ENVIRONMENT)
+    minutes = minutes | gold_minutes
+    runner = SleepingRunner(minutes)
+    history = noisy_history(rng, minutes)
+    together = plan_together([silver, gold], reads)
+    graph = TaskGraph.of(together.tasks)
+    critical_path = max(remaining_path_seconds(graph, minutes).values())
+    edges = sum(len(names) for names in reads.values())
+    print(
+        f"with a gold layer: {len(gold.tasks)} gold tables, {edges} gold-on-silver reads, "
+        f"{sum(gold_minutes.values()):.0f} min of gold work; ready queue, longest first; "
+        f"critical path {critical_path:.1f} min"
+    )
+    print(f"  {'workers':>7} {'silver, then gold':>18} {'together':>9} {'lower bound':>12} speedup")
+    for workers in (args.workers, 2 * args.workers, 4 * args.workers):
+        lower_bound = max(critical_path, sum(minutes.values()) / workers)
+
+        def ready_queue(workers: int = workers) -> ReadyQueueExecutor:
+            return ReadyQueueExecutor(runner, workers, history=history)
+
+        one_after_the_other = timed(ready_queue(), silver)[0] + timed(ready_queue(), gold)[0]
+        at_once = timed(ready_queue(), together)[0]
+        print(
+            f"  {workers:>7} {one_after_the_other:>14.1f} min {at_once:>5.1f} min "
+            f"{lower_bound:>8.1f} min {one_after_the_other / at_once:>7.2f}"
+        )
 
 
 def timed(executor: BatchExecutor | ReadyQueueExecutor, plan: Plan) -> tuple[float, RunResult]:
@@ -183,6 +247,7 @@ def main() -> None:
         f"ratio_to_lower_bound={best / lower_bound:.2f} "
         f"speedup_vs_batches={modes['batches (the article)'] / best:.2f}"
     )
+    layers_together(args, rng, plan, minutes)
 
 
 if __name__ == "__main__":

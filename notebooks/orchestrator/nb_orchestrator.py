@@ -5,6 +5,8 @@
 # MAGIC `execution_order` (each batch in parallel), prints the summary and fails the run if any
 # MAGIC task did not succeed. With `scheduler` = `dag` (or `auto` when a row has `depends_on`), a
 # MAGIC task starts as soon as what it depends on has succeeded, longest remaining path first.
+# MAGIC Several layers (`layer` = `bronze_to_silver,silver_to_gold`) run as one graph: a gold table
+# MAGIC starts once the silver tables it reads have loaded; each layer keeps its run and lock.
 
 # COMMAND ----------
 
@@ -25,6 +27,7 @@ dbutils.widgets.dropdown("pin_inputs", "false", ["false", "true"])
 # COMMAND ----------
 
 from medallion_orchestrator.errors import RunFailed
+from medallion_orchestrator.execution.results import exit_value
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.notebook_support import (
     layer_choices,
@@ -32,7 +35,7 @@ from medallion_orchestrator.notebook_support import (
     print_progress,
     required_environment,
 )
-from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.run_together import run_layers
 from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 
 # On Databricks an empty `environment` fails here: the local default would use dev_* tables.
@@ -40,8 +43,9 @@ environment = required_environment(dbutils.widgets.get("environment"))
 app = notebook_application(spark, environment, dbutils.widgets.get("metadata_table"))
 app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
 default_layer, layers = layer_choices(app)
-dbutils.widgets.dropdown("layer", default_layer, layers)  # the layers of the execution table
-layer = dbutils.widgets.get("layer")
+# the layers of the execution table; several (a job parameter "a,b") run together
+dbutils.widgets.multiselect("layer", default_layer, layers)
+chosen_layers = [name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()]
 max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
 continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
 scheduler = dbutils.widgets.get("scheduler") or "auto"
@@ -57,19 +61,26 @@ if dbutils.widgets.get("dry_run") == "true":
 
     from medallion_orchestrator.gold_plan import gold_plan, render_plan
     from medallion_orchestrator.orchestration import plan
+    from medallion_orchestrator.run_together import plan_layers
 
-    print(plan(app, layer).describe())
-    changes = gold_plan(app, layer, full_refresh)
-    print(render_plan(changes))
-    states = {change.destination: change.state for change in changes}
+    if len(chosen_layers) > 1:
+        print(plan_layers(app, chosen_layers).graph.describe())
+    states = {}
+    for layer in chosen_layers:
+        if len(chosen_layers) == 1:
+            print(plan(app, layer).describe())
+        changes = gold_plan(app, layer, full_refresh)
+        print(render_plan(changes))
+        states |= {change.destination: change.state for change in changes}
+    layer = ",".join(chosen_layers)
     dbutils.notebook.exit(json.dumps({"dry_run": True, "layer": layer, "gold": states}))
 
 # COMMAND ----------
 
 print_progress()  # one line as each task starts and ends, [3/24] counting the ends
-result = run_layer(
+results = run_layers(
     app,
-    layer,
+    chosen_layers,
     max_workers=max_workers,
     continue_on_failure=continue_on_failure,
     scheduler=scheduler,
@@ -77,18 +88,21 @@ result = run_layer(
     full_refresh=full_refresh,
     pin_inputs=pin_inputs,
 )
-print(render_summary(result))
+for result in results:
+    print(render_summary(result))
 
 # COMMAND ----------
 
-# The run's timeline on Databricks (`medallion runs RUN_ID --timeline` draws it locally)
+# Each run's timeline on Databricks (`medallion runs RUN_ID --timeline` draws it locally)
 from medallion_orchestrator.run_timeline import display_timeline
 
-display_timeline(app, result.run_id, displayHTML)
+for result in results:
+    display_timeline(app, result.run_id, displayHTML)
 
 # COMMAND ----------
 
-if not result.succeeded:
-    failed = ", ".join(f"{r.key} ({r.status})" for r in result.not_succeeded)
-    raise RunFailed(f"{len(result.not_succeeded)} task(s) did not succeed: {failed}")
-dbutils.notebook.exit(result.to_exit_value())  # far below the 5 MB Databricks keeps
+not_succeeded = [r for result in results for r in result.not_succeeded]
+if not_succeeded:
+    failed = ", ".join(f"{r.key} ({r.status})" for r in not_succeeded)
+    raise RunFailed(f"{len(not_succeeded)} task(s) did not succeed: {failed}")
+dbutils.notebook.exit(exit_value(results))  # far below the 5 MB Databricks keeps

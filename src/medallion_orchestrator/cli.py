@@ -130,8 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", parents=[common], help="create the execution table")
     init.set_defaults(command=_init)
 
-    run = commands.add_parser("run", parents=[common], help="run one layer")
-    _layer_options(run)
+    run = commands.add_parser("run", parents=[common], help="run a layer, or several together")
+    run.add_argument(
+        "--layer",
+        required=True,
+        action="append",
+        help="e.g. bronze_to_silver; given again (--layer silver_to_gold), the layers run as one "
+        "graph: each task starts once the tables it reads have loaded",
+    )
     run.add_argument("--max-workers", type=int, default=None, help="parallel tasks (default 5)")
     run.add_argument(
         "--continue-on-failure",
@@ -341,23 +347,23 @@ def _run(app: Application, args: argparse.Namespace) -> int:
     if args.max_workers is not None and args.max_workers < 1:
         print("error: --max-workers must be at least 1", file=sys.stderr)
         return EXIT_NOT_RUN
+    if len(args.layer) > 1:
+        return _run_together(app, args)
+    (layer,) = args.layer
     if args.dry_run:
-        layer_plan = plan(app, args.layer, args.select)
+        layer_plan = plan(app, layer, args.select)
         scheduler = choose_scheduler(layer_plan, args.scheduler)
         print(layer_plan.describe())
         print(f"scheduler: {scheduler}")
         _draw_plan(app, layer_plan, scheduler, args.max_workers, args.picture)
         return EXIT_OK
-    if args.picture is not None:
-        raise ConfigError(
-            "--picture draws the plan: give it with --dry-run (or use medallion plan)"
-        )
+    _refuse_picture(args)
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     progress = RunProgress(app.clock)
     with _watch(args)(progress):
         result = run_layer(
             app,
-            args.layer,
+            layer,
             args.max_workers,
             args.continue_on_failure,
             scheduler=args.scheduler,
@@ -368,6 +374,44 @@ def _run(app: Application, args: argparse.Namespace) -> int:
             progress=progress,
         )
     return _report(result)
+
+
+def _run_together(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.run_together import plan_layers, run_layers
+
+    if args.repair or args.select:
+        raise ConfigError(
+            "--repair and --select take one --layer: each layer's run is repaired on its own"
+        )
+    if args.dry_run:
+        together = plan_layers(app, args.layer)
+        print(together.graph.describe())
+        print("scheduler: dag (layers run together)")
+        _draw_plan(app, together.graph, "dag", args.max_workers, args.picture, args.layer)
+        return EXIT_OK
+    _refuse_picture(args)
+    app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
+    progress = RunProgress(app.clock)
+    with _watch(args)(progress):
+        results = run_layers(
+            app,
+            args.layer,
+            args.max_workers,
+            args.continue_on_failure,
+            scheduler=args.scheduler,
+            full_refresh=args.full_refresh,
+            pin_inputs=args.pin_inputs,
+            progress=progress,
+        )
+    codes = [_report(result) for result in results]
+    return max(codes)
+
+
+def _refuse_picture(args: argparse.Namespace) -> None:
+    if args.picture is not None:
+        raise ConfigError(
+            "--picture draws the plan: give it with --dry-run (or use medallion plan)"
+        )
 
 
 def _runs(app: Application, args: argparse.Namespace) -> int:
@@ -387,15 +431,25 @@ def _runs(app: Application, args: argparse.Namespace) -> int:
 
 
 def _draw_plan(
-    app: Application, layer_plan: Plan, scheduler: str, workers: int | None, path: Path | None
+    app: Application,
+    layer_plan: Plan,
+    scheduler: str,
+    workers: int | None,
+    path: Path | None,
+    layers: Sequence[str] = (),
 ) -> None:
-    """The plan's picture in `path` (.html, .png or .svg), with past runs' durations."""
+    """The plan's picture in `path` (.html, .png or .svg), with the past durations of its
+    layer's tasks (of `layers`' tasks, for layers run together)."""
     if path is None:
         return
     from medallion_orchestrator.history.timeline_figure import write_figure
     from medallion_orchestrator.plan_figure import plan_figure, plan_picture
 
-    history = app.run_history.durations(layer_plan.layer)
+    history = {
+        key: seconds
+        for layer in layers or [layer_plan.layer]
+        for key, seconds in app.run_history.durations(layer).items()
+    }
     workers = workers or app.environment.max_workers
     picture = plan_picture(
         layer_plan, str(getattr(scheduler, "value", scheduler)), history, workers

@@ -127,10 +127,10 @@ def run_layer(
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     if not record:
-        executor = _executor(app, runner, chosen, max_workers, continue_on_failure, history)
+        executor = executor_for(app, runner, chosen, max_workers, continue_on_failure, history)
         executor.listeners += [*(listeners or []), progress.finished]
         with app.cancellation.arming():
-            return _execute(app, executor, layer_plan, progress, history or {})
+            return execute_plan(app, executor, layer_plan, progress, history or {})
     run_history = app.run_history
     run_history.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
@@ -140,13 +140,13 @@ def run_layer(
         done, pins = _repairable(run_history, repair_of, layer)
         layer_plan = remaining_plan(layer_plan, done)
     if pins is None and pin_inputs:
-        pins = current_pins(app.lakehouse, *_sql_of(app, layer_plan))
+        pins = current_pins(app.lakehouse, *sql_of(app, layer_plan))
     if pins is not None:
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
     history = history if history is not None else run_history.durations(layer)
-    executor = _executor(
+    executor = executor_for(
         app,
         runner,
         chosen,
@@ -176,12 +176,12 @@ def run_layer(
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
-        result = _execute(app, executor, layer_plan, progress, history, run_id)
+        result = execute_plan(app, executor, layer_plan, progress, history, run_id)
         recorded.finished(result, stopped=app.cancellation.requested)
     return result
 
 
-def _executor(
+def executor_for(
     app: Application,
     runner: Runner,
     chosen: Scheduler,
@@ -213,7 +213,7 @@ def _executor(
     )
 
 
-def _execute(
+def execute_plan(
     app: Application,
     executor: BatchExecutor | ReadyQueueExecutor,
     layer_plan: Plan,
@@ -246,7 +246,7 @@ def _repairing(repair_of: str | None) -> str:
     return f", repairing run {repair_of}" if repair_of else ""
 
 
-def _sql_of(app: Application, layer_plan: Plan) -> tuple[list[str], set[str]]:
+def sql_of(app: Application, layer_plan: Plan) -> tuple[list[str], set[str]]:
     """The SQL files of the plan's rows, and the tables the layer writes (never pinned)."""
     rows = [TaskRow.from_json(task.arguments["task"]) for task in layer_plan.tasks]
     texts = [sql_file(row, app.layout.sql_dir).read_text() for row in rows if row.sql_file_path]

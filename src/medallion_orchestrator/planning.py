@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
+from medallion_orchestrator.graph import dependencies
 from medallion_orchestrator.metadata.dependencies import execution_orders
 from medallion_orchestrator.metadata.gold_dependencies import sql_edges
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.project import Environment, Pipeline
 from medallion_orchestrator.tasks import NotebookTask
 
-__all__ = ["Batch", "NotebookTask", "Plan", "plan_layer", "task_for"]
+__all__ = ["Batch", "NotebookTask", "Plan", "plan_layer", "plan_together", "task_for"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,24 @@ def plan_layer(
         for order, group in groupby(tasks, key=lambda task: task.execution_order)
     )
     return Plan(layer, batches)
+
+
+def plan_together(plans: Sequence[Plan], reads: Mapping[str, Sequence[str]]) -> Plan:
+    """Several layers' plans as one graph, the layers' names joined by `+`: each task waits
+    for what it waits for in its own layer (its depends_on, else the batch before it), always
+    as an explicit list, and for the tables of the other layers it reads (`reads`)."""
+    batches = []
+    for layer_plan in plans:
+        within = dependencies(layer_plan.tasks)
+        for batch in layer_plan.batches:
+            tasks = tuple(
+                replace(
+                    task,
+                    depends_on=tuple(
+                        dict.fromkeys((*sorted(within[task.key]), *reads.get(task.key, ())))
+                    ),
+                )
+                for task in batch.tasks
+            )
+            batches.append(Batch(batch.execution_order, tasks))
+    return Plan("+".join(layer_plan.layer for layer_plan in plans), tuple(batches))

@@ -62,3 +62,15 @@ def task_row(
         **extra,
     }
     return TaskRow.from_mapping(values)
+
+
+def gold_row(destination: str, sql_file_path: str) -> TaskRow:
+    """An active gold_sql row of silver_to_gold with no execution_order: its SQL orders it."""
+    return task_row(
+        "",
+        destination,
+        "gold_sql",
+        layer="silver_to_gold",
+        order=None,  # type: ignore[arg-type]
+        sql_file_path=sql_file_path,
+    )

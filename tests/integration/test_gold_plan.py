@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli_support import ROOT
-from integration.helpers import task_row, write_table
+from integration.helpers import gold_row, write_table
 from medallion_orchestrator import variables
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
@@ -55,19 +55,7 @@ def gold_layer(
     }
     for name, text in files.items():
         (sql / f"{name}.sql").write_text(text)
-    app.repository.upsert(
-        [
-            task_row(
-                "",
-                f"{gold}.{name}",
-                "gold_sql",
-                layer="silver_to_gold",
-                order=None,  # type: ignore[arg-type]
-                sql_file_path=f"{name}.sql",
-            )
-            for name in files
-        ]
-    )
+    app.repository.upsert([gold_row(f"{gold}.{name}", f"{name}.sql") for name in files])
 
     return app, orders, gold, sql
 

@@ -10,11 +10,11 @@ import yaml
 
 from fakes import task_row
 from medallion_orchestrator.errors import InvalidMetadata, Problem
-from medallion_orchestrator.metadata.gold_dependencies import sql_edges
+from medallion_orchestrator.metadata.gold_dependencies import cross_layer_reads, sql_edges
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows, validate_rows
 from medallion_orchestrator.orchestration import Scheduler, choose_scheduler
-from medallion_orchestrator.planning import plan_layer
+from medallion_orchestrator.planning import plan_layer, plan_together
 from medallion_orchestrator.project import Environment, Pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -367,4 +367,58 @@ def test_the_demo_rows_and_gold_files_validate_and_order_themselves(
             ("dev_gold.sales.daily_revenue", "dev_gold.retail.store_daily_sales"),
         ),
         "dev_gold.sales.top_customers": (2, ("dev_gold.sales.customer_lifetime_value",)),
+    }
+
+
+def test_layers_run_together_wait_for_what_each_row_reads_of_the_other_layers(
+    tmp_path: Path,
+) -> None:
+    """Gold waits for the silver tables its file reads; silver for its source; never for its
+    own layer's tables here (the layer's own plan orders those)."""
+    sql_dir = write(
+        tmp_path,
+        revenue=ctas("revenue", "prod_silver.shop.orders", "dev_silver.shop.customers"),
+        summary=ctas("summary", sales("revenue"), "dev_bronze.shop.raw"),
+    )
+    customers = task_row()
+    orders = task_row(src_table_name="orders", dst_table_name="orders")
+    events = task_row(
+        src_catalog="dev_gold",
+        src_schema="sales",
+        src_table_name="summary",
+        dst_table_name="events",
+    )
+    rows = [customers, orders, events, gold("revenue"), gold("summary")]
+
+    reads = cross_layer_reads(rows, PIPELINES, sql_dir, PROD_CATALOGS)
+
+    assert reads == {
+        customers.destination: (),
+        orders.destination: (),
+        events.destination: (sales("summary"),),
+        sales("revenue"): (orders.destination, customers.destination),
+        sales("summary"): (),
+    }
+
+
+def test_plans_run_together_keep_their_layers_order_and_add_the_reads() -> None:
+    silver = plan_layer(
+        "bronze_to_silver",
+        [
+            task_row(),
+            task_row(dst_table_name="orders", src_table_name="orders", execution_order=2),
+        ],
+        PIPELINES,
+        DEV,
+    )
+    revenue, orders = sales("revenue"), "dev_silver.shop.orders"
+    gold_plan = plan_layer("silver_to_gold", [gold("revenue", 1)], PIPELINES, DEV)
+
+    together = plan_together([silver, gold_plan], {revenue: (orders,)})
+
+    assert together.layer == "bronze_to_silver+silver_to_gold"
+    assert {task.key: task.depends_on for task in together.tasks} == {
+        "dev_silver.shop.customers": (),
+        orders: ("dev_silver.shop.customers",),
+        revenue: (orders,),
     }

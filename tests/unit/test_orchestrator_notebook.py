@@ -12,7 +12,7 @@ import pytest
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError
-from medallion_orchestrator.execution.results import RunResult
+from medallion_orchestrator.execution.results import RunResult, exit_value
 from medallion_orchestrator.notebook_support import layer_choices, required_environment
 from medallion_orchestrator.tasks import TRACEBACK_LIMIT, TaskResult, TaskStatus
 
@@ -61,9 +61,9 @@ def test_the_layer_choices_are_the_tables_layers(layers: list[str] | None, expec
     assert choices == (layers or ["bronze_to_silver", "silver_to_gold"])
 
 
-def test_the_notebook_reads_the_environment_strictly_and_offers_layers_as_a_dropdown() -> None:
+def test_the_notebook_reads_the_environment_strictly_and_offers_layers_to_pick() -> None:
     source = NOTEBOOK.read_text(encoding="utf-8")
-    assert re.search(r"dbutils\.widgets\.dropdown\(\"layer\", default_layer, layers\)", source)
+    assert re.search(r"dbutils\.widgets\.multiselect\(\"layer\", default_layer, layers\)", source)
     assert 'widgets.text("layer"' not in source
     assert 'required_environment(dbutils.widgets.get("environment"))' in source
 
@@ -126,6 +126,19 @@ def test_past_its_limit_the_last_results_are_counted_not_listed() -> None:
     assert value["counts"]["FAILED"] == 50
 
 
+def test_layers_run_together_exit_with_each_run_within_the_limit() -> None:
+    silver = RunResult("s", "bronze_to_silver", T0, T0, tuple(failed(n, 10) for n in range(50)))
+    gold = RunResult("g", "silver_to_gold", T0, T0, tuple(failed(n, 10) for n in range(50)))
+
+    text = exit_value([silver, gold], limit=8000)
+
+    value = json.loads(text)
+    assert len(text) <= 8000
+    assert [run["layer"] for run in value["runs"]] == ["bronze_to_silver", "silver_to_gold"]
+    assert all(0 < len(run["results"]) < 50 for run in value["runs"])
+    assert exit_value([silver], limit=4000) == silver.to_exit_value(limit=4000)
+
+
 def test_the_notebook_exits_with_the_bounded_value() -> None:
     source = NOTEBOOK.read_text(encoding="utf-8")
-    assert "dbutils.notebook.exit(result.to_exit_value())" in source
+    assert "dbutils.notebook.exit(exit_value(results))" in source

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from medallion_orchestrator.tasks import TaskOutcome, TaskResult, TaskStatus
 
-__all__ = ["RunResult", "TaskOutcome", "TaskResult", "TaskStatus"]
+__all__ = ["RunResult", "TaskOutcome", "TaskResult", "TaskStatus", "exit_value"]
 
 EXIT_VALUE_BUDGET = 1024 * 1024  # bytes of the orchestrator's exit value; Databricks keeps 5 MB
 ERROR_TAIL = 2000  # characters of a traceback kept there: its end, where the error is
@@ -80,6 +81,15 @@ class RunResult:
             },
             default=str,
         )
+
+
+def exit_value(runs: Sequence[RunResult], limit: int = EXIT_VALUE_BUDGET) -> str:
+    """The orchestrator's exit value: one run's `to_exit_value`; for layers run together,
+    {"runs": [...]}, each run's value within its share of `limit`."""
+    if len(runs) == 1:
+        return runs[0].to_exit_value(limit)
+    share = (limit - len('{"runs": []}')) // len(runs) - len(", ")
+    return '{"runs": [' + ", ".join(run.to_exit_value(share) for run in runs) + "]}"
 
 
 def _without_extra_output(result: dict[str, Any]) -> dict[str, Any]:

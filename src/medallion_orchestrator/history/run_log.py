@@ -139,9 +139,18 @@ class RunHistory:
             "repair_of": repair_of,
             "host": socket.gethostname(),
         }
+        if self._writer is not None:
+            raise RuntimeError(
+                f"run {run_id}: this RunHistory writes another run's attempts "
+                "(a run beside it takes for_another_run())"
+            )
         self._append("run_log", [row])
         self._writer = threading.Thread(target=self._drain, name="medallion-history", daemon=True)
         self._writer.start()
+
+    def for_another_run(self) -> RunHistory:
+        """The same tables, with a writer of its own: for a run beside this one's."""
+        return RunHistory(self.lakehouse, self.tables, self.ddl_dir, self.clock)
 
     def record_attempt(self, run_id: str, layer: str, result: TaskResult, attempt: int) -> None:
         self._queue.put(("task_run_log", attempt_row(run_id, layer, result, attempt)))

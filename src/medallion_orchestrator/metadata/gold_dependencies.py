@@ -199,3 +199,32 @@ def _sql_file(row: TaskRow, sql_dir: Path) -> Path | None:
     root = sql_dir.resolve()
     candidate = (root / row.sql_file_path).resolve()
     return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+
+
+def cross_layer_reads(
+    rows: Sequence[TaskRow],
+    pipelines: Mapping[str, Pipeline],
+    sql_dir: Path,
+    catalogs: Mapping[str, str] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """For layers run together: the destinations of the other layers' rows that each row reads.
+
+    A SQL row reads what its file reads; any other row reads its source table (the metadata
+    contract of a loader). Rows must be validated first; each destination keeps its row's
+    spelling.
+    """
+    space = CatalogSpace.of(catalogs)
+    owners = {_destination(row, space): row for row in rows}
+    reads: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        path = _sql_file(row, sql_dir) if is_sql_row(row, pipelines) else None
+        names = file_references(path, space).reads if path else (_source(row, space),)
+        others = (owners[name] for name in names if name in owners)
+        reads[row.destination] = tuple(
+            dict.fromkeys(other.destination for other in others if other.layer != row.layer)
+        )
+    return reads
+
+
+def _source(row: TaskRow, space: CatalogSpace) -> str:
+    return space.name(row.src_catalog or "?", row.src_schema or "?", row.src_table_name or "?")
