@@ -185,7 +185,7 @@ def _not_the_contract(value: str) -> TaskOutcome:
         )
     return _refused(
         f"notebook exited with a value that is not the exit-value contract: {_short(value)} "
-        "(end it with medallion_orchestrator.exit_value.run_and_exit; see the README)"
+        "(end it with medallion_orchestrator.exit_value.run_and_exit; see docs/loaders.md)"
     )
 
 

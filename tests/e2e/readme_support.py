@@ -1,4 +1,5 @@
-"""The README's commands, read from the README itself: what a person copies is what CI runs."""
+"""The commands of the README and docs/, read from the files themselves: what a person copies is
+what CI runs."""
 
 from __future__ import annotations
 
@@ -11,24 +12,33 @@ from cli_support import ROOT
 NOISE = ("WARNING", "log4j", "Falling back", "Traceback", "Setting default log level")
 
 
-def section(title: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index(f"## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+def section(title: str, document: str = "README.md") -> str:
+    """The section under the heading `title` of `document` (a path from the repository's root),
+    to the next heading of its level or above; a `#` line inside a code block is no heading."""
+    lines = (ROOT / document).read_text().splitlines(keepends=True)
+    headings, fenced = [], False
+    for number, line in enumerate(lines):
+        fenced ^= line.startswith("```")
+        if not fenced and (match := re.match(r"(#+) (.*)\n", line)):
+            headings.append((number, len(match.group(1)), match.group(2)))
+    found = [(number, level) for number, level, text in headings if text == title]
+    assert found, f"no heading {title!r} in {document}"
+    (start, level), *_ = found
+    ends = [number for number, depth, _ in headings if number > start and depth <= level]
+    return "".join(lines[start : ends[0] if ends else len(lines)])
 
 
-def bash_lines(title: str) -> list[list[str]]:
+def bash_lines(title: str, document: str = "README.md") -> list[list[str]]:
     """The words of each line of every bash block of the section, comments left out."""
-    blocks = re.findall(r"```bash\n(.*?)```", section(title), re.DOTALL)
+    blocks = re.findall(r"```bash\n(.*?)```", section(title, document), re.DOTALL)
     assert blocks, f"no bash block under {title}"
     lines = [shlex.split(line, comments=True) for block in blocks for line in block.splitlines()]
     return [words for words in lines if words]
 
 
-def readme_commands(title: str) -> list[list[str]]:
+def readme_commands(title: str, document: str = "README.md") -> list[list[str]]:
     """The arguments of each `medallion ...` line of the first bash block under a heading."""
-    block = re.search(r"```bash\n(.*?)```", section(title), re.DOTALL)
+    block = re.search(r"```bash\n(.*?)```", section(title, document), re.DOTALL)
     assert block is not None, f"no bash block under {title}"
     commands = [shlex.split(line, comments=True) for line in block.group(1).splitlines()]
     return [command[1:] for command in commands if command and command[0] == "medallion"]

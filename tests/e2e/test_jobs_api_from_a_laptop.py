@@ -1,5 +1,5 @@
-"""The README's "From a laptop: the Jobs API runner", its `medallion` lines as written, one process
-each, from the project: the demo's rows loaded into the local execution table, then the
+"""docs/databricks.md's "From a laptop: the Jobs API runner", its `medallion` lines as written,
+one process each, from the project: the demo's rows loaded into the local execution table, then the
 bronze_to_silver layer run as one-time Databricks runs in a fake workspace reached only through the
 `dev` profile of a config file of the test's own. Each active row is one runs/submit of its loader
 notebook as the dev bundle deploys it under the caller's home folder; each run's exit value is read
@@ -87,7 +87,7 @@ def submitted(fake: FakeDatabricks) -> list[tuple[str, str]]:
 def test_the_readme_runs_bronze_to_silver_as_databricks_jobs(
     workspace: FakeDatabricks, tmp_path: Path
 ) -> None:
-    load, run = readme_commands(TITLE)
+    load, run = readme_commands(TITLE, "docs/databricks.md")
     assert load[:2] == ["metadata", "load"] and run[0] == "run", (load, run)
     home = tmp_path / ".medallion"
 

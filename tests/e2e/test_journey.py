@@ -1,7 +1,7 @@
-"""The README's "Your own table, by hand", then "When things fail" on what it leaves: their
-commands, read from the README, one process each.
+"""The README's "Your own table, by hand", then docs/operations.md's "When things fail" on what it
+leaves: their commands, read from those files, one process each.
 
-Nothing here restates the commands: they are parsed from the README's block, so what a person
+Nothing here restates the commands: they are parsed from the documents' blocks, so what a person
 copies is what CI runs.
 """
 
@@ -60,7 +60,7 @@ def test_a_new_table_by_hand(tmp_path: Path) -> None:
 def when_things_fail(home: Path) -> None:
     """The README's "When things fail" block, as written, on the journey's broken lakehouse;
     the block's example run id is the failed run's, and the fix adds the missing column."""
-    failing, latest, one_run, repair = readme_commands("When things fail")
+    failing, latest, one_run, repair = readme_commands("When things fail", "docs/operations.md")
     example = one_run[1]
 
     failed = medallion(home, *failing)

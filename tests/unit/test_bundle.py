@@ -23,7 +23,7 @@ HOME_OF_DEPLOYER = "/Workspace/Users/${workspace.current_user.userName}/"
 # Variables a target leaves to the deployer (`--var` or BUNDLE_VAR_<name>): the CLI refuses to
 # deploy that target without them, so it never runs on a placeholder. Every other one has a value.
 GIVEN_AT_DEPLOY = {"dev": set(), "prod": {"run_as_service_principal", "failure_webhook_id"}}
-README = ROOT / "README.md"
+DATABRICKS_DOC = ROOT / "docs" / "databricks.md"
 
 
 @pytest.fixture(scope="module")
@@ -253,13 +253,13 @@ def test_prod_cannot_run_as_a_placeholder(bundle: dict[str, Any]) -> None:
         assert "default" not in bundle["variables"][name], name
         assert "lookup" not in bundle["variables"][name], name
         assert name not in prod.get("variables", {}), name
-    deploy = re.search(r"databricks bundle deploy -t prod(?:.*\\\n)*.*", README.read_text())
+    deploy = re.search(r"databricks bundle deploy -t prod(?:.*\\\n)*.*", DATABRICKS_DOC.read_text())
     assert deploy is not None
     assert set(re.findall(r"--var (\w+)=", deploy.group(0))) >= GIVEN_AT_DEPLOY["prod"]
 
 
-def test_the_readme_validates_and_deploys_dev_without_variables() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_validate_and_deploy_dev_without_variables() -> None:
+    text = DATABRICKS_DOC.read_text(encoding="utf-8")
     assert "databricks bundle validate -t dev\n" in text
     assert "databricks bundle deploy -t dev " in text
 
@@ -267,7 +267,7 @@ def test_the_readme_validates_and_deploys_dev_without_variables() -> None:
 def test_the_docs_claim_no_cancelling_that_the_databricks_runner_cannot_do() -> None:
     from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 
-    readme = README.read_text(encoding="utf-8")
+    readme = DATABRICKS_DOC.read_text(encoding="utf-8")
     start = readme.index("- `data_security_mode: SINGLE_USER`")
     paragraph = " ".join(readme[start : readme.index("\n\n", start)].split())
     comment = (CONF / "databricks.yml").read_text(encoding="utf-8")

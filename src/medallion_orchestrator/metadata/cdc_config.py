@@ -16,7 +16,7 @@ from typing import Any
 class CdcSourceConfig:
     """Every key a row may set; an unknown key is an error, never ignored.
 
-    Loader semantics for each key are in README.md, "Loader semantics".
+    Loader semantics for each key are in docs/loaders.md.
     """
 
     # Orders change events: by the first column, ties broken by the next (AUTO CDC's struct).
