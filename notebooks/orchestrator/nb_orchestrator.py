@@ -36,12 +36,11 @@ from medallion_orchestrator.notebook_support import (
     required_environment,
 )
 from medallion_orchestrator.run_together import run_layers
-from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 
 # On Databricks an empty `environment` fails here: the local default would use dev_* tables.
 environment = required_environment(dbutils.widgets.get("environment"))
-app = notebook_application(spark, environment, dbutils.widgets.get("metadata_table"))
-app = app.replace(runner=DbutilsNotebookRunner(dbutils, notebooks_root=".."))
+# its tasks run through this notebook's dbutils.notebook.run (runners/chain.py)
+app = notebook_application(spark, environment, dbutils.widgets.get("metadata_table"), dbutils)
 default_layer, layers = layer_choices(app)
 # the layers of the execution table; several (a job parameter "a,b") run together
 dbutils.widgets.multiselect("layer", default_layer, layers)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.history.run_log import RunHistory
     from medallion_orchestrator.local.engine import LocalNotebookEngine
     from medallion_orchestrator.runners.base import Runner
+    from medallion_orchestrator.runners.chain import RunnerParts
 
 DEFAULT_HOME = Path(".medallion")
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class Application:
     @cached_property
     def dbutils(self) -> Any | None:
         """The notebook's dbutils when running in a Databricks notebook; None elsewhere."""
-        from medallion_orchestrator.runners.chain import notebook_dbutils
+        from medallion_orchestrator.runtime.databricks_runtime import notebook_dbutils
 
         return self._given("dbutils", notebook_dbutils)
 
@@ -149,7 +150,20 @@ class Application:
     def runner(self) -> Runner:
         from medallion_orchestrator.runners.chain import choose_runner
 
-        return self._given("runner", lambda: choose_runner(self, self.runner_choice))
+        return self._given("runner", lambda: choose_runner(self.runner_parts(), self.runner_choice))
+
+    def runner_parts(self) -> RunnerParts:
+        """What the runner strategies may use, each part made only when one asks for it."""
+        from medallion_orchestrator.runners.chain import RunnerParts
+
+        return RunnerParts(
+            dbutils=lambda: self.dbutils,
+            environment=lambda: self.environment,
+            workspace_client=lambda: self.workspace_client,
+            engine=lambda: self.engine,
+            user_catalogs=self.user_catalogs,
+            clock=self.clock,
+        )
 
     def user_catalogs(self) -> set[str]:
         """The catalogs whose local `catalog__schema` names are shown to users as catalog.schema."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.runtime.databricks_runtime import on_databricks
 from medallion_orchestrator.runtime.lakehouse import lakehouse_for
 from medallion_orchestrator.tasks import LoadReport
 
@@ -20,12 +20,18 @@ logger = logging.getLogger(__name__)
 
 
 def notebook_application(
-    spark: SparkSession, environment: str | None = None, metadata_table: str | None = None
+    spark: SparkSession,
+    environment: str | None = None,
+    metadata_table: str | None = None,
+    dbutils: Any | None = None,
 ) -> Application:
-    """The notebook's own session; the environment's catalogs; local naming when local."""
+    """The notebook's own session; the environment's catalogs; local naming when local. With
+    the notebook's `dbutils`, its tasks run through `dbutils.notebook.run` (runners/chain.py)."""
     app = Application(
         environment_name=environment or None, metadata_table_override=metadata_table or None
     ).replace(spark=spark)
+    if dbutils is not None:
+        app = app.replace(dbutils=dbutils)
     return app.replace(lakehouse=lakehouse_for(spark, app.environment.catalogs))
 
 
@@ -62,7 +68,6 @@ def _stream_handlers(target: logging.Logger) -> list[logging.StreamHandler[Any]]
     return [h for h in target.handlers if isinstance(h, logging.StreamHandler)]
 
 
-RUNTIME_VERSION_ENV = "DATABRICKS_RUNTIME_VERSION"
 DEFAULT_LAYERS = ("bronze_to_silver", "silver_to_gold")
 
 
@@ -71,7 +76,7 @@ def required_environment(value: str) -> str | None:
     Databricks: in a workspace that default would read and write the dev_* tables."""
     if value:
         return value
-    if RUNTIME_VERSION_ENV in os.environ:
+    if on_databricks():
         raise ConfigError(
             "widget `environment` is empty: on Databricks, name the environment of this "
             "workspace (dev, prod, ... in conf/environments.yml); the default, local, would "

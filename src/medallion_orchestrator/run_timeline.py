@@ -7,7 +7,6 @@ does not record it): see `history.timeline`.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -15,7 +14,7 @@ from typing import TextIO
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.history.timeline_view import recorded_timeline, show_timeline
-from medallion_orchestrator.notebook_support import RUNTIME_VERSION_ENV
+from medallion_orchestrator.runtime.databricks_runtime import on_databricks
 
 logger = logging.getLogger(__name__)
 TIMELINES = "timelines"  # the demo's, under --home
@@ -52,7 +51,7 @@ def display_timeline(app: Application, run_id: str, display_html: Callable[[str]
     own result."""
     from medallion_orchestrator.history.timeline_figure import timeline_figure
 
-    if RUNTIME_VERSION_ENV not in os.environ:
+    if not on_databricks():
         return
     try:
         timeline = recorded_timeline(app.run_history, run_id, _depends_on_of(app))

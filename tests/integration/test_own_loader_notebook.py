@@ -99,7 +99,7 @@ def test_its_error_reaches_the_result_in_the_users_names(
     }
     task = NotebookTask("k", "own_loader", 1, 120, arguments={"task": json.dumps(row)})
 
-    outcome = local(app).run(task)
+    outcome = local(app.runner_parts()).run(task)
 
     assert outcome.status is TaskStatus.FAILED
     assert outcome.error_class == "AnalysisException"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fakes import FakeDbutils
-from medallion_orchestrator.exit_value import success_value
+from medallion_orchestrator.exit_contract import success_value
 from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 from medallion_orchestrator.tasks import LoadReport, NotebookTask, TaskOutcome, TaskStatus
 

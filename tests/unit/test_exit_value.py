@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from medallion_orchestrator.exit_value import (
+from medallion_orchestrator.exit_contract import (
     CONTRACT,
     TRACEBACK_LIMIT,
     failure_value,
-    run_and_exit,
     success_value,
 )
+from medallion_orchestrator.exit_value import run_and_exit
 from medallion_orchestrator.local.dbutils import LocalDbutils, NotebookExit, NotebookTimedOut
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runners.base import outcome_from_exit_value

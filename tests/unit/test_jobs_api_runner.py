@@ -19,7 +19,7 @@ from fake_databricks.server import QUEUE_REASONS, Reports
 from fakes import FakeClock
 from medallion_orchestrator.errors import ConfigError, LoadError
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.exit_value import failure_value, success_value
+from medallion_orchestrator.exit_contract import failure_value, success_value
 from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.runners.jobs_api import (
     MAX_ERROR_CHARS,

@@ -203,7 +203,7 @@ def test_forcing_local_inside_a_notebook(
 ) -> None:
     inside_a_notebook(monkeypatch)
 
-    runner = choose_runner(make_app(project, dbutils=FakeDbutils()), "local")
+    runner = choose_runner(make_app(project, dbutils=FakeDbutils()).runner_parts(), "local")
 
     assert isinstance(runner, LocalNotebookRunner)
 
@@ -212,12 +212,12 @@ def test_forcing_jobs_in_an_environment_without_databricks_settings(
     project: ProjectLayout,
 ) -> None:
     with pytest.raises(RunnerUnavailable, match=r"--runner jobs .* environment 'local' has no"):
-        choose_runner(make_app(project, "local"), "jobs")
+        choose_runner(make_app(project, "local").runner_parts(), "jobs")
 
 
 def test_forcing_jobs_without_credentials_names_what_is_missing(project: ProjectLayout) -> None:
     with pytest.raises(RunnerUnavailable) as raised:
-        choose_runner(make_app(project, "dev"), "jobs")
+        choose_runner(make_app(project, "dev").runner_parts(), "jobs")
 
     message = str(raised.value)
     assert "no Databricks configuration found" in message
@@ -235,9 +235,19 @@ def test_half_a_configuration_is_an_error_even_in_auto(
         make_app(project, "dev").runner  # noqa: B018
 
 
-def test_forcing_dbutils_outside_databricks(project: ProjectLayout) -> None:
+def test_forcing_dbutils_outside_a_notebook(project: ProjectLayout) -> None:
     with pytest.raises(RunnerUnavailable, match="DATABRICKS_RUNTIME_VERSION is not set"):
-        choose_runner(make_app(project, dbutils=FakeDbutils()), "dbutils")
+        choose_runner(make_app(project).runner_parts(), "dbutils")
+
+
+def test_a_notebooks_own_dbutils_runs_the_tasks_off_databricks_too(project: ProjectLayout) -> None:
+    """The orchestrator notebook in the local engine gives its dbutils, as on Databricks."""
+    dbutils = FakeDbutils()
+
+    runner = make_app(project, dbutils=dbutils).runner
+
+    assert isinstance(runner, DbutilsNotebookRunner)
+    assert runner.dbutils is dbutils
 
 
 def test_forcing_dbutils_on_databricks_without_a_notebook(
@@ -246,12 +256,12 @@ def test_forcing_dbutils_on_databricks_without_a_notebook(
     inside_a_notebook(monkeypatch)
 
     with pytest.raises(RunnerUnavailable, match="not in a notebook: no dbutils"):
-        choose_runner(make_app(project), "dbutils")
+        choose_runner(make_app(project).runner_parts(), "dbutils")
 
 
 def test_an_unknown_runner(project: ProjectLayout) -> None:
     with pytest.raises(RunnerUnavailable, match=r"unknown runner 'spark' \(choose from auto"):
-        choose_runner(make_app(project), "spark")
+        choose_runner(make_app(project).runner_parts(), "spark")
 
 
 # what the Jobs API runner is given
@@ -260,7 +270,9 @@ def test_an_unknown_runner(project: ProjectLayout) -> None:
 def test_a_home_relative_notebooks_root_is_the_callers_home(project: ProjectLayout) -> None:
     client = stub_client(user="ana@example.com")
 
-    runner = choose_runner(make_app(project, "mine", workspace_client=client), "jobs")
+    runner = choose_runner(
+        make_app(project, "mine", workspace_client=client).runner_parts(), "jobs"
+    )
 
     assert isinstance(runner, JobsApiRunner)
     task = NotebookTask("k", "gold/nb_gold_sql_loader", 1, 60)

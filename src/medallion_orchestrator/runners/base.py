@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from medallion_orchestrator.exit_value import outcome_from_exit_value
+from medallion_orchestrator.exit_contract import outcome_from_exit_value
 from medallion_orchestrator.tasks import (
     NotebookTask,
     Runner,

@@ -1,29 +1,45 @@
 """Which runner runs the tasks, chosen the way databricks-sdk chooses credentials.
 
-Each strategy returns a runner or raises NotApplicable saying what is missing. `auto` takes the
-first that applies: inside a Databricks notebook -> `dbutils.notebook.run`; an environment with
-Databricks settings and credentials (databricks-sdk's unified auth) -> the Jobs API; otherwise
--> local. Naming a strategy forces it, and one that cannot apply is an error that says why.
+Each strategy takes the parts it needs (`RunnerParts`, each made only when asked for, as
+databricks-sdk's strategies take a `Config`) and returns a runner or raises NotApplicable saying
+what is missing. `auto` takes the first that applies: in a notebook (its dbutils given, or on
+Databricks the runtime's) -> `dbutils.notebook.run`; an environment with Databricks settings and
+credentials (databricks-sdk's unified auth) -> the Jobs API; otherwise -> local. Naming a strategy
+forces it, and one that cannot apply is an error that says why.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.clock import Clock
 from medallion_orchestrator.errors import ConfigError
+from medallion_orchestrator.runtime.databricks_runtime import RUNTIME_VERSION_ENV, on_databricks
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-    from medallion_orchestrator.application import Application
+    from medallion_orchestrator.local.engine import LocalNotebookEngine
+    from medallion_orchestrator.project import Environment
     from medallion_orchestrator.runners.base import Runner
 
 logger = logging.getLogger(__name__)
-RUNTIME_VERSION_ENV = "DATABRICKS_RUNTIME_VERSION"
 AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class RunnerParts:
+    """What the strategies build a runner from; each part is made only when one asks for it."""
+
+    dbutils: Callable[[], Any | None]
+    environment: Callable[[], Environment]
+    workspace_client: Callable[[], WorkspaceClient | None]
+    engine: Callable[[], LocalNotebookEngine]
+    user_catalogs: Callable[[], set[str]]
+    clock: Clock
 
 
 class NotApplicable(Exception):
@@ -34,25 +50,31 @@ class RunnerUnavailable(ConfigError):
     """The runner that was asked for cannot run here."""
 
 
-def in_databricks_notebook(app: Application) -> Runner:
-    if RUNTIME_VERSION_ENV not in os.environ:
-        raise NotApplicable(f"not on Databricks ({RUNTIME_VERSION_ENV} is not set)")
-    if app.dbutils is None:
+def in_a_notebook(parts: RunnerParts) -> Runner:
+    """The notebook's own dbutils: given by the notebook (the orchestrator's, on Databricks or in
+    the local engine), else the runtime's on Databricks."""
+    dbutils = parts.dbutils()
+    if dbutils is None and not on_databricks():
+        raise NotApplicable(
+            f"not in a notebook: not on Databricks ({RUNTIME_VERSION_ENV} is not set)"
+        )
+    if dbutils is None:
         raise NotApplicable("on Databricks, but not in a notebook: no dbutils")
     from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
 
     # Relative to the calling notebook, which sits in a folder under notebooks/.
-    return DbutilsNotebookRunner(app.dbutils, notebooks_root="..")
+    return DbutilsNotebookRunner(dbutils, notebooks_root="..")
 
 
-def jobs_api(app: Application) -> Runner:
-    settings = app.environment.databricks
+def jobs_api(parts: RunnerParts) -> Runner:
+    environment = parts.environment()
+    settings = environment.databricks
     if settings is None:
         raise NotApplicable(
-            f"environment {app.environment.name!r} has no `databricks:` settings "
+            f"environment {environment.name!r} has no `databricks:` settings "
             "(notebooks_root, ...) in conf/environments.yml; choose one that has, e.g. --env dev"
         )
-    client = app.workspace_client
+    client = parts.workspace_client()
     if client is None:
         raise NotApplicable(
             "no Databricks configuration found: set DATABRICKS_HOST and DATABRICKS_TOKEN, "
@@ -69,28 +91,28 @@ def jobs_api(app: Application) -> Runner:
         root,
         existing_cluster_id=cluster,
         poll_seconds=settings.poll_seconds,
-        clock=app.clock,
+        clock=parts.clock,
         max_queue_seconds=settings.max_queue_seconds,
     )
 
 
-def local(app: Application) -> Runner:
+def local(parts: RunnerParts) -> Runner:
     from medallion_orchestrator.runners.local import LocalNotebookRunner
     from medallion_orchestrator.runtime.user_names import user_names
 
-    return LocalNotebookRunner(app.engine, lambda text: user_names(text, app.user_catalogs()))
+    return LocalNotebookRunner(parts.engine(), lambda text: user_names(text, parts.user_catalogs()))
 
 
-Strategy = Callable[["Application"], "Runner"]
+Strategy = Callable[[RunnerParts], "Runner"]
 STRATEGIES: dict[str, Strategy] = {
-    "dbutils": in_databricks_notebook,
+    "dbutils": in_a_notebook,
     "jobs": jobs_api,
     "local": local,
 }
 RUNNER_CHOICES = (AUTO, *STRATEGIES)
 
 
-def choose_runner(app: Application, choice: str = AUTO) -> Runner:
+def choose_runner(parts: RunnerParts, choice: str = AUTO) -> Runner:
     """The forced strategy, or with `auto` the first one that applies."""
     if choice != AUTO:
         if choice not in STRATEGIES:
@@ -98,12 +120,12 @@ def choose_runner(app: Application, choice: str = AUTO) -> Runner:
                 f"unknown runner {choice!r} (choose from {', '.join(RUNNER_CHOICES)})"
             )
         try:
-            return STRATEGIES[choice](app)
+            return STRATEGIES[choice](parts)
         except NotApplicable as reason:
             raise RunnerUnavailable(f"--runner {choice} cannot be used: {reason}") from None
     for name, strategy in STRATEGIES.items():
         try:
-            runner = strategy(app)
+            runner = strategy(parts)
         except NotApplicable as reason:
             logger.debug("runner %s does not apply: %s", name, reason)
             continue
@@ -118,17 +140,3 @@ def workspace_path(client: WorkspaceClient, path: str) -> str:
         return path.rstrip("/")
     user = client.current_user.me().user_name
     return f"/Workspace/Users/{user}/{path.removeprefix('~/').rstrip('/')}"
-
-
-def notebook_dbutils() -> Any | None:
-    """The notebook's `dbutils` when this process is a Databricks notebook's; None elsewhere."""
-    if RUNTIME_VERSION_ENV not in os.environ:
-        return None
-    try:
-        from databricks.sdk import runtime
-    except Exception as error:  # an unusual runtime: no notebook globals to offer
-        logger.debug("databricks.sdk.runtime unavailable: %s", error)
-        return None
-    if runtime.is_local_implementation:
-        return None
-    return getattr(runtime, "dbutils", None)

@@ -6,7 +6,6 @@ Locally, open-source Spark has one Delta catalog, so `catalog.schema.table` beco
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -15,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlglot
 from sqlglot import exp
+
+from medallion_orchestrator.runtime.databricks_runtime import on_databricks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -99,7 +100,7 @@ def lakehouse_for(spark: SparkSession, catalogs: Mapping[str, str] | None = None
     from medallion_orchestrator.runtime.local_spark import HOME_CONF
 
     home = spark.conf.get(HOME_CONF, None)
-    if home and "DATABRICKS_RUNTIME_VERSION" not in os.environ:
+    if home and not on_databricks():
         return _local_lakehouses(spark, Path(home), catalogs)
     return Lakehouse(spark, catalogs)
 
