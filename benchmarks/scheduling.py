@@ -4,7 +4,7 @@ A layer of 140 tasks in 3 execution orders (60 dimensions; 55 facts on 1-4 dimen
 facts on 1-3 facts and 0-2 dimensions), durations drawn, seeded, from skewed (log-normal)
 distributions and scaled so the whole layer is 2.5 h of work, as in the article. A runner sleeps
 each task's duration, scaled down (1 simulated minute = SCALE real seconds). Longest-first gets
-a history of 5 past runs per task, each off by a random factor (the estimates are not exact).
+five past durations per task, each off by a random factor (the estimates are not exact).
 
     python benchmarks/scheduling.py [--workers 5] [--seed 7] [--timelines DIR]
 
@@ -143,7 +143,7 @@ def layers_together(
     gold = plan_layer("silver_to_gold", rows, PIPELINES, ENVIRONMENT)
     minutes = minutes | gold_minutes
     runner = SleepingRunner(minutes)
-    history = noisy_history(rng, minutes)
+    past_durations = noisy_history(rng, minutes)
     together = plan_together([silver, gold], reads)
     graph = TaskGraph.of(together.tasks)
     critical_path = max(remaining_path_seconds(graph, minutes).values())
@@ -158,7 +158,7 @@ def layers_together(
         lower_bound = max(critical_path, sum(minutes.values()) / workers)
 
         def ready_queue(workers: int = workers) -> ReadyQueueExecutor:
-            return ReadyQueueExecutor(runner, workers, history=history)
+            return ReadyQueueExecutor(runner, workers, past_durations=past_durations)
 
         one_after_the_other = timed(ready_queue(), silver)[0] + timed(ready_queue(), gold)[0]
         at_once = timed(ready_queue(), together)[0]
@@ -213,7 +213,7 @@ def main() -> None:
     total = sum(minutes.values())
     lower_bound = max(critical_path, total / args.workers)
     runner = SleepingRunner(minutes)
-    history = noisy_history(rng, minutes)
+    past_durations = noisy_history(rng, minutes)
     print(
         f"{len(plan.tasks)} tasks in {len(plan.batches)} execution orders, {graph.edge_count} "
         f"depends_on edges; durations {min(minutes.values()):.2f}-{max(minutes.values()):.1f} "
@@ -225,7 +225,7 @@ def main() -> None:
         "batches (the article)": timed(BatchExecutor(runner, args.workers), plan),
         "ready-queue": timed(ReadyQueueExecutor(runner, args.workers, longest_first=False), plan),
         "ready-queue + longest-first": timed(
-            ReadyQueueExecutor(runner, args.workers, history=history), plan
+            ReadyQueueExecutor(runner, args.workers, past_durations=past_durations), plan
         ),
     }
     modes = {mode: minutes for mode, (minutes, _) in runs.items()}

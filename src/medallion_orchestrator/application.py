@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from medallion_orchestrator.history.run_log import RunHistory
-    from medallion_orchestrator.local.engine import LocalNotebookEngine
+    from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
     from medallion_orchestrator.runners.base import Runner
     from medallion_orchestrator.runners.chain import RunnerParts
 
@@ -99,7 +99,7 @@ class Application:
 
     @cached_property
     def engine(self) -> LocalNotebookEngine:
-        from medallion_orchestrator.local.engine import LocalNotebookEngine
+        from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
 
         return self._given(
             "engine",

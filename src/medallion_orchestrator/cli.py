@@ -445,14 +445,14 @@ def _draw_plan(
     from medallion_orchestrator.history.timeline_figure import write_figure
     from medallion_orchestrator.plan_figure import plan_figure, plan_picture
 
-    history = {
+    past_durations = {
         key: seconds
         for layer in layers or [layer_plan.layer]
         for key, seconds in app.run_history.durations(layer).items()
     }
     workers = workers or app.environment.max_workers
     picture = plan_picture(
-        layer_plan, str(getattr(scheduler, "value", scheduler)), history, workers
+        layer_plan, str(getattr(scheduler, "value", scheduler)), past_durations, workers
     )
     write_figure(plan_figure(picture), path, "--picture")
     print(

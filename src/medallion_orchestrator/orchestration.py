@@ -27,7 +27,7 @@ from medallion_orchestrator.loaders.gold_sql import sql_file
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
-from medallion_orchestrator.priorities import DurationHistory
+from medallion_orchestrator.priorities import PastDurations
 from medallion_orchestrator.runners.retrying import AttemptListener, RetryingRunner, RetryPolicy
 from medallion_orchestrator.selection import select_plan
 from medallion_orchestrator.tasks import Runner
@@ -103,7 +103,7 @@ def run_layer(
     continue_on_failure: bool = False,
     listeners: list[ResultListener] | None = None,
     scheduler: Scheduler | str = Scheduler.AUTO,
-    history: DurationHistory | None = None,
+    past_durations: PastDurations | None = None,
     repair_of: str | None = None,
     record: bool = True,
     select: Sequence[str] = (),
@@ -127,10 +127,12 @@ def run_layer(
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     if not record:
-        executor = executor_for(app, runner, chosen, max_workers, continue_on_failure, history)
+        executor = executor_for(
+            app, runner, chosen, max_workers, continue_on_failure, past_durations
+        )
         executor.listeners += [*(listeners or []), progress.finished]
         with app.cancellation.arming():
-            return execute_plan(app, executor, layer_plan, progress, history or {})
+            return execute_plan(app, executor, layer_plan, progress, past_durations or {})
     run_history = app.run_history
     run_history.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
@@ -145,14 +147,14 @@ def run_layer(
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
-    history = history if history is not None else run_history.durations(layer)
+    past_durations = past_durations if past_durations is not None else run_history.durations(layer)
     executor = executor_for(
         app,
         runner,
         chosen,
         max_workers,
         continue_on_failure,
-        history,
+        past_durations,
         on_failed_attempt=recorder.record_failed_attempt,
     )
     executor.listeners += [recorder.record_result, *(listeners or []), progress.finished]
@@ -176,7 +178,7 @@ def run_layer(
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
-        result = execute_plan(app, executor, layer_plan, progress, history, run_id)
+        result = execute_plan(app, executor, layer_plan, progress, past_durations, run_id)
         recorded.finished(result, stopped=app.cancellation.requested)
     return result
 
@@ -187,7 +189,7 @@ def executor_for(
     chosen: Scheduler,
     max_workers: int | None,
     continue_on_failure: bool,
-    history: DurationHistory | None,
+    past_durations: PastDurations | None,
     on_failed_attempt: AttemptListener | None = None,
 ) -> BatchExecutor | ReadyQueueExecutor:
     """The executor of the chosen scheduler, on the run's clock, stopped by its cancellation."""
@@ -200,7 +202,7 @@ def executor_for(
             retrying,
             max_workers=workers,
             continue_on_failure=continue_on_failure,
-            history=history or {},
+            past_durations=past_durations or {},
             clock=app.clock,
             cancellation=app.cancellation,
         )
@@ -218,7 +220,7 @@ def execute_plan(
     executor: BatchExecutor | ReadyQueueExecutor,
     layer_plan: Plan,
     progress: RunProgress,
-    history: DurationHistory,
+    past_durations: PastDurations,
     run_id: str | None = None,
 ) -> RunResult:
     logger.info(
@@ -228,7 +230,7 @@ def execute_plan(
         "dag" if isinstance(executor, ReadyQueueExecutor) else "batch",
     )
     keys = [task.key for task in layer_plan.tasks]
-    progress.begin(layer_plan.layer, keys, history, executor.max_workers)
+    progress.begin(layer_plan.layer, keys, past_durations, executor.max_workers)
     cancel = getattr(app.runner, "cancel_running", None)
     if callable(cancel):
         app.cancellation.on_cancel(cancel)

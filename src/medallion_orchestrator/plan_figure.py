@@ -5,7 +5,7 @@ the boxes of a column run together. Under the dag scheduler a task's column is t
 longest chain of tasks it waits for, and an arrow goes from each task to each task waiting for it.
 The longest expected chain (the critical path) is outlined in black and named in the title, with
 the run's expected lower bound, max(critical path, work / workers). Durations are the median of
-past runs; a task without history gets the median of the others (1 s when none has any).
+past runs; a task without past_durations gets the median of the others (1 s when none has any).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.planning import Plan
 from medallion_orchestrator.priorities import (
-    DurationHistory,
+    PastDurations,
     estimate_durations,
     remaining_path_seconds,
 )
@@ -50,10 +50,10 @@ class PlanPicture:
 
 
 def plan_picture(
-    layer_plan: Plan, scheduler: str, history: DurationHistory, workers: int
+    layer_plan: Plan, scheduler: str, past_durations: PastDurations, workers: int
 ) -> PlanPicture:
     graph = TaskGraph.of(layer_plan.tasks)
-    expected = estimate_durations(graph.tasks, history)
+    expected = estimate_durations(graph.tasks, past_durations)
     remaining = remaining_path_seconds(graph, expected)
     path = _critical_path(graph, remaining)
     if scheduler == "dag":

@@ -130,7 +130,7 @@ def run_layers(
     pins = current_pins(app.lakehouse, *sql_of(app, graph)) if pin_inputs else None
     if pins is not None:
         graph = graph.with_arguments({"pinned_versions": pins_text(pins)})
-    history = {
+    past_durations = {
         key: seconds for layer in layers for key, seconds in run_history.durations(layer).items()
     }
     run_ids = {layer: new_run_id(app.clock) for layer in layers}
@@ -155,7 +155,7 @@ def run_layers(
         Scheduler.DAG,
         max_workers,
         continue_on_failure,
-        history,
+        past_durations,
         on_failed_attempt=record_failed_attempt,
     )
     executor.listeners += [record_result, *(listeners or []), progress.finished]
@@ -184,7 +184,7 @@ def run_layers(
         logger.info(
             "runs %s of layers %s started together", ", ".join(run_ids.values()), graph.layer
         )
-        result = execute_plan(app, executor, graph, progress, history)
+        result = execute_plan(app, executor, graph, progress, past_durations)
         parts = [_part(result, layer, run_ids[layer], layer_of) for layer in layers]
         for recorded, part in zip(runs, parts, strict=True):
             recorded.finished(part, stopped=app.cancellation.requested)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.local.dbutils import NotebookTimedOut, WorkflowException
-from medallion_orchestrator.local.engine import LocalNotebookEngine
+from medallion_orchestrator.notebook_engine.dbutils import NotebookTimedOut, WorkflowException
+from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
 from medallion_orchestrator.planning import NotebookTask
-from medallion_orchestrator.runners.local import LocalNotebookRunner
+from medallion_orchestrator.runners.engine_runner import LocalNotebookRunner
 
 pytestmark = pytest.mark.spark
 

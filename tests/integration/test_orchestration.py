@@ -13,8 +13,8 @@ from integration.helpers import FIVETRAN, read_table, task_row, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError, InvalidMetadata
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.local.engine import LocalNotebookEngine, NotebookFailed
 from medallion_orchestrator.metadata.repository import MetadataRepository
+from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine, NotebookFailed
 from medallion_orchestrator.orchestration import run_layer
 
 pytestmark = pytest.mark.spark

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from medallion_orchestrator.local.engine import LocalNotebookEngine
-from medallion_orchestrator.runners.local import LocalNotebookRunner
+from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
+from medallion_orchestrator.runners.engine_runner import LocalNotebookRunner
 from medallion_orchestrator.tasks import NotebookTask, TaskStatus
 
 pytestmark = pytest.mark.spark

@@ -14,8 +14,12 @@ from medallion_orchestrator.exit_contract import (
     success_value,
 )
 from medallion_orchestrator.exit_value import run_and_exit
-from medallion_orchestrator.local.dbutils import LocalDbutils, NotebookExit, NotebookTimedOut
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.notebook_engine.dbutils import (
+    LocalDbutils,
+    NotebookExit,
+    NotebookTimedOut,
+)
 from medallion_orchestrator.runners.base import outcome_from_exit_value
 from medallion_orchestrator.tasks import LoadReport, TaskOutcome, TaskStatus
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from medallion_orchestrator.local.dbutils import (
+from medallion_orchestrator.notebook_engine.dbutils import (
     InputWidgetNotDefined,
     LocalDbutils,
     NotebookExit,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from medallion_orchestrator.local.notebook_source import read_notebook
+from medallion_orchestrator.notebook_engine.notebook_source import read_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 BOOTSTRAP = NOTEBOOKS / "_bootstrap.py"

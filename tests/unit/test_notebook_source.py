@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from medallion_orchestrator.local.notebook_source import Cell, NotebookFormatError, read_notebook
+from medallion_orchestrator.notebook_engine.notebook_source import (
+    Cell,
+    NotebookFormatError,
+    read_notebook,
+)
 
 NOTEBOOK = """\
 # Databricks notebook source

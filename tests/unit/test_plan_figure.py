@@ -41,9 +41,9 @@ DAG = Plan(
 
 
 def test_batches_are_columns_and_the_critical_path_chains_them() -> None:
-    history = {"s.a": [10.0], "s.b": [30.0], "s.c": [5.0]}
+    past_durations = {"s.a": [10.0], "s.b": [30.0], "s.c": [5.0]}
 
-    picture = plan_picture(BATCHES, "batch", history, workers=2)
+    picture = plan_picture(BATCHES, "batch", past_durations, workers=2)
 
     assert picture.tasks == (
         PlacedTask("s.a", 0, 0, 10.0, False),
@@ -56,9 +56,9 @@ def test_batches_are_columns_and_the_critical_path_chains_them() -> None:
 
 
 def test_under_dag_a_task_is_placed_after_its_longest_chain_with_an_arrow_each() -> None:
-    history = {"g.a": [40.0], "g.b": [10.0], "g.c": [5.0], "g.d": [20.0]}
+    past_durations = {"g.a": [40.0], "g.b": [10.0], "g.c": [5.0], "g.d": [20.0]}
 
-    picture = plan_picture(DAG, "dag", history, workers=1)
+    picture = plan_picture(DAG, "dag", past_durations, workers=1)
 
     assert [(t.key, t.column, t.row) for t in picture.tasks] == [
         ("g.a", 0, 0),

@@ -17,10 +17,12 @@ def ended(key: str, status: TaskStatus, message: str = "") -> TaskResult:
     return TaskResult(key, f"nb/{key}", 1, status, message, None, None, 2.5)
 
 
-def progress_of(history: dict[str, list[float]], workers: int = 2) -> tuple[RunProgress, FakeClock]:
+def progress_of(
+    past_durations: dict[str, list[float]], workers: int = 2
+) -> tuple[RunProgress, FakeClock]:
     clock = FakeClock()
     progress = RunProgress(clock)
-    progress.begin("layer_a", KEYS, history, workers)
+    progress.begin("layer_a", KEYS, past_durations, workers)
     return progress, clock
 
 

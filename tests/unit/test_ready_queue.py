@@ -166,14 +166,14 @@ def test_longest_first_starts_the_longest_remaining_path_first() -> None:
         task("c_medium"),
         task("d_after_short", 2, depends_on=("a_short",)),
     )
-    history = {
+    past_durations = {
         "a_short": [1.0, 2.0, 1.0],
         "b_long": [30.0, 40.0, 35.0],
         "c_medium": [20.0],
         "d_after_short": [25.0],
     }
 
-    ReadyQueueExecutor(runner, max_workers=1, history=history).execute(plan)
+    ReadyQueueExecutor(runner, max_workers=1, past_durations=past_durations).execute(plan)
 
     # remaining paths: a_short 1 + 25 = 26, b_long 35, c_medium 20
     assert runner.keys == ["b_long", "a_short", "d_after_short", "c_medium"]

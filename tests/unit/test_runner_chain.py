@@ -21,8 +21,8 @@ from medallion_orchestrator.planning import NotebookTask
 from medallion_orchestrator.project import ProjectLayout
 from medallion_orchestrator.runners.chain import RunnerUnavailable, choose_runner
 from medallion_orchestrator.runners.dbutils_runner import DbutilsNotebookRunner
+from medallion_orchestrator.runners.engine_runner import LocalNotebookRunner
 from medallion_orchestrator.runners.jobs_api import JobsApiRunner
-from medallion_orchestrator.runners.local import LocalNotebookRunner
 
 TOKEN = "dapi-chain-0123456789abcdef"
 ROOT = "/Workspace/Shared/medallion/notebooks"

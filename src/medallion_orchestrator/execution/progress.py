@@ -3,7 +3,7 @@
 The run tells it (`begin`, `started`, `finished`); whoever shows it reads `view()`, a live
 terminal display or nobody. Each task's end is also one plain log line that carries the counts,
 `[3/24] SUCCESS   dev_silver.crm.users (4.1s) ...`: what a log file, CI or a Databricks cell shows.
-The time left is estimated from past durations (their median), once history exists.
+The time left is estimated from past durations (their median), once there are some.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from medallion_orchestrator.clock import Clock
-from medallion_orchestrator.priorities import DurationHistory, estimate_durations
+from medallion_orchestrator.priorities import PastDurations, estimate_durations
 from medallion_orchestrator.tasks import SUCCEEDED, TaskResult, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -59,12 +59,12 @@ class RunProgress:
         self._ended: dict[str, TaskStatus] = {}
 
     def begin(
-        self, layer: str, keys: Iterable[str], history: DurationHistory, workers: int
+        self, layer: str, keys: Iterable[str], past_durations: PastDurations, workers: int
     ) -> None:
         with self._lock:
             self._layer, self._keys, self._workers = layer, list(keys), max(1, workers)
-            known = any(history.get(key) for key in self._keys)
-            self._expected = estimate_durations(self._keys, history) if known else None
+            known = any(past_durations.get(key) for key in self._keys)
+            self._expected = estimate_durations(self._keys, past_durations) if known else None
 
     def started(self, key: str) -> None:
         """An attempt started; a retry keeps the time of the first."""

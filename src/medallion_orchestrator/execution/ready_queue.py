@@ -27,7 +27,7 @@ from medallion_orchestrator.execution.worker import (
 )
 from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.planning import Plan
-from medallion_orchestrator.priorities import DurationHistory, longest_first
+from medallion_orchestrator.priorities import PastDurations, longest_first
 from medallion_orchestrator.tasks import NotebookTask, Runner
 
 logger = logging.getLogger(__name__)
@@ -83,13 +83,13 @@ class ReadyQueue:
 
 @dataclass
 class ReadyQueueExecutor:
-    """Runs a plan's task graph; `history` (past durations per key) sharpens longest-first."""
+    """Runs a plan's task graph; `past_durations` (per key) sharpen longest-first."""
 
     runner: Runner
     max_workers: int = 5
     continue_on_failure: bool = False
     longest_first: bool = True
-    history: DurationHistory = field(default_factory=dict)
+    past_durations: PastDurations = field(default_factory=dict)
     clock: Clock = field(default_factory=SystemClock)
     listeners: list[ResultListener] = field(default_factory=list)
     cancellation: Cancellation = field(default_factory=Cancellation)
@@ -102,7 +102,7 @@ class ReadyQueueExecutor:
         run_id = run_id or uuid.uuid4().hex[:12]
         started_at = self.clock.now()
         graph = TaskGraph.of(plan.tasks)
-        priority = longest_first(graph, self.history) if self.longest_first else None
+        priority = longest_first(graph, self.past_durations) if self.longest_first else None
         logger.info(
             "ready queue: %d task(s), %d dependencies, %d worker(s)%s",
             len(graph.tasks),

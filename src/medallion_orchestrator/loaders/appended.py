@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE, Events
-from medallion_orchestrator.loaders.history import EXISTING, MERGE_FROM, Chain
 from medallion_orchestrator.loaders.staging import FILE, INSERT, OP, UPDATE
+from medallion_orchestrator.loaders.versions import EXISTING, MERGE_FROM, Chain
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -3,7 +3,7 @@
 Only the keys a load touches are rebuilt: keys with an event silver has not seen (its sequence
 is neither a version's start, the newest sequence folded into a version, nor, for a delete, a
 version's close) and, with `full_extract`, current keys missing from the source. Their chains
-are rebuilt from bronze events and existing versions (history.py), compared with the existing
+are rebuilt from bronze events and existing versions (versions.py), compared with the existing
 versions; keys whose one new event is newer than all they have meet only their current version
 (appended.py). The difference is written in ONE commit on (key, effective_from): obsolete
 versions deleted, changed ones updated, new ones inserted. No difference, no commit.
@@ -41,15 +41,15 @@ from medallion_orchestrator.loaders.events import (
     Events,
     checked_rows,
 )
-from medallion_orchestrator.loaders.history import (
+from medallion_orchestrator.loaders.null_updates import ignored_columns
+from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
+from medallion_orchestrator.loaders.versions import (
     MERGE_FROM,
     Chain,
     bronze_events,
     rebuild,
     replayed,
 )
-from medallion_orchestrator.loaders.null_updates import ignored_columns
-from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def _rebuilt(
     chain: Chain,
     stored: Column | None,
 ) -> DataFrame:
-    """Staged rows of the `touched` keys, from their chains rebuilt (history.py)."""
+    """Staged rows of the `touched` keys, from their chains rebuilt (versions.py)."""
     existing = located.join(touched, chain.keys, "left_semi")
     bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
     if task.cdc.full_extract:

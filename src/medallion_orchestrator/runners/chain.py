@@ -22,7 +22,7 @@ from medallion_orchestrator.runtime.databricks_runtime import RUNTIME_VERSION_EN
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-    from medallion_orchestrator.local.engine import LocalNotebookEngine
+    from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
     from medallion_orchestrator.project import Environment
     from medallion_orchestrator.runners.base import Runner
 
@@ -97,7 +97,7 @@ def jobs_api(parts: RunnerParts) -> Runner:
 
 
 def local(parts: RunnerParts) -> Runner:
-    from medallion_orchestrator.runners.local import LocalNotebookRunner
+    from medallion_orchestrator.runners.engine_runner import LocalNotebookRunner
     from medallion_orchestrator.runtime.user_names import user_names
 
     return LocalNotebookRunner(parts.engine(), lambda text: user_names(text, parts.user_catalogs()))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from medallion_orchestrator.local.engine import LocalNotebookEngine
+from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
 from medallion_orchestrator.runners.base import notebook_outcome
 from medallion_orchestrator.tasks import NOT_STARTED, NotebookTask, TaskOutcome, TaskStatus
 

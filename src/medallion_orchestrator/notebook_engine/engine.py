@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from medallion_orchestrator.local.dbutils import (
+from medallion_orchestrator.notebook_engine.dbutils import (
     WORKLOAD_FAILED,
     LocalDbutils,
     NotebookExit,
     NotebookTimedOut,
     WorkflowException,
 )
-from medallion_orchestrator.local.notebook_source import read_notebook
+from medallion_orchestrator.notebook_engine.notebook_source import read_notebook
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
