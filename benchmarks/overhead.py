@@ -4,31 +4,37 @@
    batches; the ready queue on the same rows (the execution_order rule: every task of an order
    waits for all 500 of the one before, 750 000 edges); the ready queue with explicit
    depends_on (1-3 tasks of lower orders each). Milliseconds per task, best of 3.
-2. Local Spark, in a fresh process: from starting `python` to the first task's start, for a
-   one-row layer of a home prepared beforehand (Spark start, reading and validating the
-   metadata, planning).
+2. Local Spark, in a fresh process: from launching `python` to the first task's start, for a
+   one-row layer of a home prepared beforehand, split into the session's start and each step of
+   the run's start-up and closing (startup_split.py). The same probe runs on the package as it
+   is at `--before` (exported from git) and on this tree, alternately, `--rounds` times each;
+   of each, the run whose first task started soonest after its session is shown.
 
-    python benchmarks/overhead.py [--tasks 2000] [--skip-spark]
+    python benchmarks/overhead.py [--tasks 2000] [--skip-spark] [--before main] [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-SCRIPT_START = time.time()
+from startup_split import report
 
-from medallion_orchestrator.execution.executor import BatchExecutor  # noqa: E402
-from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor  # noqa: E402
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus  # noqa: E402
-from medallion_orchestrator.planning import NotebookTask, Plan, plan_layer  # noqa: E402
-from medallion_orchestrator.project import Environment, Pipeline  # noqa: E402
+from medallion_orchestrator.execution.executor import BatchExecutor
+from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
+from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
+from medallion_orchestrator.planning import NotebookTask, Plan, plan_layer
+from medallion_orchestrator.project import Environment, Pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ORDERS = 4
 WORKERS = 5
@@ -101,12 +107,14 @@ def executor_overhead(count: int) -> None:
 
 
 def prepare(home: Path) -> None:
-    """A home with one bronze table and one active row (run in its own process)."""
+    """A home with one bronze table, one active row and the history tables (run in its own
+    process)."""
     from medallion_orchestrator.application import Application
     from medallion_orchestrator.metadata.model import TaskRow
 
     app = Application(home=home)
     app.repository.init()
+    app.run_history.ensure_tables()  # as `medallion init` does
     app.lakehouse.ensure_schema("dev_bronze", "bench")
     frame = app.spark.createDataFrame([(1, "a")], "id INT, name STRING")
     frame.write.format("delta").saveAsTable(app.lakehouse.table("dev_bronze", "bench", "customers"))
@@ -114,56 +122,112 @@ def prepare(home: Path) -> None:
 
 
 def probe(home: Path) -> None:
-    """Time stamps of one fresh `run_layer` (run in its own process)."""
+    """Time stamps and step spans of one fresh `run_layer` (run in its own process)."""
+    from startup_split import instrument, jvm_cpu_seconds
+
     from medallion_orchestrator.application import Application
     from medallion_orchestrator.orchestration import run_layer
 
-    stamps = {"imports_done": SCRIPT_START}
+    spans: list[dict[str, object]] = []
+    instrument(spans)
+    stamps = {"imports_done": time.time()}
     app = Application(home=home)
-    stamps["imports_done"] = time.time()
     app.spark  # noqa: B018 - starts the session
     stamps["spark_started"] = time.time()
+    process = app.spark.sparkContext._gateway.proc  # type: ignore[union-attr]
+    stamps["cpu_spark_started"] = jvm_cpu_seconds(process.pid)
     runner = app.runner
 
     class FirstStart:
         def run(self, task: NotebookTask) -> TaskOutcome:
             stamps.setdefault("first_task_started", time.time())
-            return runner.run(task)
+            stamps.setdefault("cpu_first_task_started", jvm_cpu_seconds(process.pid))
+            outcome = runner.run(task)
+            stamps.setdefault("first_task_ended", time.time())
+            return outcome
 
     result = run_layer(app.replace(runner=FirstStart()), LAYER, max_workers=1)
-    stamps["first_task_ended"] = time.time()
-    print(json.dumps({"succeeded": result.succeeded, **stamps}))
+    stamps["returned"] = time.time()
+    stamps["cpu_returned"] = jvm_cpu_seconds(process.pid)
+    print(json.dumps({"succeeded": result.succeeded, **stamps, "spans": spans}))
 
 
-def spark_startup() -> None:
-    with tempfile.TemporaryDirectory(prefix="medallion-bench-") as folder:
-        home = Path(folder)
-        subprocess.run([sys.executable, __file__, "--prepare", str(home)], check=True)
-        started = time.time()
-        probe_run = subprocess.run(
-            [sys.executable, __file__, "--probe", str(home)],
-            check=True,
-            capture_output=True,
-            text=True,
+def probe_run(home: Path, source: Path | None) -> tuple[dict[str, Any], float]:
+    """One probe in a fresh process, on `source`'s package (None: this tree's)."""
+    environment = dict(os.environ)
+    if source is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(source), os.environ.get("PYTHONPATH")])
         )
-        stamps = json.loads(probe_run.stdout.strip().splitlines()[-1])
-    if not stamps["succeeded"]:
+    launched = time.time()
+    finished = subprocess.run(
+        [sys.executable, __file__, "--probe", str(home)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    if finished.returncode != 0:
+        raise SystemExit(f"the probe failed:\n{finished.stderr[-3000:]}")
+    run: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    if not run["succeeded"]:
         raise SystemExit("the probe's task did not succeed")
+    return run, launched
 
-    def since(name: str) -> float:
-        return stamps[name] - started
 
-    print("local Spark start-up, fresh process (seconds from launching python):")
-    print(f"  imports done         {since('imports_done'):6.2f} s")
-    print(f"  SparkSession ready   {since('spark_started'):6.2f} s")
-    print(f"  first task started   {since('first_task_started'):6.2f} s")
-    print(f"  first task ended     {since('first_task_ended'):6.2f} s")
+def exported(revision: str, folder: Path) -> Path:
+    """The package as it was at `revision`, to import instead of this tree's."""
+    archive = subprocess.run(
+        ["git", "archive", revision, "src"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+def spark_startup(before: str | None, rounds: int) -> None:
+    """Probes of `before` and of this tree, alternating; of each, the run whose first task
+    started soonest after its session was ready is shown whole."""
+    with tempfile.TemporaryDirectory(prefix="medallion-bench-") as folder:
+        home = Path(folder) / "home"
+        subprocess.run([sys.executable, __file__, "--prepare", str(home)], check=True)
+        sources: dict[str, Path | None] = {}
+        if before is not None:
+            (Path(folder) / "before").mkdir()
+            sources["before"] = exported(before, Path(folder) / "before")
+            print(f"before: {before} ({_commit(before)}); after: this tree")
+        sources["after"] = None
+        best: dict[str, tuple[dict[str, Any], float]] = {}
+        for _ in range(rounds):
+            for name, source in sources.items():
+                run, launched = probe_run(home, source)
+                kept = best.get(name)
+                if kept is None or _to_first_task(run) < _to_first_task(kept[0]):
+                    best[name] = (run, launched)
+    report({name: run for name, (run, _) in best.items()}, {n: at for n, (_, at) in best.items()})
+
+
+def _commit(revision: str) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", revision],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def _to_first_task(run: dict[str, Any]) -> float:
+    return float(run["first_task_started"] - run["spark_started"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument(
+        "--before", default="main", help="the git revision to compare with ('' for none)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="probes of each version")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,7 +238,7 @@ def main() -> None:
     else:
         executor_overhead(args.tasks)
         if not args.skip_spark:
-            spark_startup()
+            spark_startup(args.before or None, args.rounds)
 
 
 if __name__ == "__main__":
