@@ -22,6 +22,7 @@ from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.history.recorded_run import RecordedRun
 from medallion_orchestrator.history.repair import remaining_plan
 from medallion_orchestrator.history.run_log import BUILD_STATE, RunHistory
+from medallion_orchestrator.history.startup_reads import StartupReads
 from medallion_orchestrator.loaders.gold_pins import current_pins, pins_from_text, pins_text
 from medallion_orchestrator.loaders.gold_sql import sql_file
 from medallion_orchestrator.metadata.model import TaskRow
@@ -120,13 +121,14 @@ def run_layer(
     tables it reads from outside the layer at their versions when the run starts, recorded in
     run_log; a repair of such a run reads them at the same versions. `progress` is told of each
     task as it starts and ends (one is made when none is given: it logs each end)."""
+    reads = StartupReads(app.run_history, layer, past_durations is None) if record else None
     layer_plan = plan(app, layer, select)
     if full_refresh:
         layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
     chosen = choose_scheduler(layer_plan, scheduler)
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
-    if not record:
+    if reads is None:  # not recorded
         executor = executor_for(
             app, runner, chosen, max_workers, continue_on_failure, past_durations
         )
@@ -134,7 +136,7 @@ def run_layer(
         with app.cancellation.arming():
             return execute_plan(app, executor, layer_plan, progress, past_durations or {})
     run_history = app.run_history
-    run_history.ensure_tables()
+    reads.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
     layer_plan = layer_plan.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
     pins = None
@@ -147,7 +149,7 @@ def run_layer(
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
-    past_durations = past_durations if past_durations is not None else run_history.durations(layer)
+    past_durations = past_durations if past_durations is not None else reads.durations()
     executor = executor_for(
         app,
         runner,
