@@ -12,6 +12,7 @@ VERBOSE = "MEDALLION_VERBOSE"  # set: the JVM's own output is shown, not kept in
 JARS_CACHE = "MEDALLION_JARS_CACHE"  # where the Delta Lake jars are kept once fetched
 CLASS_ARCHIVE = "MEDALLION_CLASS_ARCHIVE"  # 0: no class-data-sharing archive
 DRIVER_MEMORY = "MEDALLION_DRIVER_MEMORY"  # the local JVM's heap, as Spark writes it (2g)
+JIT = "MEDALLION_JIT"  # full: the local JVM's optimizing compiler too (for long, heavy loads)
 
 
 def home() -> Path | None:
@@ -45,6 +46,10 @@ def class_archive_wanted() -> bool:
 
 def driver_memory() -> str:
     return os.environ.get(DRIVER_MEMORY) or "2g"
+
+
+def full_jit() -> bool:
+    return os.environ.get(JIT) == "full"
 
 
 def _path(name: str) -> Path | None:

@@ -27,6 +27,7 @@ _lock = threading.Lock()
 # Generated classes kept for reuse. Spark's default, 100, is less than one day of a few loads
 # needs, so each load compiled its code again and the JIT optimized it again.
 CODEGEN_CACHE_ENTRIES = 2000
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
 
 
 def warehouse_dir(home: Path) -> Path:
@@ -89,7 +90,7 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
         .config("spark.driver.memory", variables.driver_memory())
         .config(
             "spark.driver.extraJavaOptions",
-            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options}".strip(),
+            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options} {_jit()}".strip(),
         )
     )
     builder = with_delta_jars(builder, configure_spark_with_delta_pip)
@@ -103,6 +104,12 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
     if writes_archive:
         class_archive.write_at_exit(spark, archive)
     return spark
+
+
+def _jit() -> str:
+    """The quick compiler only, unless MEDALLION_JIT=full: a fresh JVM's first Delta reads and
+    writes then cost about 40 % less CPU (benchmarks/overhead.py), long heavy loads some more."""
+    return "" if variables.full_jit() else QUICK_JIT
 
 
 def spark_log(home: Path) -> Path:
