@@ -130,7 +130,7 @@ def probe(home: Path) -> None:
 
     spans: list[dict[str, object]] = []
     instrument(spans)
-    stamps = {"imports_done": time.time()}
+    stamps = {"imports_done": time.time(), "cpu_launched": 0.0}  # the JVM's CPU when it starts
     app = Application(home=home)
     app.spark  # noqa: B018 - starts the session
     stamps["spark_started"] = time.time()
