@@ -9,6 +9,8 @@ of its case.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,11 +19,22 @@ from integration.loader_support import (
     COMMITS,
     LOADINGS,
     assert_table,
+    bronze,
     fresh_schema,
+    load,
     load_cases,
     row_for,
+    version,
 )
-from medallion_orchestrator.runtime.lakehouse import lakehouse_for
+from integration.test_loaders_scd2 import BRONZE as SCD2_BRONZE
+from integration.test_loaders_scd2 import CASES as SCD2_CASES
+from integration.test_loaders_scd2 import CONFIG as SCD2_CONFIG
+from integration.test_loaders_scd2 import SILVER as SCD2_SILVER
+from integration.test_loaders_scd2 import USERS_CDF
+from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders import commit
+from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
 
 pytestmark = pytest.mark.spark
 
@@ -48,13 +61,22 @@ def assert_case(
 
 
 def loaded(
-    spark: Any, path: tuple[str, str], config: dict[str, Any], cases: Any, bronze: str
+    spark: Any,
+    path: tuple[str, str],
+    config: dict[str, Any],
+    cases: Any,
+    bronze: str,
+    key: str = "id",
+    bronze_ready: Callable[[Any, str], None] | None = None,
 ) -> Any:
-    """`cases` loaded by `path` (pipeline, commit path) into a table of their own."""
+    """`cases` loaded by `path` (pipeline, commit path) into a table of their own;
+    `bronze_ready(spark, schema)` creates the bronze table first."""
     pipeline, how = path
     schema = fresh_schema(f"auto_cdc_{pipeline}")
+    if bronze_ready:
+        bronze_ready(spark, schema)
     source, target = f"dev_bronze.{schema}.customers", f"dev_silver.{schema}.customers"
-    row = row_for(source, target, pipeline, ["case", "id"], config)
+    row = row_for(source, target, pipeline, ["case", key], config)
     loads = max(len(batches) for batches, _ in cases.values())
     return pipeline, load_cases(lakehouse_for(spark), row, cases, bronze, loads, how)
 
@@ -173,3 +195,208 @@ def test_column_list_carries_only_its_columns_and_the_keys(listed: Any) -> None:
     assert_case(
         listed, case, LISTED[listed[0]], "case STRING, id INT, name STRING, email STRING, seq INT"
     )
+
+
+# 4. apply_as_truncates (SCD1): a truncate empties the target of everything sequenced before it,
+# then the events after it apply. The AUTO CDC documentation's users feed with a truncate at 3
+# leaves 125 only. A truncate is table-wide, so each case loads a table of its own.
+USERS = "case STRING, userId INT, name STRING, city STRING, operation STRING, sequenceNum INT"
+USERS_ALONE = USERS.removeprefix("case STRING, ")
+TRUNCATE_AT_3 = (None, None, None, "TRUNCATE", 3)
+TRUNCATES = {
+    "apply_as_deletes": "operation = 'DELETE'",
+    "apply_as_truncates": "operation = 'TRUNCATE'",
+}
+DOCUMENTED = {**TRUNCATES, "except_column_list": ["operation", "sequenceNum"]}
+SEQUENCE_KEPT = {**TRUNCATES, "except_column_list": ["operation"]}
+TRUNCATE_CASES: dict[str, tuple[dict[str, Any], list[list[Any]], list[tuple[Any, ...]]]] = {
+    "the_documented_feed": (
+        DOCUMENTED,
+        [[*USERS_CDF, TRUNCATE_AT_3]],
+        [(125, "Mercedes", "Guadalajara")],
+    ),
+    "a_truncate_in_a_later_load_empties_what_is_before_it": (
+        DOCUMENTED,
+        [USERS_CDF[:4], [*USERS_CDF[4:], TRUNCATE_AT_3]],
+        [(125, "Mercedes", "Guadalajara")],
+    ),
+    "bronze_keeping_every_event": (
+        DOCUMENTED,
+        [USERS_CDF[:4], [*USERS_CDF, TRUNCATE_AT_3]],
+        [(125, "Mercedes", "Guadalajara")],
+    ),
+    "the_newest_of_several_truncates_counts": (
+        DOCUMENTED,
+        [
+            [
+                *USERS_CDF,
+                TRUNCATE_AT_3,
+                (127, "Ana", "Lima", "INSERT", 8),
+                (None, None, None, "TRUNCATE", 7),
+                (128, "Bo", "Quito", "INSERT", 4),
+            ]
+        ],
+        [(127, "Ana", "Lima")],
+    ),
+    "a_late_truncate_keeps_the_rows_sequenced_after_it": (
+        SEQUENCE_KEPT,
+        [USERS_CDF, [TRUNCATE_AT_3]],
+        [(125, "Mercedes", "Guadalajara", 6)],
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=COMMITS)
+def truncated(spark, request) -> Any:  # type: ignore[no-untyped-def]
+    return {
+        case: loaded(
+            spark,
+            ("scd1", request.param),
+            {**config, "sequence_by": "sequenceNum"},
+            {case: (batches, None)},
+            USERS,
+            key="userId",
+        )
+        for case, (config, batches, _) in TRUNCATE_CASES.items()
+    }
+
+
+@pytest.mark.parametrize("case", list(TRUNCATE_CASES))
+def test_a_truncate_empties_the_target_of_everything_before_it(truncated: Any, case: str) -> None:
+    config, _, rows = TRUNCATE_CASES[case]
+    columns = "case STRING, userId INT, name STRING, city STRING"
+    if "sequenceNum" not in config["except_column_list"]:
+        columns += ", sequenceNum INT"
+    assert_case(truncated[case], case, rows, columns)
+
+
+def users_loaded(lakehouse: Lakehouse, unique: str) -> tuple[TaskRow, int | None]:
+    """Users 123-126 loaded into a table of their own: its row, and the target's version."""
+    source, target = f"dev_bronze.{unique}.users", f"dev_silver.{unique}.users"
+    row = row_for(source, target, "scd1", ["userId"], {**DOCUMENTED, "sequence_by": "sequenceNum"})
+    bronze(lakehouse, source, USERS_CDF[:4], USERS_ALONE)
+    load(lakehouse, row)
+    return row, version(lakehouse, target)
+
+
+def test_a_truncate_and_the_events_after_it_are_one_commit(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    row, before = users_loaded(lakehouse, unique)
+    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS_ALONE)
+    load(lakehouse, row)
+    assert version(lakehouse, row.destination) == before + 1  # type: ignore[operator]
+    expected = [(125, "Mercedes", "Guadalajara")]
+    assert_table(lakehouse, row.destination, expected, "userId INT, name STRING, city STRING")
+
+
+@pytest.mark.parametrize("how", COMMITS)
+def test_a_truncating_load_that_fails_to_commit_leaves_the_target_at_its_version(
+    lakehouse: Lakehouse, unique: str, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row, before = users_loaded(lakehouse, unique)
+    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS_ALONE)
+
+    def failing(*_: Any) -> None:
+        raise RuntimeError("the commit failed")
+
+    monkeypatch.setattr(commit, "rewrites_every_file", lambda *_: how == "rewrite")
+    monkeypatch.setattr(commit, "_merge" if how == "merge" else "_rewrite", failing)
+    with pytest.raises(RuntimeError, match="the commit failed"):
+        load(lakehouse, row)
+    assert version(lakehouse, row.destination) == before
+    assert lakehouse.spark.table(lakehouse.table_of(row.destination)).count() == 4
+
+
+# 8. history_columns "auto_cdc": SCD2 writes AUTO CDC's __START_AT and __END_AT, no is_current
+# column; every SCD2 case (reruns, late events, deletes) gives the versions it gives by default.
+AUTO_CDC_SILVER = SCD2_SILVER.replace("effective_from", "__START_AT").replace(
+    "effective_to", "__END_AT"
+)
+
+
+@pytest.fixture(scope="module", params=LOADINGS)
+def auto_cdc_history(spark, request) -> Any:  # type: ignore[no-untyped-def]
+    config = {**SCD2_CONFIG, "history_columns": "auto_cdc"}
+    return loaded(spark, ("scd2", request.param), config, SCD2_CASES, SCD2_BRONZE)
+
+
+@pytest.mark.parametrize("case", list(SCD2_CASES))
+def test_auto_cdc_history_columns_give_every_scd2_case_its_versions(
+    auto_cdc_history: Any, case: str
+) -> None:
+    _, loads = auto_cdc_history
+    expected = [(case, *row) for row in SCD2_CASES[case][1]]
+    where = f"`case` = '{case}'"
+    assert_table(loads["lakehouse"], loads["target"], expected, AUTO_CDC_SILVER, where)
+    assert (loads["after"], loads["rerun"].rows_written) == (loads["before"], 0)
+
+
+# 9a. column_mapping: bronze columns with spaces and dots get silver names as the source is
+# read; keys, sequence, delete condition and column lists name the silver names.
+AWKWARD = "case STRING, `customer id` INT, `e.mail` STRING, `op type` STRING, seq INT"
+MAPPED = {
+    "column_mapping": {"customer id": "customer_id", "e.mail": "email", "op type": "op"},
+    "sequence_by": "seq",
+    "apply_as_deletes": "op = 'D'",
+    "except_column_list": ["op"],
+}
+MAPPED_CASES = {
+    "renamed_events_in_one_load": (
+        [[(1, "a@x", "I", 1), (1, "b@x", "U", 2), (2, "c@x", "I", 1)]],
+        {
+            "scd1": [(1, "b@x", 2), (2, "c@x", 1)],
+            "scd2": [(1, "a@x", 1, 1, 2), (1, "b@x", 2, 2, None), (2, "c@x", 1, 1, None)],
+        },
+    ),
+    "a_delete_in_a_later_load": (
+        [[(1, "a@x", "I", 1)], [(1, "a@x", "I", 1), (1, None, "D", 2)]],
+        {"scd1": [], "scd2": [(1, "a@x", 1, 1, 2)]},
+    ),
+}
+
+
+def with_column_mapping_mode(spark: Any, schema: str) -> None:
+    """Delta takes spaces in column names only with column mapping: the bronze table has it."""
+    lakehouse = lakehouse_for(spark)
+    lakehouse.ensure_schema("dev_bronze", schema)
+    table = lakehouse.table("dev_bronze", schema, "customers")
+    empty = spark.createDataFrame([], AWKWARD).write.format("delta")
+    empty.option("delta.columnMapping.mode", "name").saveAsTable(table)
+
+
+@pytest.fixture(scope="module", params=PATHS, ids=["-".join(path) for path in PATHS])
+def mapped(spark, request) -> Any:  # type: ignore[no-untyped-def]
+    return loaded(
+        spark,
+        request.param,
+        MAPPED,
+        MAPPED_CASES,
+        AWKWARD,
+        key="customer_id",
+        bronze_ready=with_column_mapping_mode,
+    )
+
+
+@pytest.mark.parametrize("case", list(MAPPED_CASES))
+def test_column_mapping_gives_awkward_source_columns_their_silver_names(
+    mapped: Any, case: str
+) -> None:
+    rows = MAPPED_CASES[case][1][mapped[0]]
+    assert_case(mapped, case, rows, "case STRING, customer_id INT, email STRING, seq INT")
+
+
+def test_a_column_mapping_that_does_not_fit_the_source_fails_naming_the_row(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    source, target = f"dev_bronze.{unique}.users", f"dev_silver.{unique}.users"
+    config = {"column_mapping": {"user id": "uid", "name": "city"}}
+    row = row_for(source, target, "scd1", ["userId"], config)
+    bronze(lakehouse, source, [(1, "Ann", "Lima")], "userId INT, name STRING, city STRING")
+    message = (
+        f"{target}: cdc_source_config.column_mapping names source column 'user id', which the "
+        "source lacks; column_mapping maps 'name' to 'city', which the source already has"
+    )
+    with pytest.raises(LoadError, match=re.escape(message)):
+        load(lakehouse, row)
+    assert version(lakehouse, target) is None

@@ -55,6 +55,7 @@ def test_null_blank_or_empty_object_means_the_defaults(text: str | None) -> None
             "dev_silver.q.bad_keys",
         ),
         ('{"allow_schema_change": true}', "allow_schema_change", True),
+        ('{"truncate_condition": "op = \'T\'"}', "truncate_condition", "op = 'T'"),
     ],
 )
 def test_each_key_is_read_with_its_type(text: str, field: str, expected: Any) -> None:
@@ -84,7 +85,9 @@ def test_an_unknown_key_is_an_error_naming_it_and_the_known_keys() -> None:
 
     message = str(raised.value)
     assert "delete_conditon, zz" in message
-    assert "known keys: allow_schema_change, delete_condition, effective_from_column" in message
+    assert (
+        "known keys: allow_schema_change, cluster_by, column_mapping, delete_condition" in message
+    )
 
 
 @pytest.mark.parametrize("text", ["{", '{"full_extract": tru}', "sequence_column=seq", "{'a': 1}"])
@@ -119,6 +122,16 @@ def test_json_that_is_not_an_object_is_an_error(text: str) -> None:
         ('{"sequence_by": ["ts", 1]}', "cdc_source_config.sequence_by must be a column name"),
         ('{"ignore_null_updates": "yes"}', "ignore_null_updates must be true or false"),
         ('{"column_list": "id"}', "cdc_source_config.column_list must be a list of column"),
+        ('{"apply_as_truncates": false}', "cdc_source_config.apply_as_truncates must be a string"),
+        ('{"history_columns": "scd"}', 'history_columns must be "default" or "auto_cdc"'),
+        ('{"column_mapping": ["a"]}', "column_mapping must be an object of source column names"),
+        ('{"comment": 3}', "cdc_source_config.comment must be a string"),
+        ('{"table_properties": {"a": 1}}', "table_properties must be an object of property names"),
+        ('{"table_properties": "a=b"}', "table_properties must be an object of property names"),
+        ('{"cluster_by": "id"}', "cdc_source_config.cluster_by must be a list of column names"),
+        ('{"column_mapping": {"a b": 1}}', "column_mapping must be an object of source column"),
+        ('{"column_mapping": {"": "a"}}', "column_mapping must be an object of source column"),
+        ('{"history_columns": true}', 'history_columns must be "default" or "auto_cdc"'),
     ],
 )
 def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(text: str, message: str) -> None:
@@ -148,6 +161,7 @@ def test_column_names_of_the_defaults_is_empty() -> None:
         ('{"sequence_by": "seq"}', "sequence_columns", ("seq",)),
         ('{"sequence_by": ["ts", "lsn"]}', "sequence_columns", ("ts", "lsn")),
         ('{"apply_as_deletes": "op = \'D\'"}', "delete_condition", "op = 'D'"),
+        ('{"apply_as_truncates": "op = \'T\'"}', "truncate_condition", "op = 'T'"),
         ('{"column_list": ["id", "name"]}', "include_columns", ("id", "name")),
         ('{"except_column_list": ["op"]}', "exclude_columns", ("op",)),
         ('{"track_history_column_list": ["city"]}', "track_history_columns", ("city",)),
@@ -209,3 +223,52 @@ def test_column_names_include_the_auto_cdc_lists() -> None:
     )
 
     assert config.column_names() == ["ts", "lsn", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "current"),
+    [
+        ("{}", ("effective_from", "effective_to", "is_current"), "is_current"),
+        (
+            '{"history_columns": "default"}',
+            ("effective_from", "effective_to", "is_current"),
+            "is_current",
+        ),
+        ('{"history_columns": "auto_cdc"}', ("__START_AT", "__END_AT"), None),
+        (
+            '{"effective_to_column": "valid_to"}',
+            ("effective_from", "valid_to", "is_current"),
+            "is_current",
+        ),
+    ],
+)
+def test_history_columns_auto_cdc_names_the_scd2_columns_as_auto_cdc_does(
+    text: str, columns: tuple[str, ...], current: str | None
+) -> None:
+    config = CdcSourceConfig.parse(text)
+
+    assert config.scd2_columns == columns
+    assert config.is_current_column == current
+
+
+def test_column_mapping_is_read_and_its_silver_names_are_column_names() -> None:
+    config = CdcSourceConfig.parse(
+        '{"column_mapping": {"customer id": "customer_id", "e.mail": "email"},'
+        ' "sequence_by": "seq"}'
+    )
+
+    assert config.column_mapping == (("customer id", "customer_id"), ("e.mail", "email"))
+    assert config.column_names() == ["seq", "customer_id", "email"]
+
+
+def test_table_settings_are_read_under_auto_cdc_names_too() -> None:
+    config = CdcSourceConfig.parse(
+        '{"comment": "customers", "table_properties": {"quality": "silver"}, "cluster_by": ["id"]}'
+    )
+
+    assert config.table_comment == "customers"
+    assert config.table_properties == (("quality", "silver"),)
+    assert config.cluster_by == ("id",)
+    assert config.column_names() == ["id"]
+    assert CdcSourceConfig.parse('{"cluster_by": []}').cluster_by == ()
+    assert CdcSourceConfig.parse("{}").cluster_by is None

@@ -168,6 +168,63 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
             DESTINATION,
             "ignore_null_updates_column_list names key column(s) customer_id",
         ),
+        (
+            {
+                "execution_pipeline": "scd2",
+                "cdc_source_config": cdc(sequence_by="s", apply_as_truncates="t"),
+            },
+            DESTINATION,
+            "cdc_source_config.apply_as_truncates applies to execution_pipeline scd1 only",
+        ),
+        (
+            {"cdc_source_config": cdc(apply_as_truncates="op = 'T'")},
+            DESTINATION,
+            "cdc_source_config.apply_as_truncates needs sequence_by",
+        ),
+        (
+            {"cdc_source_config": cdc(sequence_by="seq", apply_as_truncates="op = ")},
+            DESTINATION,
+            "cdc_source_config.apply_as_truncates is not valid SQL",
+        ),
+        (
+            {
+                "execution_pipeline": "scd2",
+                "cdc_source_config": cdc(history_columns="auto_cdc", is_current_column="cur"),
+            },
+            DESTINATION,
+            'cdc_source_config: history_columns "auto_cdc" names the SCD2 columns; '
+            "is_current_column cannot be given with it",
+        ),
+        (
+            {"cdc_source_config": cdc(column_mapping={"a b": "x", "a.b": "x"})},
+            DESTINATION,
+            "cdc_source_config.column_mapping maps a b and a.b to x; give each its own name",
+        ),
+        (
+            {"cdc_source_config": cdc(column_mapping={"a b": "c", "c": "d"})},
+            DESTINATION,
+            "cdc_source_config.column_mapping maps 'a b' to 'c', which the source already has",
+        ),
+        (
+            {"cdc_source_config": cdc(column_mapping={"a`b": "ab"})},
+            DESTINATION,
+            "cdc_source_config.column_mapping: source column 'a`b' has a backtick",
+        ),
+        (
+            {"cdc_source_config": cdc(table_properties={"quality level": "silver"})},
+            DESTINATION,
+            "cdc_source_config.table_properties has unsafe property name 'quality level'",
+        ),
+        (
+            {"cdc_source_config": cdc(table_properties={"owner": "sales"})},
+            DESTINATION,
+            "cdc_source_config.table_properties: owner is a reserved table property",
+        ),
+        (
+            {"cdc_source_config": cdc(table_properties={"comment": "x"})},
+            DESTINATION,
+            "cdc_source_config.table_properties: give the table's comment as comment",
+        ),
         ({"dst_schema": None}, "dev_silver.?.customers", "dst_schema is missing"),
         ({"src_table_name": ""}, DESTINATION, "src_table_name is missing"),
     ],
@@ -227,6 +284,16 @@ def test_one_rule_one_problem(
         ),
         (
             {"cdc_source_config": cdc(exclude_columns=["ok", "not ok"])},
+            DESTINATION,
+            "cdc_source_config names unsafe column 'not ok'",
+        ),
+        (
+            {"cdc_source_config": cdc(cluster_by=["id; DROP"])},
+            DESTINATION,
+            "cdc_source_config names unsafe column 'id; DROP'",
+        ),
+        (
+            {"cdc_source_config": cdc(column_mapping={"a b": "not ok"})},
             DESTINATION,
             "cdc_source_config names unsafe column 'not ok'",
         ),
@@ -407,11 +474,13 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
         (
             "dev_silver.shop.customers",
             "cdc_source_config has unknown key(s) colour; known keys: allow_schema_change, "
-            "delete_condition, effective_from_column, effective_to_column, exclude_columns, "
-            "full_extract, ignore_null_updates, ignore_null_updates_columns, "
+            "cluster_by, column_mapping, delete_condition, effective_from_column, "
+            "effective_to_column, exclude_columns, full_extract, history_columns, "
+            "ignore_null_updates, ignore_null_updates_columns, "
             "ignore_null_updates_except_columns, include_columns, is_current_column, "
-            "quarantine_table, sequence_column, sequence_columns, track_history_columns, "
-            "track_history_except_columns, watermark_column",
+            "quarantine_table, sequence_column, sequence_columns, table_comment, "
+            "table_properties, track_history_columns, track_history_except_columns, "
+            "truncate_condition, watermark_column",
         ),
         ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),
         ("dev_silver.shop.orders", "src_schema 'a b' is not a safe identifier"),

@@ -46,7 +46,7 @@ def appended_changes(
         EXISTING
     )
     current = (
-        located.where(col(chain.is_current))
+        located.where(chain.current())
         .join(appended.select(*[col(k) for k in keys]), keys, "left_semi")
         .select(*[col(k) for k in keys], existing)
     )
@@ -68,8 +68,7 @@ def appended_changes(
         return F.struct(
             *[(col(c) if values == "event" else field(EXISTING, c)).alias(c) for c in chain.shared],
             begins.cast(kind).alias(chain.effective_from),
-            ends.cast(kind).alias(chain.effective_to),
-            ends.isNull().alias(chain.is_current),
+            *[value.alias(name) for name, value in chain.ended(ends.cast(kind)).items()],
             F.lit(op).alias(OP),
             merge_from.alias(MERGE_FROM),
             (file if op == UPDATE else F.lit(None).cast("string")).alias(FILE),

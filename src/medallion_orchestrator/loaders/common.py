@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.metadata.column_mapping import mapping_problems
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.tasks import LoadReport
 
 if TYPE_CHECKING:
     from delta.tables import DeltaTable
     from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -44,12 +46,21 @@ def target_name(lakehouse: Lakehouse, task: TaskRow) -> str:
 
 
 def read_source(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
-    """The bronze table as it is; a missing table names itself."""
+    """The bronze table, its columns renamed by `column_mapping`; a missing table names itself,
+    a mapping that does not fit its columns names the columns."""
     assert task.src_catalog and task.src_schema and task.src_table_name
     name = lakehouse.table(task.src_catalog, task.src_schema, task.src_table_name)
     if not lakehouse.spark.catalog.tableExists(name):
         raise LoadError(f"{task.destination}: source table {task.source} does not exist")
-    return lakehouse.spark.table(name)
+    source, mapping = lakehouse.spark.table(name), task.cdc.column_mapping
+    if not mapping:
+        return source
+    if problems := mapping_problems(mapping, source.columns):
+        raise LoadError(
+            f"{task.destination}: cdc_source_config.{'; '.join(problems)} "
+            f"(source {task.source}: {', '.join(source.columns)})"
+        )
+    return source.withColumnsRenamed(dict(mapping))
 
 
 def ensure_target_schema(lakehouse: Lakehouse, task: TaskRow) -> None:
@@ -80,6 +91,17 @@ def ordered_by(columns: tuple[str, ...], column: Callable[[str], Column] = col) 
     return F.when(
         ~missing, F.struct(*[part.alias(name) for part, name in zip(parts, columns, strict=True)])
     )
+
+
+def literal(value: Any, kind: DataType) -> Column:
+    """`value` (a Row for several sequence columns) as a literal of type `kind`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StructType
+
+    if isinstance(kind, StructType):
+        fields = zip(kind.names, value, strict=True)
+        return F.struct(*[F.lit(item).alias(name) for name, item in fields]).cast(kind)
+    return F.lit(value).cast(kind)
 
 
 def require_columns(frame: DataFrame, columns: list[str], task: TaskRow, role: str) -> None:

@@ -2,7 +2,8 @@
 fact notebooks' and the gold notebook's their own.
 
 Every load goes through here, so a failed or interrupted first create leaves no folder behind
-(`uncommitted.leaving_no_uncommitted_target`).
+(`uncommitted.leaving_no_uncommitted_target`), and the table loads end with the target's
+comment, properties and clustering as the row sets them (`table_settings`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.loaders.table_settings import with_table_settings
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -38,7 +40,7 @@ def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskR
             f"not execution_pipeline {task.execution_pipeline!r}"
         )
     with leaving_no_uncommitted_target(lakehouse, task):
-        return loader(lakehouse, task)
+        return with_table_settings(lakehouse, task, loader(lakehouse, task))
 
 
 def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
@@ -48,13 +50,13 @@ def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
 def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
     """The full overwrite of nb_silver_fact_loader, whatever the pipeline is named."""
     with leaving_no_uncommitted_target(lakehouse, task):
-        return load_fact_overwrite(lakehouse, task)
+        return with_table_settings(lakehouse, task, load_fact_overwrite(lakehouse, task))
 
 
 def load_incremental(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
     """The incremental MERGE of nb_silver_fact_incremental_loader, whatever its pipeline name."""
     with leaving_no_uncommitted_target(lakehouse, task):
-        return load_incremental_merge(lakehouse, task)
+        return with_table_settings(lakehouse, task, load_incremental_merge(lakehouse, task))
 
 
 def load_gold(

@@ -28,6 +28,7 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     field,
     latest_version,
+    literal,
     ordered_by,
     read_source,
     target_name,
@@ -74,7 +75,7 @@ def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
             surrogate = surrogate_column(task, source.columns)
             chain = _chain(task, events, None, surrogate)
             versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
-            columns = [*chain.keys, *chain.attributes, *config.history_columns]
+            columns = [*chain.keys, *chain.attributes, *config.scd2_columns]
             versions = _with_surrogate(versions.select(*columns), chain, surrogate)
             ensure_target_schema(lakehouse, task)
             versions.write.format("delta").saveAsTable(target)
@@ -107,7 +108,7 @@ def tracked_columns(task: TaskRow, attributes: list[str]) -> frozenset[str]:
 
 
 def surrogate_column(task: TaskRow, source_columns: list[str]) -> str | None:
-    history = task.cdc.history_columns
+    history = task.cdc.scd2_columns
     missing = [
         name
         for name in task.primary_key_columns or ()
@@ -125,7 +126,8 @@ def _chain(
     task: TaskRow, events: Events, target_columns: list[str] | None, surrogate: str | None
 ) -> Chain:
     """The columns of the rebuild; `target_columns` None: the target does not exist yet."""
-    history = task.cdc.history_columns
+    config = task.cdc
+    history = config.scd2_columns
     clashes = [name for name in (*history, surrogate) if name in events.attributes]
     if clashes:
         raise LoadError(
@@ -140,7 +142,17 @@ def _chain(
     dropped = [c for c in silver if c not in events.attributes]
     tracked = tracked_columns(task, [*shared, *new, *dropped])
     ignored = frozenset(ignored_columns(task, [*shared, *new, *dropped]))
-    return Chain(events.keys, shared, new, dropped, tracked, *history, ignored)
+    return Chain(
+        events.keys,
+        shared,
+        new,
+        dropped,
+        tracked,
+        config.effective_from_column,
+        config.effective_to_column,
+        config.is_current_column,
+        ignored,
+    )
 
 
 def _with_surrogate(versions: DataFrame, chain: Chain, surrogate: str | None) -> DataFrame:
@@ -186,7 +198,7 @@ def _update(
         reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), changes), eager=False
     )
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in chain.keys)
-    update = assignments([*chain.attributes, chain.effective_to, chain.is_current])
+    update = assignments([*chain.attributes, *chain.ends])
     insert = assignments([*chain.keys, chain.effective_from]) | update
     if surrogate:
         inputs = ", ".join(f"s.`{c}`" for c in (*chain.keys, chain.effective_from))
@@ -228,7 +240,7 @@ def _marks(
     close (a delete) and, with a full extract, that the key has a current version."""
     from pyspark.sql import functions as F
 
-    history = task.cdc.history_columns
+    config = task.cdc
 
     def seen(sequence: Column, deleted: bool, where: Column) -> DataFrame:
         return current.where(where).select(
@@ -238,7 +250,7 @@ def _marks(
             F.lit(SEEN).alias(SIDE),
         )
 
-    starts, closes = col(history[0]), col(history[1])
+    starts, closes = col(config.effective_from_column), col(config.effective_to_column)
     marks = seen(starts, False, starts.cast(kind).isNotNull()).unionByName(
         seen(closes, True, closes.cast(kind).isNotNull())
     )
@@ -248,7 +260,7 @@ def _marks(
             seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(starts.cast(kind)))
         )
     if task.cdc.full_extract:
-        currents = current.where(col(history[2])).select(
+        currents = current.where(closes.isNull()).select(
             *[col(k) for k in keys],
             F.lit(None).cast(kind).alias(SEQUENCE),
             F.lit(None).cast("boolean").alias(DELETED),
@@ -262,19 +274,14 @@ def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFram
     """Full extract: a current key absent from the source is deleted now (timestamp and date
     sequences) or at the source's largest sequence, never before its version started."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import DateType, StructType, TimestampNTZType, TimestampType
+    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
     kind = events.sequence_type
     if isinstance(kind, (TimestampType, TimestampNTZType, DateType)):
         at = F.current_timestamp().cast(kind)
     else:
-        largest = events.frame.agg(F.max(col(SEQUENCE))).first()[0]
-        if isinstance(kind, StructType):  # several sequence columns
-            at = F.struct(*[F.lit(v).alias(n) for n, v in zip(kind.names, largest, strict=True)])
-        else:
-            at = F.lit(largest)
-        at = at.cast(kind)
-    gone = existing.where(col(chain.is_current)).join(
+        at = literal(events.frame.agg(F.max(col(SEQUENCE))).first()[0], kind)
+    gone = existing.where(chain.current()).join(
         events.frame.select(*[col(k) for k in chain.keys]), chain.keys, "left_anti"
     )
     sequence = F.greatest(at, col(chain.effective_from).cast(kind))

@@ -9,6 +9,7 @@ equal to the target (or a rerun) writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import reduce
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ from medallion_orchestrator.loaders.staging import (
     Merge,
     assignments,
 )
+from medallion_orchestrator.loaders.truncates import before_truncate, without_truncates
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -67,7 +69,10 @@ def upsert_latest(
     cache: Cache,
     full_extract: bool = False,
 ) -> LoadResult:
+    source, truncated_at = without_truncates(task, source, order)
     events = change_events(lakehouse, task, source, keys, cache, order)
+    if truncated_at is not None:
+        events = replace(events, frame=events.frame.where(col(SEQUENCE) >= truncated_at))
     ignored = ignored_columns(task, events.attributes)
     latest = with_kept(latest_per_key(events, kept_aggregates(ignored)), ignored)
     target = target_name(lakehouse, task)
@@ -77,7 +82,9 @@ def upsert_latest(
         fresh = latest.where(~col(DELETED)).drop(*INTERNAL, *bookkeeping(ignored))
         fresh.write.format("delta").saveAsTable(target)
         return created(lakehouse, task, target, spark.table(target).count())
-    staged = cache.keep(_staged(latest, spark.table(target), events, order, full_extract, ignored))
+    staged = cache.keep(
+        _staged(latest, spark.table(target), events, order, ignored, full_extract, truncated_at)
+    )
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     values = assignments([*keys, *events.attributes])
     return merge_staged(lakehouse, task, target, staged, Merge(condition, values, values))
@@ -88,11 +95,13 @@ def _staged(
     current: DataFrame,
     events: Events,
     order: tuple[str, ...],
-    full_extract: bool,
     ignored: list[str],
+    full_extract: bool,
+    truncated_at: Column | None,
 ) -> DataFrame:
     """Latest events joined with the target: the rows to insert, update or delete; a NULL in
-    an `ignored` column keeps the target's value."""
+    an `ignored` column keeps the target's value. With `full_extract` a target row the source
+    lacks is deleted; after a truncate, one stored before it (or stored with no sequence)."""
     from pyspark.sql import functions as F
 
     keys, existing = events.keys, set(current.columns)
@@ -105,12 +114,16 @@ def _staged(
         F.lit(True).alias(FOUND),
         field("_metadata", "file_path").alias(FILE),
     )
-    joined = latest.alias("s").join(
-        target.alias("t"), on=keys, how="full" if full_extract else "left"
-    )
-    values = {a: field("s", a) for a in events.attributes}
+    every_row = full_extract or truncated_at is not None
+    joined = latest.alias("s").join(target.alias("t"), on=keys, how="full" if every_row else "left")
     stored_at = field("t", STORED) if stored else None
-    values |= {a: over_target(a, stored_at) for a in ignored if a in compared}
+    truncated = before_truncate(stored_at, truncated_at)
+    values = {a: field("s", a) for a in events.attributes}
+    values |= {
+        a: F.when(truncated, field("s", a)).otherwise(over_target(a, stored_at))
+        for a in ignored
+        if a in compared
+    }
     incoming, found, deleted = (
         field("s", SEQUENCE).isNotNull(),
         field("t", FOUND).isNotNull(),
@@ -125,7 +138,7 @@ def _staged(
         F.when(incoming & ~found & ~deleted, INSERT)
         .when(incoming & found & deleted & newer, DELETE)
         .when(incoming & found & ~deleted & newer & changed(values, compared, added), UPDATE)
-        .when(~incoming & found, DELETE)
+        .when(~incoming & found & (F.lit(full_extract) | truncated), DELETE)
     )
     return joined.select(
         *[col(k) for k in keys],

@@ -66,12 +66,25 @@ class Chain:
     tracked: frozenset[str]
     effective_from: str
     effective_to: str
-    is_current: str
+    is_current: str | None  # None: the target has no such column (AUTO CDC's shape)
     ignored: frozenset[str] = frozenset()  # a NULL in an update keeps the value before it
 
     @property
     def attributes(self) -> list[str]:
         return [*self.shared, *self.new, *self.dropped]
+
+    @property
+    def ends(self) -> list[str]:
+        """What closing a version sets: effective_to and is_current, if the target has it."""
+        return [self.effective_to, *([self.is_current] if self.is_current else [])]
+
+    def current(self) -> Column:
+        """Whether a target row is its key's current version."""
+        return col(self.effective_to).isNull()
+
+    def ended(self, to: Column) -> dict[str, Column]:
+        """The `ends` columns of a version that ends at `to` (NULL: current)."""
+        return {self.effective_to: to} | ({self.is_current: to.isNull()} if self.is_current else {})
 
 
 def bronze_events(events: DataFrame) -> DataFrame:
@@ -93,12 +106,7 @@ def replayed(
     )
     kept = [*chain.shared, *chain.dropped]
     located = [FILE] if FILE in versions.columns else []
-    existing = F.struct(
-        *[
-            col(c)
-            for c in (chain.effective_from, chain.effective_to, chain.is_current, *kept, *located)
-        ]
-    )
+    existing = F.struct(*[col(c) for c in (chain.effective_from, *chain.ends, *kept, *located)])
     carried = versions.select(*[col(c) for c in kept], existing.alias(EXISTING)).schema
     none = {field.name: F.lit(None).cast(field.dataType) for field in carried.fields}
     values = {**{c: col(c) for c in kept}, EXISTING: existing}
@@ -179,8 +187,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         {
             **newest,
             chain.effective_from: col(SEQUENCE),
-            chain.effective_to: to,
-            chain.is_current: to.isNull(),
+            **chain.ended(to),
         }
     )
     version = version.withColumns(
@@ -192,7 +199,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
     else:
         if FILE in runs.schema[EXISTING].dataType.names:
             located = [field(EXISTING, FILE).alias(FILE)]
-        compared = [*chain.shared, *chain.dropped, chain.effective_to, chain.is_current]
+        compared = [*chain.shared, *chain.dropped, *chain.ends]
         differs = [~col(c).eqNullSafe(field(EXISTING, c)) for c in compared]
         differs += [col(c).isNotNull() for c in chain.new]
         found = col(EXISTING).isNotNull()
@@ -210,8 +217,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         merge_from.alias(MERGE_FROM),
         *[col(c) for c in chain.attributes],
         col(chain.effective_from),
-        col(chain.effective_to),
-        col(chain.is_current),
+        *[col(c) for c in chain.ends],
         op.alias(OP),
         *located,
     )

@@ -19,9 +19,13 @@ class CdcSourceConfig:
     Loader semantics for each key are in docs/loaders.md.
     """
 
+    # Source column -> silver name, applied as the source is read: other keys use silver names.
+    column_mapping: tuple[tuple[str, str], ...] = ()
     # Orders change events: by the first column, ties broken by the next (AUTO CDC's struct).
     sequence_columns: tuple[str, ...] = ()
     delete_condition: str | None = None
+    # SCD1: marks an event that empties the target of everything sequenced before it.
+    truncate_condition: str | None = None
     full_extract: bool = False
     track_history_columns: tuple[str, ...] | None = None
     track_history_except_columns: tuple[str, ...] | None = None
@@ -32,12 +36,17 @@ class CdcSourceConfig:
     ignore_null_updates: bool = False
     ignore_null_updates_columns: tuple[str, ...] | None = None
     ignore_null_updates_except_columns: tuple[str, ...] | None = None
-    # SCD2 output column names.
+    # SCD2 output column names; "auto_cdc" names them as AUTO CDC does (no is_current column).
+    history_columns: str = "default"
     effective_from_column: str = "effective_from"
     effective_to_column: str = "effective_to"
-    is_current_column: str = "is_current"
+    is_current_column: str | None = "is_current"
     # Three-level name of the table that receives rows with a NULL key (instead of failing).
     quarantine_table: str | None = None
+    # The target's comment, properties and clustering: set on create, kept in sync after.
+    table_comment: str | None = None
+    table_properties: tuple[tuple[str, str], ...] = ()
+    cluster_by: tuple[str, ...] | None = None
     # fact_overwrite: a changed bronze schema replaces the silver one (else: an error).
     allow_schema_change: bool = False
     written: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
@@ -73,6 +82,8 @@ class CdcSourceConfig:
             typed = _typed(name, key, value)
             if typed is not _DEFAULT:
                 values[name] = typed
+        if values.get("history_columns") == "auto_cdc":
+            values |= AUTO_CDC_HISTORY
         return cls(**values, written=tuple(written.items()))
 
     def key(self, name: str) -> str:
@@ -82,6 +93,7 @@ class CdcSourceConfig:
     def column_names(self) -> list[str]:
         """Every column name the config mentions, for identifier validation."""
         names = [*self.sequence_columns, self.watermark_column]
+        names += [silver for _, silver in self.column_mapping]
         for listed in (
             self.track_history_columns,
             self.track_history_except_columns,
@@ -89,9 +101,10 @@ class CdcSourceConfig:
             self.exclude_columns,
             self.ignore_null_updates_columns,
             self.ignore_null_updates_except_columns,
+            self.cluster_by,
         ):
             names += list(listed or ())
-        names += [name for name in self.history_columns if name not in _DEFAULT_HISTORY]
+        names += [name for name in self.scd2_columns if name not in _DEFAULT_HISTORY]
         return [name for name in names if name is not None]
 
     def null_ignoring(self, attributes: list[str]) -> list[str]:
@@ -103,9 +116,10 @@ class CdcSourceConfig:
         return list(attributes) if self.ignore_null_updates else []
 
     @property
-    def history_columns(self) -> tuple[str, str, str]:
-        """The SCD2 columns: effective from, effective to, is current."""
-        return (self.effective_from_column, self.effective_to_column, self.is_current_column)
+    def scd2_columns(self) -> tuple[str, ...]:
+        """The SCD2 columns: effective from, effective to and, unless AUTO CDC's, is current."""
+        names = (self.effective_from_column, self.effective_to_column, self.is_current_column)
+        return tuple(name for name in names if name is not None)
 
 
 _FIELDS = [f.name for f in fields(CdcSourceConfig) if f.name != "written"]
@@ -113,6 +127,8 @@ KNOWN = {name: name for name in _FIELDS} | {"sequence_column": "sequence_columns
 AUTO_CDC = {
     "sequence_by": "sequence_columns",
     "apply_as_deletes": "delete_condition",
+    "apply_as_truncates": "truncate_condition",
+    "comment": "table_comment",
     "column_list": "include_columns",
     "except_column_list": "exclude_columns",
     "track_history_column_list": "track_history_columns",
@@ -121,8 +137,20 @@ AUTO_CDC = {
     "ignore_null_updates_except_column_list": "ignore_null_updates_except_columns",
 }
 _DEFAULT = object()
+HISTORY_PRESETS = ("default", "auto_cdc")
+AUTO_CDC_HISTORY = {
+    "effective_from_column": "__START_AT",
+    "effective_to_column": "__END_AT",
+    "is_current_column": None,
+}
 _DEFAULT_HISTORY = ("effective_from", "effective_to", "is_current")
-_STRING_KEYS = {"delete_condition", "watermark_column", "quarantine_table"}
+_STRING_KEYS = {
+    "delete_condition",
+    "truncate_condition",
+    "watermark_column",
+    "quarantine_table",
+    "table_comment",
+}
 _NAME_KEYS = {"effective_from_column", "effective_to_column", "is_current_column"}
 _LIST_KEYS = {
     "track_history_columns",
@@ -131,13 +159,14 @@ _LIST_KEYS = {
     "exclude_columns",
     "ignore_null_updates_columns",
     "ignore_null_updates_except_columns",
+    "cluster_by",
 }
 
 
 def _typed(name: str, key: str, value: Any) -> Any:
     """`value` of field `name`, given under `key`, checked and typed."""
-    if name == "sequence_columns":
-        return _sequence(key, value)
+    if name in _OWN_TYPES:
+        return _OWN_TYPES[name](key, value)
     if name in _STRING_KEYS:
         if value is not None and not isinstance(value, str):
             raise ValueError(f"cdc_source_config.{key} must be a string")
@@ -169,5 +198,34 @@ def _sequence(key: str, value: Any) -> tuple[str, ...]:
     raise ValueError(f"cdc_source_config.{key} must be a column name or a list of column names")
 
 
+def _preset(key: str, value: Any) -> str:
+    if value not in HISTORY_PRESETS:
+        raise ValueError(f'cdc_source_config.{key} must be "default" or "auto_cdc"')
+    return str(value)
+
+
+def _mapping(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    return _pairs(key, value, "source column names to silver names")
+
+
+def _properties(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    return _pairs(key, value, "property names to string values")
+
+
+def _pairs(key: str, value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    pairs = value.items() if isinstance(value, dict) else [(None, None)]
+    if not all(isinstance(item, str) and item for pair in pairs for item in pair):
+        raise ValueError(f"cdc_source_config.{key} must be an object of {what}")
+    return tuple(value.items())
+
+
 def _names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+_OWN_TYPES = {
+    "sequence_columns": _sequence,
+    "column_mapping": _mapping,
+    "table_properties": _properties,
+    "history_columns": _preset,
+}

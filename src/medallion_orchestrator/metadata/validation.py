@@ -18,13 +18,16 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from medallion_orchestrator.errors import InvalidMetadata, Problem
-from medallion_orchestrator.metadata.cdc_config import CdcSourceConfig
+from medallion_orchestrator.metadata.cdc_config import AUTO_CDC_HISTORY, CdcSourceConfig
+from medallion_orchestrator.metadata.column_mapping import row_problems
 from medallion_orchestrator.metadata.dependencies import dependency_problems
 from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.project import Pipeline
 
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
+RESERVED_PROPERTIES = ("provider", "location", "owner", "external", "is_managed_location")
+SAFE_PROPERTY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 SOURCE_FREE_REQUIREMENT = "sql_file_path"
 
 
@@ -121,7 +124,9 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
         )
     if "sql_file_path" in requires or row.sql_file_path:
         yield from _sql_file_problems(row.sql_file_path, sql_dir)
-    yield from _cdc_problems(row.cdc_source_config, row.business_key_columns or ())
+    yield from _cdc_problems(
+        row.cdc_source_config, row.business_key_columns or (), row.execution_pipeline
+    )
 
 
 def _identifier_problems(prefix: str, parts: tuple[str | None, ...]) -> Iterable[str]:
@@ -144,7 +149,7 @@ def _sql_file_problems(sql_file_path: str | None, sql_dir: Path) -> Iterable[str
         yield f"sql_file_path {sql_file_path!r} does not exist under {root}"
 
 
-def _cdc_problems(text: str | None, keys: Sequence[str]) -> Iterable[str]:
+def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -> Iterable[str]:
     try:
         config = CdcSourceConfig.parse(text)
     except ValueError as error:
@@ -154,15 +159,45 @@ def _cdc_problems(text: str | None, keys: Sequence[str]) -> Iterable[str]:
         if not is_safe_identifier(name):
             yield f"cdc_source_config names unsafe column {name!r}"
     yield from _exclusive_problems(config)
+    yield from (f"cdc_source_config.{problem}" for problem in row_problems(config.column_mapping))
     for name in ("ignore_null_updates_columns", "ignore_null_updates_except_columns"):
         if listed := [key for key in keys if key in (getattr(config, name) or ())]:
             yield (
                 f"cdc_source_config.{config.key(name)} names key column(s) "
                 f"{', '.join(listed)}: a key is never NULL in an update"
             )
-    if config.delete_condition is not None:
-        yield from _expression_problems(config.delete_condition)
+    for name in ("delete_condition", "truncate_condition"):
+        if (condition := getattr(config, name)) is not None:
+            yield from _expression_problems(f"cdc_source_config.{config.key(name)}", condition)
+    yield from _truncate_problems(config, pipeline)
     yield from _loader_key_problems(config)
+    yield from _property_problems(config)
+
+
+def _property_problems(config: CdcSourceConfig) -> Iterable[str]:
+    """Table property names reach SQL as quoted literals: safe names, and not the comment."""
+    key = f"cdc_source_config.{config.key('table_properties')}"
+    for name, _ in config.table_properties:
+        if not SAFE_PROPERTY.fullmatch(name):
+            yield f"{key} has unsafe property name {name!r} (letters, digits, _ . - only)"
+        elif name.lower() == "comment":
+            yield f"{key}: give the table's comment as comment (or table_comment)"
+        elif name.lower() in RESERVED_PROPERTIES:
+            yield f"{key}: {name} is a reserved table property, Spark sets it"
+
+
+def _truncate_problems(config: CdcSourceConfig, pipeline: str | None) -> Iterable[str]:
+    """A truncate empties an SCD1 target of what is sequenced before it: SCD1, sequenced."""
+    if config.truncate_condition is None:
+        return
+    key = f"cdc_source_config.{config.key('truncate_condition')}"
+    if pipeline != "scd1":
+        yield (
+            f"{key} applies to execution_pipeline scd1 only, not {pipeline!r} "
+            "(AUTO CDC truncates SCD type 1 only)"
+        )
+    if not config.sequence_columns:
+        yield f"{key} needs sequence_by (or sequence_column) to order events around the truncate"
 
 
 def _exclusive_problems(config: CdcSourceConfig) -> Iterable[str]:
@@ -197,8 +232,15 @@ def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
                 f"cdc_source_config.quarantine_table {config.quarantine_table!r} must be "
                 "catalog.schema.table, each a safe identifier (letters, digits, _ only)"
             )
-    if len(set(config.history_columns)) != len(config.history_columns):
+    if len(set(config.scd2_columns)) != len(config.scd2_columns):
         yield "cdc_source_config: effective_from/effective_to/is_current columns must differ"
+    if config.history_columns == "auto_cdc":
+        for name in AUTO_CDC_HISTORY:
+            if name in dict(config.written):
+                yield (
+                    f'cdc_source_config: {config.key("history_columns")} "auto_cdc" names the '
+                    f"SCD2 columns; {config.key(name)} cannot be given with it"
+                )
     if config.watermark_column is not None and config.watermark_column in config.exclude_columns:
         yield (
             f"cdc_source_config: watermark_column {config.watermark_column!r} cannot be in "
@@ -214,17 +256,17 @@ def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
         )
 
 
-def _expression_problems(condition: str) -> Iterable[str]:
-    """A delete_condition must be one boolean expression over the row, nothing more."""
+def _expression_problems(key: str, condition: str) -> Iterable[str]:
+    """A delete or truncate condition (`key`) must be one boolean expression over the row."""
     try:
         parsed = sqlglot.parse(condition, read="databricks")
     except ParseError as error:
         reason = error.errors[0]["description"] if error.errors else str(error)
-        yield f"cdc_source_config.delete_condition is not valid SQL: {reason}"
+        yield f"{key} is not valid SQL: {reason}"
         return
     if len(parsed) != 1 or parsed[0] is None:
-        yield "cdc_source_config.delete_condition must be a single expression"
+        yield f"{key} must be a single expression"
         return
     expression = parsed[0]
     if not isinstance(expression, exp.Condition) or expression.find(exp.Subquery, exp.Select):
-        yield "cdc_source_config.delete_condition must be an expression, not a statement or query"
+        yield f"{key} must be an expression, not a statement or query"
