@@ -27,6 +27,7 @@ from medallion_orchestrator.history.lock import LayerLock
 from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.history.recorded_run import RecordedRun
 from medallion_orchestrator.history.run_log import BUILD_STATE
+from medallion_orchestrator.history.startup_reads import StartupReads
 from medallion_orchestrator.loaders.gold_pins import current_pins, pins_text
 from medallion_orchestrator.metadata.gold_dependencies import cross_layer_reads
 from medallion_orchestrator.orchestration import (
@@ -118,6 +119,7 @@ def run_layers(
         raise InvalidMetadata(
             [Problem("--scheduler batch", "layers run together run as one graph: use auto or dag")]
         )
+    reads = {layer: StartupReads(app.run_history, layer) for layer in layers}  # while planning
     together = plan_layers(app, layers)
     graph = together.graph
     if full_refresh:
@@ -125,13 +127,13 @@ def run_layers(
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     run_history = app.run_history
-    run_history.ensure_tables()
+    reads[layers[0]].ensure_tables()
     graph = graph.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
     pins = current_pins(app.lakehouse, *sql_of(app, graph)) if pin_inputs else None
     if pins is not None:
         graph = graph.with_arguments({"pinned_versions": pins_text(pins)})
     past_durations = {
-        key: seconds for layer in layers for key, seconds in run_history.durations(layer).items()
+        key: seconds for layer in layers for key, seconds in reads[layer].durations().items()
     }
     run_ids = {layer: new_run_id(app.clock) for layer in layers}
     histories = {layer: run_history.for_another_run() for layer in layers}  # a writer each
