@@ -59,15 +59,20 @@ if dbutils.widgets.get("dry_run") == "true":
     import json
 
     from medallion_orchestrator.gold_plan import gold_plan, render_plan
-    from medallion_orchestrator.orchestration import plan
+    from medallion_orchestrator.orchestration import choose_scheduler, plan
+    from medallion_orchestrator.plan_views import display_plan
     from medallion_orchestrator.run_together import plan_layers
 
     if len(chosen_layers) > 1:
-        print(plan_layers(app, chosen_layers).graph.describe())
+        graph = plan_layers(app, chosen_layers).graph
+        print(graph.describe())
+        display_plan(app, graph, "dag", displayHTML, chosen_layers)  # on Databricks
     states = {}
     for layer in chosen_layers:
         if len(chosen_layers) == 1:
-            print(plan(app, layer).describe())
+            layer_plan = plan(app, layer)
+            print(layer_plan.describe())
+            display_plan(app, layer_plan, choose_scheduler(layer_plan, scheduler), displayHTML)
         changes = gold_plan(app, layer, full_refresh)
         print(render_plan(changes))
         states |= {change.destination: change.state for change in changes}

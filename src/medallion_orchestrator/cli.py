@@ -443,17 +443,10 @@ def _draw_plan(
     if path is None:
         return
     from medallion_orchestrator.history.timeline_figure import write_figure
-    from medallion_orchestrator.plan_figure import plan_figure, plan_picture
+    from medallion_orchestrator.plan_figure import plan_figure
+    from medallion_orchestrator.plan_views import plan_picture_of
 
-    past_durations = {
-        key: seconds
-        for layer in layers or [layer_plan.layer]
-        for key, seconds in app.run_history.durations(layer).items()
-    }
-    workers = workers or app.environment.max_workers
-    picture = plan_picture(
-        layer_plan, str(getattr(scheduler, "value", scheduler)), past_durations, workers
-    )
+    picture = plan_picture_of(app, layer_plan, scheduler, workers, layers)
     write_figure(plan_figure(picture), path, "--picture")
     print(
         f"plan picture written to {path}: {len(picture.tasks)} task(s), expected critical path "
