@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime, timedelta
@@ -21,10 +22,12 @@ class ConcurrentAppendException(Exception):
 class FakeLockTable:
     """run_lock in memory; `conflicts` claims fail as if a concurrent commit won first."""
 
-    def __init__(self, conflicts: int = 0) -> None:
+    def __init__(self, conflicts: int = 0, beat_conflicts: int = 0) -> None:
         self.rows: dict[str, Holder] = {}
         self.conflicts = conflicts
+        self.beat_conflicts = beat_conflicts
         self.claims = 0
+        self.beats = 0
 
     def insert(self, layer: str, run_id: str, holder: str, now: datetime) -> bool:
         self.claims += 1
@@ -47,7 +50,10 @@ class FakeLockTable:
         return self.rows.get(layer)
 
     def beat(self, layer: str, run_id: str, now: datetime) -> None:
-        pass
+        if self.beat_conflicts:  # another layer's beat or release rewrote run_lock's file
+            self.beat_conflicts -= 1
+            raise ConcurrentAppendException("[DELTA_CONCURRENT_APPEND] Files were added")
+        self.beats += 1
 
     def remove(self, layer: str, run_id: str) -> None:
         if layer in self.rows and self.rows[layer].run_id == run_id:
@@ -131,3 +137,24 @@ def _unused_pid() -> int:
         except PermissionError:
             pass
         pid -= 1
+
+
+@pytest.mark.parametrize(("conflicts", "beats"), [(2, 1), (50, 0)])
+def test_a_heartbeat_that_loses_a_race_is_tried_again_and_never_a_traceback(
+    conflicts: int, beats: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two layers run together beat on one run_lock file: one UPDATE may lose to the other."""
+    table, clock = FakeLockTable(beat_conflicts=conflicts), FakeClock()
+    held = lock(table, "run-1", clock)
+    held.acquire()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            held.beat()
+    finally:
+        held.release()
+
+    assert table.beats == beats
+    assert not any(record.exc_info for record in caplog.records)
+    assert all(record.levelno <= logging.WARNING for record in caplog.records)
+    if not beats:
+        assert "heartbeat of run run-1 lost to concurrent commits" in caplog.text

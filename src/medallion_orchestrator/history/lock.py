@@ -129,10 +129,27 @@ class LayerLock:
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat.total_seconds()):
+            self.beat()
+
+    def beat(self) -> None:
+        """One heartbeat. Layers run at once beat on one run_lock file, so an UPDATE may lose to
+        another's: it is tried again; one that keeps losing waits for the next beat."""
+        for attempt in range(1, ATTEMPTS + 1):
             try:
                 self.table.beat(self.layer, self.run_id, self.clock.now())
-            except Exception:
-                logger.exception("heartbeat of run %s failed", self.run_id)
+                return
+            except Exception as error:
+                if not is_concurrent_conflict(error):
+                    logger.exception("heartbeat of run %s failed", self.run_id)
+                    return
+                logger.debug("heartbeat of run %s lost a race: %s", self.run_id, error)
+                self.clock.sleep(backoff(attempt))
+        logger.warning(
+            "heartbeat of run %s lost to concurrent commits %d times; the next one in %ds",
+            self.run_id,
+            ATTEMPTS,
+            self.heartbeat.total_seconds(),
+        )
 
 
 def _holder_is_dead(held: Holder) -> bool:
