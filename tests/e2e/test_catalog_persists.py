@@ -26,6 +26,12 @@ def rows(home: Path, statement: str) -> list[dict[str, object]]:
     return json.loads(sql(home, statement, "--format", "json").stdout)
 
 
+def results(home: Path, statements: str) -> list[list[dict[str, object]]]:
+    """Each statement's rows, read in one process after the commands that made them."""
+    text = sql(home, statements, "--format", "json").stdout
+    return [json.loads(part) for part in text.replace("]\n[", "]\x00[").split("\x00")]
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("catalog") / ".medallion"
@@ -36,13 +42,14 @@ def test_an_empty_schema_survives_its_command(home: Path) -> None:
     sql(home, "CREATE TABLE dev_bronze.crm.users (id INT, name STRING) USING DELTA")
     sql(home, "INSERT INTO dev_bronze.crm.users VALUES (1, 'ann'), (2, 'bob')")
 
-    assert rows(home, "SHOW SCHEMAS IN dev_bronze") == [{"databaseName": "crm"}]
-    assert rows(home, "SHOW TABLES IN dev_bronze.crm") == [
-        {"database": "crm", "tableName": "users", "isTemporary": False}
-    ]
+    schemas, tables, schema = results(
+        home,
+        "SHOW SCHEMAS IN dev_bronze; SHOW TABLES IN dev_bronze.crm; DESCRIBE SCHEMA dev_bronze.crm",
+    )
+    assert schemas == [{"databaseName": "crm"}]
+    assert tables == [{"database": "crm", "tableName": "users", "isTemporary": False}]
     described = {
-        row["database_description_item"]: row["database_description_value"]
-        for row in rows(home, "DESCRIBE SCHEMA dev_bronze.crm")
+        row["database_description_item"]: row["database_description_value"] for row in schema
     }
     assert described["Comment"] == "raw CRM extracts"
     assert described["Catalog Name"] == "dev_bronze"
@@ -59,24 +66,21 @@ def test_views_comments_and_properties_are_kept(home: Path) -> None:
     sql(home, "COMMENT ON TABLE dev_bronze.crm.users IS 'one row per user'")
     sql(home, "ALTER TABLE dev_bronze.crm.users SET TBLPROPERTIES ('owner_team' = 'crm')")
 
-    assert rows(home, "SELECT * FROM dev_gold.crm.user_names ORDER BY name") == [
-        {"name": "ann"},
-        {"name": "bob"},
-    ]
-    assert rows(home, "SHOW VIEWS IN dev_gold.crm")[0]["viewName"] == "user_names"
-    properties = {
-        row["key"]: row["value"] for row in rows(home, "SHOW TBLPROPERTIES dev_bronze.crm.users")
-    }
-    assert properties["owner_team"] == "crm"
-    detail = {
-        row["col_name"]: row["data_type"]
-        for row in rows(home, "DESCRIBE EXTENDED dev_bronze.crm.users")
-    }
+    names, views, properties, extended, created = results(
+        home,
+        "SELECT * FROM dev_gold.crm.user_names ORDER BY name; SHOW VIEWS IN dev_gold.crm; "
+        "SHOW TBLPROPERTIES dev_bronze.crm.users; DESCRIBE EXTENDED dev_bronze.crm.users; "
+        "SHOW CREATE TABLE dev_bronze.crm.users",
+    )
+    assert names == [{"name": "ann"}, {"name": "bob"}]
+    assert views[0]["viewName"] == "user_names"
+    assert {row["key"]: row["value"] for row in properties}["owner_team"] == "crm"
+    detail = {row["col_name"]: row["data_type"] for row in extended}
     assert detail["Comment"] == "one row per user"
     assert detail["Name"] == "dev_bronze.crm.users"
-    created = rows(home, "SHOW CREATE TABLE dev_bronze.crm.users")[0]["createtab_stmt"]
-    assert "dev_bronze.crm.users" in str(created)
-    assert "__" not in str(created).split("LOCATION")[0]
+    statement = str(created[0]["createtab_stmt"])
+    assert "dev_bronze.crm.users" in statement
+    assert "__" not in statement.split("LOCATION", maxsplit=1)[0]
 
 
 def test_a_replaced_view_and_a_drop_persist(home: Path) -> None:
@@ -88,21 +92,24 @@ def test_a_replaced_view_and_a_drop_persist(home: Path) -> None:
     assert rows(home, "SELECT * FROM dev_gold.crm.user_names ORDER BY name")[0] == {"name": "ANN"}
 
     sql(home, "DROP VIEW dev_gold.crm.user_names")
-    assert rows(home, "SHOW VIEWS IN dev_gold.crm") == []
-
     sql(home, "CREATE TABLE dev_bronze.crm.scratch (id INT)")
     sql(home, "DROP TABLE dev_bronze.crm.scratch")
-    assert [row["tableName"] for row in rows(home, "SHOW TABLES IN dev_bronze.crm")] == ["users"]
     sql(home, "CREATE SCHEMA dev_bronze.empty_one")
     sql(home, "DROP SCHEMA dev_bronze.empty_one")
-    assert rows(home, "SHOW SCHEMAS IN dev_bronze") == [{"databaseName": "crm"}]
+
+    views, tables, schemas = results(
+        home,
+        "SHOW VIEWS IN dev_gold.crm; SHOW TABLES IN dev_bronze.crm; SHOW SCHEMAS IN dev_bronze",
+    )
+    assert views == []
+    assert [row["tableName"] for row in tables] == ["users"]
+    assert schemas == [{"databaseName": "crm"}]
 
 
 def test_history_and_catalogs(home: Path) -> None:
-    history = rows(home, "DESCRIBE HISTORY dev_bronze.crm.users")
+    history, catalogs = results(home, "DESCRIBE HISTORY dev_bronze.crm.users; SHOW CATALOGS")
     assert [row["operation"] for row in history][-2:] == ["WRITE", "CREATE TABLE"]
-    catalogs = {row["catalog"] for row in rows(home, "SHOW CATALOGS")}
-    assert {"dev_bronze", "dev_gold"} <= catalogs
+    assert {"dev_bronze", "dev_gold"} <= {row["catalog"] for row in catalogs}
 
 
 def test_a_schema_must_exist_before_its_table(home: Path) -> None:
@@ -114,12 +121,6 @@ def test_a_schema_must_exist_before_its_table(home: Path) -> None:
         "spelling and correctness of the schema and catalog.",
         "in: CREATE TABLE dev_bronze.nowhere.t (id INT)",
     ]
-
-
-def results(home: Path, statements: str) -> list[list[dict[str, object]]]:
-    """Each statement's rows, read in one process after the commands that made them."""
-    text = sql(home, statements, "--format", "json").stdout
-    return [json.loads(part) for part in text.replace("]\n[", "]\x00[").split("\x00")]
 
 
 def test_catalogs_renames_and_altered_views_persist(home: Path) -> None:
