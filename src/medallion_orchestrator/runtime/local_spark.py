@@ -27,7 +27,9 @@ _lock = threading.Lock()
 # Generated classes kept for reuse. Spark's default, 100, is less than one day of a few loads
 # needs, so each load compiled its code again and the JIT optimized it again.
 CODEGEN_CACHE_ENTRIES = 2000
-QUICK_JIT = "-XX:TieredStopAtLevel=1"
+# C1 alone reserves a 48 MB code cache, which a day's run fills in about 100 s: the JVM then stops
+# compiling (or cannot link a method handle, and Spark stops). It keeps the tiered default, 240 MB.
+QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 
 
 def warehouse_dir(home: Path) -> Path:
