@@ -1,59 +1,17 @@
-"""The demo's bronze data, metadata rows and gold SQL fit together."""
+"""The demo's bronze data fits its metadata rows (tests/unit/test_demo_metadata.py checks the
+rows and gold SQL themselves)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlglot
-import yaml
-from sqlglot import exp
 
+from demo_support import FIVETRAN_COLUMNS, columns_named_by, silver_rows
 from medallion_orchestrator.demo.bronze import bronze_tables, write_bronze
-from medallion_orchestrator.metadata.model import TaskRow
-from medallion_orchestrator.metadata.validation import validate_rows
-from medallion_orchestrator.project import Pipeline
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 pytestmark = pytest.mark.spark
-
-ROOT = Path(__file__).resolve().parents[2]
-ROWS_FILE = ROOT / "metadata" / "demo" / "execution_table.yml"
-SQL_DIR = ROOT / "metadata" / "sql"
-FIVETRAN_COLUMNS = {"_fivetran_synced", "_fivetran_deleted"}
-
-
-def demo_rows() -> list[TaskRow]:
-    raw = yaml.safe_load(ROWS_FILE.read_text())
-    return [TaskRow.from_mapping(values) for values in raw["rows"]]
-
-
-def silver_rows(active: bool = True) -> list[TaskRow]:
-    return [
-        row
-        for row in demo_rows()
-        if row.layer == "bronze_to_silver" and bool(row.is_active_flag) is active
-    ]
-
-
-def gold_rows() -> list[TaskRow]:
-    return [row for row in demo_rows() if row.layer == "silver_to_gold"]
-
-
-def pipelines() -> dict[str, Pipeline]:
-    entries = yaml.safe_load((ROOT / "conf" / "pipelines.yml").read_text())["pipelines"]
-    return {
-        name: Pipeline(name, entry["notebook"], tuple(entry.get("requires") or ()))
-        for name, entry in entries.items()
-    }
-
-
-def columns_named_by(row: TaskRow) -> set[str]:
-    config = row.cdc
-    names = {*(row.business_key_columns or ()), *(row.primary_key_columns or ())}
-    names |= {*config.column_names(), *FIVETRAN_COLUMNS}
-    return names
 
 
 @pytest.fixture(scope="module")
@@ -74,25 +32,6 @@ def bronze_days(bronze_lakehouse: Lakehouse) -> dict[int, dict[str, set[str]]]:
             name: set(spark.table(bronze_lakehouse.table_of(name)).columns) for name in written
         }
     return days
-
-
-def test_rows_load_and_are_valid() -> None:
-    rows = demo_rows()
-    assert len(silver_rows()) >= 20
-    assert 3 <= len(gold_rows()) <= 6
-    assert [row.destination for row in rows if not row.is_active_flag] == [
-        "dev_silver.pos.loyalty_events"
-    ]
-    assert {row.execution_order for row in silver_rows()} == {1, 2, 3}
-    assert {row.execution_order for row in gold_rows()} == {1, 2, None}  # None: by its SQL
-    active = [row for row in rows if row.is_active_flag]
-    assert validate_rows(active, pipelines(), SQL_DIR) == []
-
-
-def test_silver_destinations_mirror_their_sources() -> None:
-    for row in silver_rows():
-        assert (row.src_catalog, row.dst_catalog) == ("dev_bronze", "dev_silver")
-        assert (row.src_schema, row.src_table_name) == (row.dst_schema, row.dst_table_name)
 
 
 @pytest.mark.parametrize("day", [1, 2])
@@ -153,28 +92,3 @@ def test_day_two_holds_the_documented_events(
     ).collect()
     assert len(orders) == 3
     assert len({row["_fivetran_synced"] for row in orders}) == 1  # the day-1 max, shared
-
-
-@pytest.mark.parametrize("row", gold_rows(), ids=lambda row: row.destination)
-def test_gold_sql_reads_only_known_tables(row: TaskRow) -> None:
-    assert row.sql_file_path
-    statements = sqlglot.parse((SQL_DIR / row.sql_file_path).read_text(), read="databricks")
-    assert len(statements) == 1
-    statement = statements[0]
-    assert isinstance(statement, exp.Create)
-    assert statement.args.get("replace") and statement.kind in ("TABLE", "VIEW")
-    created = statement.find(exp.Table)
-    assert created is not None
-    assert ".".join((created.catalog, created.db, created.name)) == row.destination
-    # another gold table too: the order comes from the SQL, and cycles are refused elsewhere
-    readable = {r.destination for r in silver_rows()} | {
-        r.destination for r in gold_rows() if r.destination != row.destination
-    }
-    expression = statement.expression
-    read = {
-        ".".join((table.catalog, table.db, table.name))
-        for table in expression.find_all(exp.Table)
-        if table.catalog
-    }
-    assert read, f"{row.sql_file_path} reads no three-level table"
-    assert read <= readable, f"{row.sql_file_path} reads {sorted(read - readable)}"
