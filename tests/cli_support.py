@@ -14,17 +14,14 @@ from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
-# Each command is a new JVM doing little work on a few rows: without the optimizing JIT it starts
-# about 2 s sooner, and with Spark's expressions interpreted instead of compiled to Java a demo
-# takes a quarter less time (each query's code was compiled once and used once). Users' JVMs keep
-# both: loads need them; the in-process tests run loaders with code generation on. C1 alone gets
-# a 48 MB code cache by default, which a whole demo fills: the JVM then fails to link method
-# handles ("Out of space in CodeCache for adapters") and Spark stops. So it gets the tiered size.
+# Each command is a new JVM doing little work on a few rows: with Spark's expressions interpreted
+# instead of compiled to Java a demo takes a quarter less time (each query's code was compiled once
+# and used once). Users' JVMs compile them: loads need it; the in-process tests run loaders with
+# code generation on. The JIT is the product's own (runtime/local_spark.QUICK_JIT): a test's JVM
+# is no kinder than a user's.
 QUICK_JVM = {
     "JAVA_TOOL_OPTIONS": " ".join(
         (
-            "-XX:TieredStopAtLevel=1",
-            "-XX:ReservedCodeCacheSize=240m",
             "-Dspark.sql.codegen.wholeStage=false",
             "-Dspark.sql.codegen.factoryMode=NO_CODEGEN",
         )
