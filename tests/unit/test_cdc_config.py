@@ -56,6 +56,8 @@ def test_null_blank_or_empty_object_means_the_defaults(text: str | None) -> None
         ),
         ('{"allow_schema_change": true}', "allow_schema_change", True),
         ('{"truncate_condition": "op = \'T\'"}', "truncate_condition", "op = 'T'"),
+        ('{"snapshot_version_column": "taken_on"}', "snapshot_version_column", "taken_on"),
+        ('{"snapshot_version_column": null}', "snapshot_version_column", None),
     ],
 )
 def test_each_key_is_read_with_its_type(text: str, field: str, expected: Any) -> None:
@@ -132,6 +134,7 @@ def test_json_that_is_not_an_object_is_an_error(text: str) -> None:
         ('{"column_mapping": {"a b": 1}}', "column_mapping must be an object of source column"),
         ('{"column_mapping": {"": "a"}}', "column_mapping must be an object of source column"),
         ('{"history_columns": true}', 'history_columns must be "default" or "auto_cdc"'),
+        ('{"snapshot_version_column": 2}', "snapshot_version_column must be a string"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(text: str, message: str) -> None:

@@ -24,6 +24,10 @@ from medallion_orchestrator.project import Pipeline
 PIPELINES = {
     "scd1": Pipeline("scd1", "silver/nb_silver_dim_loader", ("business_key_columns",)),
     "scd2": Pipeline("scd2", "silver/nb_silver_dim_loader", ("business_key_columns",)),
+    **{
+        name: Pipeline(name, "silver/nb_silver_dim_loader", ("business_key_columns",))
+        for name in ("scd1_snapshot", "scd2_snapshot")
+    },
     "fact_overwrite": Pipeline("fact_overwrite", "silver/nb_silver_fact_loader"),
     "fact_incremental_merge": Pipeline(
         "fact_incremental_merge",
@@ -71,7 +75,8 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
             {"execution_pipeline": "scd3"},
             DESTINATION,
             "unknown execution_pipeline 'scd3' "
-            "(known: fact_incremental_merge, fact_overwrite, gold_sql, scd1, scd2)",
+            "(known: fact_incremental_merge, fact_overwrite, gold_sql, scd1, scd1_snapshot, scd2, "
+            "scd2_snapshot)",
         ),
         ({"execution_pipeline": None}, DESTINATION, "unknown execution_pipeline None"),
         ({"execution_order": None}, DESTINATION, "execution_order is NULL"),
@@ -224,6 +229,53 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
             {"cdc_source_config": cdc(table_properties={"comment": "x"})},
             DESTINATION,
             "cdc_source_config.table_properties: give the table's comment as comment",
+        ),
+        (
+            {"cdc_source_config": cdc(snapshot_version_column="taken_on")},
+            DESTINATION,
+            "cdc_source_config.snapshot_version_column applies to execution_pipeline "
+            "scd1_snapshot and scd2_snapshot only, not 'scd1'",
+        ),
+        (
+            {
+                "execution_pipeline": "scd2_snapshot",
+                "cdc_source_config": cdc(sequence_by="seq", apply_as_deletes="op = 'D'"),
+            },
+            DESTINATION,
+            "cdc_source_config: sequence_by, apply_as_deletes cannot be used with "
+            "execution_pipeline 'scd2_snapshot': a snapshot's missing keys are its deletes and "
+            "its version orders it",
+        ),
+        (
+            {
+                "execution_pipeline": "scd1_snapshot",
+                "cdc_source_config": cdc(full_extract=True, ignore_null_updates=True),
+            },
+            DESTINATION,
+            "cdc_source_config: full_extract, ignore_null_updates cannot be used with "
+            "execution_pipeline 'scd1_snapshot'",
+        ),
+        (
+            {
+                "execution_pipeline": "scd1_snapshot",
+                "cdc_source_config": cdc(snapshot_version_column="customer_id"),
+            },
+            DESTINATION,
+            "cdc_source_config.snapshot_version_column 'customer_id' is a key column: a "
+            "snapshot's version cannot identify its rows",
+        ),
+        (
+            {
+                "execution_pipeline": "scd2_snapshot",
+                "cdc_source_config": cdc(snapshot_version_column="taken on"),
+            },
+            DESTINATION,
+            "cdc_source_config names unsafe column 'taken on'",
+        ),
+        (
+            {"execution_pipeline": "scd1_snapshot", "business_key_columns": None},
+            DESTINATION,
+            "business_key_columns is required by execution_pipeline 'scd1_snapshot'",
         ),
         ({"dst_schema": None}, "dev_silver.?.customers", "dst_schema is missing"),
         ({"src_table_name": ""}, DESTINATION, "src_table_name is missing"),
@@ -478,8 +530,9 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
             "effective_to_column, exclude_columns, full_extract, history_columns, "
             "ignore_null_updates, ignore_null_updates_columns, "
             "ignore_null_updates_except_columns, include_columns, is_current_column, "
-            "quarantine_table, sequence_column, sequence_columns, table_comment, "
-            "table_properties, track_history_columns, track_history_except_columns, "
+            "quarantine_table, sequence_column, sequence_columns, snapshot_version_column, "
+            "table_comment, table_properties, track_history_columns, "
+            "track_history_except_columns, "
             "truncate_condition, watermark_column",
         ),
         ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),

@@ -20,6 +20,7 @@ from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.loaders.snapshot import load_scd1_snapshot, load_scd2_snapshot
 from medallion_orchestrator.loaders.table_settings import with_table_settings
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
@@ -29,7 +30,12 @@ if TYPE_CHECKING:
 
 TableLoader = Callable[["Lakehouse", TaskRow], LoadResult]
 
-DIMENSION_LOADERS: dict[str, TableLoader] = {"scd1": load_scd1, "scd2": load_scd2}
+DIMENSION_LOADERS: dict[str, TableLoader] = {
+    "scd1": load_scd1,
+    "scd2": load_scd2,
+    "scd1_snapshot": load_scd1_snapshot,
+    "scd2_snapshot": load_scd2_snapshot,
+}
 
 
 def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskRow) -> LoadResult:

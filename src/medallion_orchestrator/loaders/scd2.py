@@ -63,9 +63,13 @@ BROADCAST_KEYS = 500_000
 
 
 def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    return scd2_from(lakehouse, task, read_source(lakehouse, task))
+
+
+def scd2_from(lakehouse: Lakehouse, task: TaskRow, source: DataFrame) -> LoadResult:
+    """The SCD2 load of `source`, change events as the bronze table would hold them."""
     keys = list(task.business_key_columns or ())
     config = task.cdc
-    source = read_source(lakehouse, task)
     target = target_name(lakehouse, task)
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):

@@ -34,8 +34,7 @@ def with_table_settings(lakehouse: Lakehouse, task: TaskRow, result: LoadResult)
     current = dict(detail["properties"] or {}) | {"comment": detail["description"]}
     changed = {name: value for name, value in wanted.items() if current.get(name) != value}
     if changed:
-        pairs = ", ".join(f"{_quoted(name)} = {_quoted(value)}" for name, value in changed.items())
-        spark.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ({pairs})")
+        set_properties(lakehouse, target, changed)
     clustering = config.cluster_by
     if clustering is not None and list(detail["clusteringColumns"] or ()) != list(clustering):
         if missing := [c for c in clustering if c not in spark.table(target).columns]:
@@ -50,6 +49,12 @@ def with_table_settings(lakehouse: Lakehouse, task: TaskRow, result: LoadResult)
         return result
     message = f"{result.message}; table settings altered: {', '.join(changed)}"
     return replace(result, target_version=latest_version(lakehouse, target), message=message)
+
+
+def set_properties(lakehouse: Lakehouse, target: str, properties: dict[str, str]) -> None:
+    """One ALTER (one commit) setting `properties` on `target`, names and values quoted."""
+    pairs = ", ".join(f"{_quoted(name)} = {_quoted(value)}" for name, value in properties.items())
+    lakehouse.spark.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ({pairs})")
 
 
 def _quoted(text: str) -> str:

@@ -49,6 +49,9 @@ class CdcSourceConfig:
     cluster_by: tuple[str, ...] | None = None
     # fact_overwrite: a changed bronze schema replaces the silver one (else: an error).
     allow_schema_change: bool = False
+    # scd1_snapshot / scd2_snapshot: the column naming each row's snapshot (None: the source
+    # is one periodic snapshot); AUTO CDC's `source` function returning (snapshot, version).
+    snapshot_version_column: str | None = None
     written: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
@@ -72,7 +75,7 @@ class CdcSourceConfig:
         written: dict[str, str] = {}
         values = {}
         for key, value in raw.items():
-            name = KNOWN.get(key) or AUTO_CDC[key]
+            name = canonical(key)
             if name in written:
                 first, second = sorted((written[name], key))
                 raise ValueError(
@@ -92,7 +95,7 @@ class CdcSourceConfig:
 
     def column_names(self) -> list[str]:
         """Every column name the config mentions, for identifier validation."""
-        names = [*self.sequence_columns, self.watermark_column]
+        names = [*self.sequence_columns, self.watermark_column, self.snapshot_version_column]
         names += [silver for _, silver in self.column_mapping]
         for listed in (
             self.track_history_columns,
@@ -137,6 +140,13 @@ AUTO_CDC = {
     "ignore_null_updates_except_column_list": "ignore_null_updates_except_columns",
 }
 _DEFAULT = object()
+
+
+def canonical(key: str) -> str:
+    """The field a known key names (an AUTO CDC name, or sequence_column, mapped to its own)."""
+    return KNOWN.get(key) or AUTO_CDC[key]
+
+
 HISTORY_PRESETS = ("default", "auto_cdc")
 AUTO_CDC_HISTORY = {
     "effective_from_column": "__START_AT",
@@ -148,6 +158,7 @@ _STRING_KEYS = {
     "delete_condition",
     "truncate_condition",
     "watermark_column",
+    "snapshot_version_column",
     "quarantine_table",
     "table_comment",
 }

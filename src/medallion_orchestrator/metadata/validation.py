@@ -23,6 +23,7 @@ from medallion_orchestrator.metadata.column_mapping import row_problems
 from medallion_orchestrator.metadata.dependencies import dependency_problems
 from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.snapshot_options import snapshot_problems
 from medallion_orchestrator.project import Pipeline
 
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
@@ -170,6 +171,7 @@ def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -
         if (condition := getattr(config, name)) is not None:
             yield from _expression_problems(f"cdc_source_config.{config.key(name)}", condition)
     yield from _truncate_problems(config, pipeline)
+    yield from snapshot_problems(config, keys, pipeline)
     yield from _loader_key_problems(config)
     yield from _property_problems(config)
 
