@@ -58,6 +58,14 @@ def test_null_blank_or_empty_object_means_the_defaults(text: str | None) -> None
         ('{"truncate_condition": "op = \'T\'"}', "truncate_condition", "op = 'T'"),
         ('{"snapshot_version_column": "taken_on"}', "snapshot_version_column", "taken_on"),
         ('{"snapshot_version_column": null}', "snapshot_version_column", None),
+        ('{"tombstone_retention_seconds": 3600}', "tombstone_retention_seconds", 3600),
+        ('{"tombstone_retention_seconds": 0}', "tombstone_retention_seconds", 0),
+        (
+            '{"pipelines.cdc.tombstoneGCThresholdInSeconds": 60}',
+            "tombstone_retention_seconds",
+            60,
+        ),
+        ("{}", "tombstone_retention_seconds", 7 * 24 * 3600),
     ],
 )
 def test_each_key_is_read_with_its_type(text: str, field: str, expected: Any) -> None:
@@ -135,6 +143,10 @@ def test_json_that_is_not_an_object_is_an_error(text: str) -> None:
         ('{"column_mapping": {"": "a"}}', "column_mapping must be an object of source column"),
         ('{"history_columns": true}', 'history_columns must be "default" or "auto_cdc"'),
         ('{"snapshot_version_column": 2}', "snapshot_version_column must be a string"),
+        ('{"tombstone_retention_seconds": -1}', "must be a whole number of seconds, 0 or more"),
+        ('{"tombstone_retention_seconds": "7d"}', "must be a whole number of seconds, 0 or more"),
+        ('{"tombstone_retention_seconds": true}', "must be a whole number of seconds, 0 or more"),
+        ('{"tombstone_retention_seconds": 1.5}', "must be a whole number of seconds, 0 or more"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(text: str, message: str) -> None:

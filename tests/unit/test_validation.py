@@ -277,6 +277,22 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
             DESTINATION,
             "business_key_columns is required by execution_pipeline 'scd1_snapshot'",
         ),
+        (
+            {
+                "execution_pipeline": "scd2",
+                "cdc_source_config": cdc(tombstone_retention_seconds=60),
+            },
+            DESTINATION,
+            "cdc_source_config.tombstone_retention_seconds applies to execution_pipeline scd1 "
+            "only, not 'scd2'",
+        ),
+        (
+            {"cdc_source_config": cdc(**{"pipelines.cdc.tombstoneGCThresholdInSeconds": 60})},
+            DESTINATION,
+            "cdc_source_config.pipelines.cdc.tombstoneGCThresholdInSeconds needs sequence_by (or "
+            "sequence_column) and apply_as_deletes (or delete_condition): tombstones keep "
+            "deletes in sequence",
+        ),
         ({"dst_schema": None}, "dev_silver.?.customers", "dst_schema is missing"),
         ({"src_table_name": ""}, DESTINATION, "src_table_name is missing"),
     ],
@@ -531,8 +547,8 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
             "ignore_null_updates, ignore_null_updates_columns, "
             "ignore_null_updates_except_columns, include_columns, is_current_column, "
             "quarantine_table, sequence_column, sequence_columns, snapshot_version_column, "
-            "table_comment, table_properties, track_history_columns, "
-            "track_history_except_columns, "
+            "table_comment, table_properties, tombstone_retention_seconds, "
+            "track_history_columns, track_history_except_columns, "
             "truncate_condition, watermark_column",
         ),
         ("dev_silver.shop.orders", "unknown execution_pipeline 'bogus'"),

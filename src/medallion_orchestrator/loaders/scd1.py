@@ -2,7 +2,9 @@
 
 Ordering across loads uses the sequence column kept in silver: an event older than the stored
 one never overwrites it. Excluding the sequence column from silver drops that guard (the latest
-bronze event per key still wins within what bronze holds).
+bronze event per key still wins within what bronze holds). A delete is kept as a tombstone
+(tombstones.py): an older upsert arriving after bronze lost the delete does not bring the key
+back.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import LoadResult, read_source
 from medallion_orchestrator.loaders.staging import Cache
+from medallion_orchestrator.loaders.tombstones import Tombstones
 from medallion_orchestrator.loaders.upsert import upsert_latest
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -30,4 +33,5 @@ def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
             config.sequence_columns,
             cache,
             full_extract=config.full_extract,
+            tombstones=Tombstones.of(lakehouse, task),
         )

@@ -1,7 +1,8 @@
 """The latest event per key, upserted: SCD1 and the incremental fact merge share it.
 
 An older event never overwrites a newer one: the target row is replaced or deleted only by an
-event whose sequence is at least the one stored in the target's copy of the order columns. A
+event whose sequence is at least the one stored in the target's copy of the order columns, and
+with `tombstones` (SCD1) a key's last delete is replayed after bronze has lost it. A
 delete removes the row; with `full_extract`, a target key absent from the source is deleted.
 Change detection is NULL-safe over every attribute but the order column, so a re-synced row
 equal to the target (or a rerun) writes nothing.
@@ -48,6 +49,7 @@ from medallion_orchestrator.loaders.staging import (
     Merge,
     assignments,
 )
+from medallion_orchestrator.loaders.tombstones import Tombstones
 from medallion_orchestrator.loaders.truncates import before_truncate, without_truncates
 from medallion_orchestrator.metadata.model import TaskRow
 
@@ -68,13 +70,20 @@ def upsert_latest(
     order: tuple[str, ...],
     cache: Cache,
     full_extract: bool = False,
+    tombstones: Tombstones | None = None,
 ) -> LoadResult:
     source, truncated_at = without_truncates(task, source, order)
     events = change_events(lakehouse, task, source, keys, cache, order)
+    kept = tombstones.replayed(lakehouse, events.sequence_type) if tombstones else None
+    if kept is not None:
+        events = replace(events, frame=events.frame.unionByName(kept, allowMissingColumns=True))
     if truncated_at is not None:
         events = replace(events, frame=events.frame.where(col(SEQUENCE) >= truncated_at))
     ignored = ignored_columns(task, events.attributes)
     latest = with_kept(latest_per_key(events, kept_aggregates(ignored)), ignored)
+    if tombstones is not None:
+        latest = cache.keep(latest, eager=False)
+        tombstones.record(lakehouse, task, latest, cache)
     target = target_name(lakehouse, task)
     spark = lakehouse.spark
     if not spark.catalog.tableExists(target):

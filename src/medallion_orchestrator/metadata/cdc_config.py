@@ -52,6 +52,9 @@ class CdcSourceConfig:
     # scd1_snapshot / scd2_snapshot: the column naming each row's snapshot (None: the source
     # is one periodic snapshot); AUTO CDC's `source` function returning (snapshot, version).
     snapshot_version_column: str | None = None
+    # scd1: how long a delete's tombstone is kept (0: none), so a late older upsert cannot bring
+    # the key back after bronze lost the delete; AUTO CDC's tombstoneGCThresholdInSeconds.
+    tombstone_retention_seconds: int = 7 * 24 * 3600
     written: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
@@ -138,6 +141,7 @@ AUTO_CDC = {
     "track_history_except_column_list": "track_history_except_columns",
     "ignore_null_updates_column_list": "ignore_null_updates_columns",
     "ignore_null_updates_except_column_list": "ignore_null_updates_except_columns",
+    "pipelines.cdc.tombstoneGCThresholdInSeconds": "tombstone_retention_seconds",
 }
 _DEFAULT = object()
 
@@ -230,6 +234,12 @@ def _pairs(key: str, value: Any, what: str) -> tuple[tuple[str, str], ...]:
     return tuple(value.items())
 
 
+def _seconds(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"cdc_source_config.{key} must be a whole number of seconds, 0 or more")
+    return value
+
+
 def _names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
@@ -239,4 +249,5 @@ _OWN_TYPES = {
     "column_mapping": _mapping,
     "table_properties": _properties,
     "history_columns": _preset,
+    "tombstone_retention_seconds": _seconds,
 }

@@ -172,6 +172,7 @@ def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -
             yield from _expression_problems(f"cdc_source_config.{config.key(name)}", condition)
     yield from _truncate_problems(config, pipeline)
     yield from snapshot_problems(config, keys, pipeline)
+    yield from _tombstone_problems(config, pipeline)
     yield from _loader_key_problems(config)
     yield from _property_problems(config)
 
@@ -200,6 +201,20 @@ def _truncate_problems(config: CdcSourceConfig, pipeline: str | None) -> Iterabl
         )
     if not config.sequence_columns:
         yield f"{key} needs sequence_by (or sequence_column) to order events around the truncate"
+
+
+def _tombstone_problems(config: CdcSourceConfig, pipeline: str | None) -> Iterable[str]:
+    """Tombstones keep an SCD1 target's deletes in sequence (SCD2 keeps them in its history)."""
+    if "tombstone_retention_seconds" not in dict(config.written):
+        return
+    key = f"cdc_source_config.{config.key('tombstone_retention_seconds')}"
+    if pipeline != "scd1":
+        yield f"{key} applies to execution_pipeline scd1 only, not {pipeline!r}"
+    elif not (config.sequence_columns and config.delete_condition):
+        yield (
+            f"{key} needs sequence_by (or sequence_column) and apply_as_deletes (or "
+            "delete_condition): tombstones keep deletes in sequence"
+        )
 
 
 def _exclusive_problems(config: CdcSourceConfig) -> Iterable[str]:
