@@ -26,6 +26,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.demo.bronze import write_bronze
 from medallion_orchestrator.metadata.files import read_rows
 from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.runtime.local_spark import local_spark
 
 LAYER = "bronze_to_silver"
@@ -44,7 +45,7 @@ def drop_layer_tables(app: Application) -> None:
 def timed_run(app: Application, workers: int, scheduler: str) -> float:
     drop_layer_tables(app)
     start = time.perf_counter()
-    result = run_layer(app, LAYER, max_workers=workers, scheduler=scheduler)
+    result = run_layer(app, RunRequest(LAYER, max_workers=workers, scheduler=scheduler))
     elapsed = time.perf_counter() - start
     if not result.succeeded:
         sys.exit(f"the {LAYER} run at {workers} worker(s) did not succeed")

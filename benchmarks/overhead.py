@@ -127,6 +127,7 @@ def probe(home: Path) -> None:
 
     from medallion_orchestrator.application import Application
     from medallion_orchestrator.orchestration import run_layer
+    from medallion_orchestrator.run_request import RunRequest
 
     spans: list[dict[str, object]] = []
     instrument(spans)
@@ -146,7 +147,7 @@ def probe(home: Path) -> None:
             stamps.setdefault("first_task_ended", time.time())
             return outcome
 
-    result = run_layer(app.replace(runner=FirstStart()), LAYER, max_workers=1)
+    result = run_layer(app.replace(runner=FirstStart()), RunRequest(LAYER, max_workers=1))
     stamps["returned"] = time.time()
     stamps["cpu_returned"] = jvm_cpu_seconds(process.pid)
     print(json.dumps({"succeeded": result.succeeded, **stamps, "spans": spans}))

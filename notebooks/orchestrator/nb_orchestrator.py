@@ -35,6 +35,7 @@ from medallion_orchestrator.notebook_support import (
     print_progress,
     required_environment,
 )
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.run_together import run_layers
 
 # On Databricks an empty `environment` fails here: the local default would use dev_* tables.
@@ -44,13 +45,15 @@ app = notebook_application(spark, environment, dbutils.widgets.get("metadata_tab
 default_layer, layers = layer_choices(app)
 # the layers of the execution table; several (a job parameter "a,b") run together
 dbutils.widgets.multiselect("layer", default_layer, layers)
-chosen_layers = [name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()]
-max_workers = int(dbutils.widgets.get("max_workers") or 0) or None
-continue_on_failure = dbutils.widgets.get("continue_on_failure") == "true"
-scheduler = dbutils.widgets.get("scheduler") or "auto"
-repair_of = dbutils.widgets.get("repair_run_id") or None
-full_refresh = dbutils.widgets.get("full_refresh") == "true"
-pin_inputs = dbutils.widgets.get("pin_inputs") == "true"
+request = RunRequest(
+    [name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()],
+    max_workers=int(dbutils.widgets.get("max_workers") or 0) or None,
+    continue_on_failure=dbutils.widgets.get("continue_on_failure") == "true",
+    scheduler=dbutils.widgets.get("scheduler") or "auto",
+    repair_of=dbutils.widgets.get("repair_run_id") or None,
+    full_refresh=dbutils.widgets.get("full_refresh") == "true",
+    pin_inputs=dbutils.widgets.get("pin_inputs") == "true",
+)
 
 # COMMAND ----------
 
@@ -63,35 +66,27 @@ if dbutils.widgets.get("dry_run") == "true":
     from medallion_orchestrator.plan_views import display_plan
     from medallion_orchestrator.run_together import plan_layers
 
-    if len(chosen_layers) > 1:
-        graph = plan_layers(app, chosen_layers).graph
+    if len(request.layers) > 1:
+        graph = plan_layers(app, request.layers).graph
         print(graph.describe())
-        display_plan(app, graph, "dag", displayHTML, chosen_layers)  # on Databricks
+        display_plan(app, graph, "dag", displayHTML, request.layers)  # on Databricks
+    else:
+        layer_plan = plan(app, request.layer)
+        print(layer_plan.describe())
+        scheduler = choose_scheduler(layer_plan, request.scheduler)
+        display_plan(app, layer_plan, scheduler, displayHTML)
     states = {}
-    for layer in chosen_layers:
-        if len(chosen_layers) == 1:
-            layer_plan = plan(app, layer)
-            print(layer_plan.describe())
-            display_plan(app, layer_plan, choose_scheduler(layer_plan, scheduler), displayHTML)
-        changes = gold_plan(app, layer, full_refresh)
+    for layer in request.layers:
+        changes = gold_plan(app, layer, request.full_refresh)
         print(render_plan(changes))
         states |= {change.destination: change.state for change in changes}
-    layer = ",".join(chosen_layers)
+    layer = ",".join(request.layers)
     dbutils.notebook.exit(json.dumps({"dry_run": True, "layer": layer, "gold": states}))
 
 # COMMAND ----------
 
 print_progress()  # one line as each task starts and ends, [3/24] counting the ends
-results = run_layers(
-    app,
-    chosen_layers,
-    max_workers=max_workers,
-    continue_on_failure=continue_on_failure,
-    scheduler=scheduler,
-    repair_of=repair_of,
-    full_refresh=full_refresh,
-    pin_inputs=pin_inputs,
-)
+results = run_layers(app, request)
 for result in results:
     print(render_summary(result))
 

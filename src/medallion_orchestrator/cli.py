@@ -26,6 +26,7 @@ from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFa
 
 if TYPE_CHECKING:
     from medallion_orchestrator.planning import Plan
+    from medallion_orchestrator.run_request import RunRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 
@@ -342,69 +343,45 @@ def _plan(app: Application, args: argparse.Namespace) -> int:
 
 
 def _run(app: Application, args: argparse.Namespace) -> int:
-    from medallion_orchestrator.orchestration import choose_scheduler, plan, run_layer
+    from medallion_orchestrator.run_request import RunRequest
+    from medallion_orchestrator.run_together import run_layers
 
-    if args.max_workers is not None and args.max_workers < 1:
-        print("error: --max-workers must be at least 1", file=sys.stderr)
-        return EXIT_NOT_RUN
-    if len(args.layer) > 1:
-        return _run_together(app, args)
-    (layer,) = args.layer
+    request = RunRequest(
+        args.layer,
+        args.max_workers,
+        args.continue_on_failure,
+        args.scheduler,
+        args.repair,
+        args.select,
+        args.full_refresh,
+        args.pin_inputs,
+    )
     if args.dry_run:
-        layer_plan = plan(app, layer, args.select)
-        scheduler = choose_scheduler(layer_plan, args.scheduler)
-        print(layer_plan.describe())
-        print(f"scheduler: {scheduler}")
-        _draw_plan(app, layer_plan, scheduler, args.max_workers, args.picture)
+        _dry_run(app, request, args.picture)
         return EXIT_OK
     _refuse_picture(args)
     app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
     progress = RunProgress(app.clock)
     with _watch(args)(progress):
-        result = run_layer(
-            app,
-            layer,
-            args.max_workers,
-            args.continue_on_failure,
-            scheduler=args.scheduler,
-            repair_of=args.repair,
-            select=args.select,
-            full_refresh=args.full_refresh,
-            pin_inputs=args.pin_inputs,
-            progress=progress,
-        )
-    return _report(result)
+        results = run_layers(app, request, progress=progress)
+    return max(_report(result) for result in results)
 
 
-def _run_together(app: Application, args: argparse.Namespace) -> int:
-    from medallion_orchestrator.run_together import plan_layers, run_layers
+def _dry_run(app: Application, request: RunRequest, picture: Path | None) -> None:
+    from medallion_orchestrator.orchestration import choose_scheduler, plan
+    from medallion_orchestrator.run_together import plan_layers
 
-    if args.repair or args.select:
-        raise ConfigError(
-            "--repair and --select take one --layer: each layer's run is repaired on its own"
-        )
-    if args.dry_run:
-        together = plan_layers(app, args.layer)
-        print(together.graph.describe())
+    if len(request.layers) > 1:
+        graph = plan_layers(app, request.layers).graph
+        print(graph.describe())
         print("scheduler: dag (layers run together)")
-        _draw_plan(app, together.graph, "dag", args.max_workers, args.picture, args.layer)
-        return EXIT_OK
-    _refuse_picture(args)
-    app.runner  # noqa: B018 - chosen first: a --runner that cannot apply stops before any work
-    progress = RunProgress(app.clock)
-    with _watch(args)(progress):
-        results = run_layers(
-            app,
-            args.layer,
-            args.max_workers,
-            args.continue_on_failure,
-            scheduler=args.scheduler,
-            full_refresh=args.full_refresh,
-            pin_inputs=args.pin_inputs,
-            progress=progress,
-        )
-    codes = [_report(result) for result in results]
-    return max(codes)
+        _draw_plan(app, graph, "dag", request.max_workers, picture, request.layers)
+        return
+    layer_plan = plan(app, request.layer, request.select)
+    scheduler = choose_scheduler(layer_plan, request.scheduler)
+    print(layer_plan.describe())
+    print(f"scheduler: {scheduler}")
+    _draw_plan(app, layer_plan, scheduler, request.max_workers, picture)
 
 
 def _refuse_picture(args: argparse.Namespace) -> None:

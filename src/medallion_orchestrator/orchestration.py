@@ -1,4 +1,4 @@
-"""The orchestrator's use cases: validate a layer, plan it, run it."""
+"""The orchestrator's use cases: validate a layer, plan it, run it (as a `RunRequest` asks)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from enum import Enum
 
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.clock import Clock
@@ -29,23 +28,12 @@ from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
 from medallion_orchestrator.priorities import PastDurations
+from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.runners.retrying import AttemptListener, RetryingRunner, RetryPolicy
 from medallion_orchestrator.selection import select_plan
 from medallion_orchestrator.tasks import Runner
 
 logger = logging.getLogger(__name__)
-
-
-class Scheduler(str, Enum):
-    """batch: execution_order batches (the article); dag: the ready queue; auto: dag if a row
-    has depends_on, else batch."""
-
-    AUTO = "auto"
-    BATCH = "batch"
-    DAG = "dag"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def validated_rows(app: Application, layer: str) -> list[TaskRow]:
@@ -99,51 +87,43 @@ def _check_batches_keep_dependencies(layer_plan: Plan) -> None:
 
 def run_layer(
     app: Application,
-    layer: str,
-    max_workers: int | None = None,
-    continue_on_failure: bool = False,
-    listeners: list[ResultListener] | None = None,
-    scheduler: Scheduler | str = Scheduler.AUTO,
+    request: RunRequest,
+    *,
+    listeners: Sequence[ResultListener] = (),
     past_durations: PastDurations | None = None,
-    repair_of: str | None = None,
-    record: bool = True,
-    select: Sequence[str] = (),
-    full_refresh: bool = False,
-    pin_inputs: bool = False,
     progress: RunProgress | None = None,
 ) -> RunResult:
-    """One run of a layer. With `record`, it holds the layer's lock, writes run_log and
-    task_run_log as it goes and schedules longest-first from past durations. `repair_of` runs
-    only what did not succeed in that run. Everything that can refuse the run (metadata, the
+    """One run of the request's layer. Recorded, it holds the layer's lock, writes run_log and
+    task_run_log as it goes and schedules longest-first from past durations. A repair runs only
+    what did not succeed in that run. Everything that can refuse the run (metadata, the
     scheduler's rules, the runner) is checked before the lock is taken and run_log written;
-    `app.cancellation` stops it (no task starts, running ones are cancelled). `full_refresh`
-    builds every gold table, up to date or not. `pin_inputs` has every gold build read the
-    tables it reads from outside the layer at their versions when the run starts, recorded in
-    run_log; a repair of such a run reads them at the same versions. `progress` is told of each
-    task as it starts and ends (one is made when none is given: it logs each end)."""
-    reads = StartupReads(app.run_history, layer, past_durations is None) if record else None
-    layer_plan = plan(app, layer, select)
-    if full_refresh:
+    `app.cancellation` stops it (no task starts, running ones are cancelled). Pinned inputs are
+    recorded in run_log; a repair of such a run reads them at the same versions. `listeners`
+    hear of each task's result; `progress` is told of each task as it starts and ends (one is
+    made when none is given: it logs each end)."""
+    layer = request.layer
+    reads = StartupReads(app.run_history, layer, past_durations is None) if request.record else None
+    layer_plan = plan(app, layer, request.select)
+    if request.full_refresh:
         layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
-    chosen = choose_scheduler(layer_plan, scheduler)
+    chosen = choose_scheduler(layer_plan, request.scheduler)
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     if reads is None:  # not recorded
-        executor = executor_for(
-            app, runner, chosen, max_workers, continue_on_failure, past_durations
-        )
-        executor.listeners += [*(listeners or []), progress.finished]
+        past_durations = past_durations or {}
+        executor = executor_for(app, request, chosen, runner, past_durations)
+        executor.listeners += [*listeners, progress.finished]
         with app.cancellation.arming():
-            return execute_plan(app, executor, layer_plan, progress, past_durations or {})
+            return execute_plan(app, executor, layer_plan, progress, past_durations)
     run_history = app.run_history
     reads.ensure_tables()
     # the gold notebooks compare with the builds this run's history holds
     layer_plan = layer_plan.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
     pins = None
-    if repair_of is not None:
-        done, pins = _repairable(run_history, repair_of, layer)
+    if request.repair_of is not None:
+        done, pins = _repairable(run_history, request.repair_of, layer)
         layer_plan = remaining_plan(layer_plan, done)
-    if pins is None and pin_inputs:
+    if pins is None and request.pin_inputs:
         pins = current_pins(app.lakehouse, *sql_of(app, layer_plan))
     if pins is not None:
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
@@ -151,15 +131,9 @@ def run_layer(
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
     past_durations = past_durations if past_durations is not None else reads.durations()
     executor = executor_for(
-        app,
-        runner,
-        chosen,
-        max_workers,
-        continue_on_failure,
-        past_durations,
-        on_failed_attempt=recorder.record_failed_attempt,
+        app, request, chosen, runner, past_durations, recorder.record_failed_attempt
     )
-    executor.listeners += [recorder.record_result, *(listeners or []), progress.finished]
+    executor.listeners += [recorder.record_result, *listeners, progress.finished]
     lock = LayerLock(
         DeltaLockTable(run_history),
         layer,
@@ -173,13 +147,13 @@ def run_layer(
         lock,
         app.environment.name,
         app.clock,
-        repair_of,
+        request.repair_of,
         None if pins is None else pins_text(pins),
         executor.max_workers,
         chosen.value,
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
-        logger.info("run %s of layer %s started%s", run_id, layer, _repairing(repair_of))
+        logger.info("run %s of layer %s started%s", run_id, layer, _repairing(request.repair_of))
         result = execute_plan(app, executor, layer_plan, progress, past_durations, run_id)
         recorded.finished(result, stopped=app.cancellation.requested)
     return result
@@ -187,31 +161,31 @@ def run_layer(
 
 def executor_for(
     app: Application,
-    runner: Runner,
+    request: RunRequest,
     chosen: Scheduler,
-    max_workers: int | None,
-    continue_on_failure: bool,
-    past_durations: PastDurations | None,
+    runner: Runner,
+    past_durations: PastDurations,
     on_failed_attempt: AttemptListener | None = None,
 ) -> BatchExecutor | ReadyQueueExecutor:
-    """The executor of the chosen scheduler, on the run's clock, stopped by its cancellation."""
+    """The executor of the chosen scheduler with the request's workers, on the run's clock,
+    stopped by its cancellation: the one place a run's executor is made."""
     clock = StoppableClock(app.clock, app.cancellation)
     policy = RetryPolicy(app.environment.max_retries, app.environment.retry_delay_seconds)
     retrying = RetryingRunner(runner, policy, clock, on_failed_attempt)
-    workers = max_workers or app.environment.max_workers
+    workers = request.max_workers or app.environment.max_workers
     if chosen is Scheduler.DAG:
         return ReadyQueueExecutor(
             retrying,
             max_workers=workers,
-            continue_on_failure=continue_on_failure,
-            past_durations=past_durations or {},
+            continue_on_failure=request.continue_on_failure,
+            past_durations=past_durations,
             clock=app.clock,
             cancellation=app.cancellation,
         )
     return BatchExecutor(
         retrying,
         max_workers=workers,
-        continue_on_failure=continue_on_failure,
+        continue_on_failure=request.continue_on_failure,
         clock=app.clock,
         cancellation=app.cancellation,
     )

@@ -41,6 +41,7 @@ from medallion_orchestrator.orchestration import (
     validated_rows,
 )
 from medallion_orchestrator.planning import Plan, plan_together
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskResult
 
 logger = logging.getLogger(__name__)
@@ -84,52 +85,28 @@ def plan_layers(app: Application, layers: Sequence[str]) -> Together:
 
 def run_layers(
     app: Application,
-    layers: Sequence[str],
-    max_workers: int | None = None,
-    continue_on_failure: bool = False,
-    listeners: list[ResultListener] | None = None,
-    scheduler: Scheduler | str = Scheduler.AUTO,
-    repair_of: str | None = None,
-    full_refresh: bool = False,
-    pin_inputs: bool = False,
+    request: RunRequest,
+    *,
+    listeners: Sequence[ResultListener] = (),
     progress: RunProgress | None = None,
 ) -> list[RunResult]:
-    """One run of each layer, as one graph (one layer: `run_layer`, which alone repairs a
-    run). `pin_inputs` pins what the gold builds read from outside every layer of the run."""
-    if repair_of is not None and len(layers) > 1:
-        raise InvalidMetadata(
-            [Problem(f"--repair {repair_of}", "repairs one layer's run: give its layer alone")]
-        )
-    if len(layers) == 1:
-        return [
-            run_layer(
-                app,
-                layers[0],
-                max_workers,
-                continue_on_failure,
-                listeners,
-                scheduler,
-                repair_of=repair_of,
-                full_refresh=full_refresh,
-                pin_inputs=pin_inputs,
-                progress=progress,
-            )
-        ]
-    if Scheduler(scheduler) is Scheduler.BATCH:
-        raise InvalidMetadata(
-            [Problem("--scheduler batch", "layers run together run as one graph: use auto or dag")]
-        )
+    """One run of each of the request's layers, as one graph (one layer: `run_layer`, which
+    alone repairs a run). Pinned inputs are what the gold builds read from outside every layer
+    of the run."""
+    if len(request.layers) == 1:
+        return [run_layer(app, request, listeners=listeners, progress=progress)]
+    layers = request.layers
     reads = {layer: StartupReads(app.run_history, layer) for layer in layers}  # while planning
     together = plan_layers(app, layers)
     graph = together.graph
-    if full_refresh:
+    if request.full_refresh:
         graph = graph.with_arguments({"full_refresh": "true"})
     progress = progress or RunProgress(app.clock)
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     run_history = app.run_history
     reads[layers[0]].ensure_tables()
     graph = graph.with_arguments({"build_ledger": run_history.tables.name(BUILD_STATE)})
-    pins = current_pins(app.lakehouse, *sql_of(app, graph)) if pin_inputs else None
+    pins = current_pins(app.lakehouse, *sql_of(app, graph)) if request.pin_inputs else None
     if pins is not None:
         graph = graph.with_arguments({"pinned_versions": pins_text(pins)})
     past_durations = {
@@ -152,15 +129,9 @@ def run_layers(
         recorders[layer_of[task.key]].record_failed_attempt(task, outcome, attempt, started, ended)
 
     executor = executor_for(
-        app,
-        runner,
-        Scheduler.DAG,
-        max_workers,
-        continue_on_failure,
-        past_durations,
-        on_failed_attempt=record_failed_attempt,
+        app, request, Scheduler.DAG, runner, past_durations, record_failed_attempt
     )
-    executor.listeners += [record_result, *(listeners or []), progress.finished]
+    executor.listeners += [record_result, *listeners, progress.finished]
     runs = [
         RecordedRun(
             histories[layer],

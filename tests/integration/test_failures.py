@@ -15,6 +15,7 @@ from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.history.lock import LayerLocked
 from medallion_orchestrator.history.lock_table import DeltaLockTable
 from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.run_request import RunRequest
 
 pytestmark = pytest.mark.spark
 
@@ -72,7 +73,7 @@ def test_history_then_repair_reruns_only_what_did_not_succeed(
     app: Application, unique: str
 ) -> None:
     names = onboard(app, unique)
-    first = run_layer(app, "bronze_to_silver")
+    first = run_layer(app, RunRequest("bronze_to_silver"))
     assert not first.succeeded
 
     run, attempts = app.run_history.run(first.run_id)
@@ -88,7 +89,7 @@ def test_history_then_repair_reruns_only_what_did_not_succeed(
 
     customers_version = version(app, names["customers"])
     write_table(app.lakehouse, f"dev_bronze.{unique}.stores", [(3, "s", DAY1, False)], SCHEMA)
-    repair = run_layer(app, "bronze_to_silver", repair_of=first.run_id)
+    repair = run_layer(app, RunRequest("bronze_to_silver", repair_of=first.run_id))
     assert repair.succeeded, [r.message for r in repair.results]
     assert sorted(r.key for r in repair.results) == sorted([names["stores"], names["orders"]])
     assert version(app, names["customers"]) == customers_version
@@ -110,7 +111,7 @@ def test_transient_error_is_retried_and_every_attempt_logged(app: Application, u
     wrong = TaskOutcome(TaskStatus.FAILED, "AnalysisException: [UNRESOLVED_COLUMN] `x`")
     runner = ScriptedRunner({names["customers"]: flaky, names["stores"]: wrong})
     clock = FakeClock()
-    result = run_layer(app.replace(runner=runner, clock=clock), "bronze_to_silver")
+    result = run_layer(app.replace(runner=runner, clock=clock), RunRequest("bronze_to_silver"))
     statuses = {r.key: (r.status, r.attempts) for r in result.results}
     assert statuses[names["customers"]] == (TaskStatus.SUCCESS, 3)
     assert statuses[names["stores"]] == (TaskStatus.FAILED, 1)
@@ -129,14 +130,16 @@ def test_one_run_per_layer_and_other_layers_go_on(app: Application, unique: str)
     runner = ScriptedRunner({f"dev_silver.{unique}.customers": release}, wait_seconds=120)
     busy = app.replace(runner=runner)
     first: dict[str, object] = {}
-    thread = threading.Thread(target=lambda: first.update(result=run_layer(busy, "layer_a")))
+    thread = threading.Thread(
+        target=lambda: first.update(result=run_layer(busy, RunRequest("layer_a")))
+    )
     thread.start()
     try:
         runner.wait_for_calls(1)
         with pytest.raises(LayerLocked) as locked:
-            run_layer(app.replace(runner=ScriptedRunner()), "layer_a")
+            run_layer(app.replace(runner=ScriptedRunner()), RunRequest("layer_a"))
         assert "layer layer_a is being run by run " in str(locked.value)
-        other = run_layer(app.replace(runner=ScriptedRunner()), "layer_b")
+        other = run_layer(app.replace(runner=ScriptedRunner()), RunRequest("layer_b"))
         assert other.succeeded
     finally:
         release.set()
@@ -154,7 +157,7 @@ def test_a_lock_with_an_expired_heartbeat_is_taken_over(app: Application, unique
         "bronze_to_silver", "dead-run", "another-host:1", acquired
     )
 
-    result = run_layer(app.replace(runner=ScriptedRunner()), "bronze_to_silver")
+    result = run_layer(app.replace(runner=ScriptedRunner()), RunRequest("bronze_to_silver"))
 
     assert result.succeeded
     dead, _ = app.run_history.run("dead-run")

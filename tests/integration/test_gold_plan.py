@@ -17,6 +17,7 @@ from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.gold_plan import gold_plan, render_plan
 from medallion_orchestrator.orchestration import run_layer
 from medallion_orchestrator.project import ProjectLayout
+from medallion_orchestrator.run_request import RunRequest
 
 pytestmark = pytest.mark.spark
 
@@ -64,7 +65,7 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
     gold_layer: tuple[Application, str, str, Path],
 ) -> None:
     app, orders, gold, sql = gold_layer
-    first = run_layer(app, "silver_to_gold")
+    first = run_layer(app, RunRequest("silver_to_gold"))
     unchanged = render_plan(gold_plan(app, "silver_to_gold"))
     (sql / "daily.sql").write_text(
         f"-- now with a count\nCREATE OR REPLACE TABLE {gold}.daily AS\n"
@@ -74,7 +75,7 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
     version_before = app.spark.sql(
         f"DESCRIBE HISTORY {app.lakehouse.table_of(f'{gold}.daily')}"
     ).count()
-    second = run_layer(app, "silver_to_gold")
+    second = run_layer(app, RunRequest("silver_to_gold"))
 
     assert first.succeeded and {r.status for r in first.results} == {TaskStatus.SUCCESS}
     assert unchanged.splitlines()[0] == "up to date 3", unchanged
@@ -122,10 +123,10 @@ def test_pinned_inputs_are_read_at_the_runs_start_and_a_repair_reuses_them(
     best = f"CREATE OR REPLACE TABLE {gold}.best AS SELECT max({{column}}) AS top FROM {orders}"
     (sql / "best.sql").write_text(best.format(column="amount_typo"))
 
-    first = run_layer(app, "silver_to_gold", pin_inputs=True)
+    first = run_layer(app, RunRequest("silver_to_gold", pin_inputs=True))
     app.lakehouse.sql(f"INSERT INTO {orders} VALUES (3, 100, DATE'2024-01-02')")  # version 1
     (sql / "best.sql").write_text(best.format(column="amount"))
-    repair = run_layer(app, "silver_to_gold", repair_of=first.run_id)
+    repair = run_layer(app, RunRequest("silver_to_gold", repair_of=first.run_id))
 
     statuses = {r.key: r.status for r in first.results}
     assert statuses[f"{gold}.best"] is TaskStatus.FAILED

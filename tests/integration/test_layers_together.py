@@ -20,6 +20,7 @@ from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.orchestration import run_layer
 from medallion_orchestrator.project import ProjectLayout
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.run_together import plan_layers, run_layers
 from medallion_orchestrator.tasks import NotebookTask, Runner, TaskOutcome
 
@@ -85,7 +86,7 @@ def test_a_gold_table_starts_once_what_it_reads_has_loaded(app: Application, uni
     write_table(app.lakehouse, f"dev_bronze.{unique}.stores", [(5, "mall", DAY1, False)], SCHEMA)
     held = HeldUntil(app.runner, held=f"{silver}.stores", starter=f"{gold}.by_customer")
 
-    silver_run, gold_run = run_layers(app.replace(runner=held), LAYERS, max_workers=2)
+    silver_run, gold_run = run_layers(app.replace(runner=held), RunRequest(LAYERS, max_workers=2))
 
     assert held.waited, "gold by_customer did not start while silver stores was still to load"
     assert silver_run.succeeded and gold_run.succeeded
@@ -105,7 +106,7 @@ def test_a_gold_table_starts_once_what_it_reads_has_loaded(app: Application, uni
     assert sorted(row["task"] for row in gold_attempts) == sorted(
         f"{gold}.{name}" for name in ("best", "by_customer", "by_store")
     )
-    again = run_layer(app, "silver_to_gold")  # each layer's lock was released
+    again = run_layer(app, RunRequest("silver_to_gold"))  # each layer's lock was released
     assert {r.status for r in again.results} == {TaskStatus.UP_TO_DATE}
 
 
@@ -114,7 +115,7 @@ def test_a_failed_silver_table_skips_only_the_gold_that_reads_it_and_each_layer_
 ) -> None:
     silver, gold = f"dev_silver.{unique}", f"dev_gold.{unique}"
 
-    silver_run, gold_run = run_layers(app, LAYERS)  # bronze stores does not exist yet
+    silver_run, gold_run = run_layers(app, RunRequest(LAYERS))  # bronze stores does not exist yet
 
     assert {r.key: r.status for r in silver_run.results} == {
         f"{silver}.customers": TaskStatus.SUCCESS,
@@ -131,8 +132,8 @@ def test_a_failed_silver_table_skips_only_the_gold_that_reads_it_and_each_layer_
     assert runs[silver_run.run_id] == runs[gold_run.run_id] == "FAILED"
 
     write_table(app.lakehouse, f"dev_bronze.{unique}.stores", [(5, "mall", DAY1, False)], SCHEMA)
-    silver_repair = run_layer(app, "bronze_to_silver", repair_of=silver_run.run_id)
-    gold_repair = run_layer(app, "silver_to_gold", repair_of=gold_run.run_id)
+    silver_repair = run_layer(app, RunRequest("bronze_to_silver", repair_of=silver_run.run_id))
+    gold_repair = run_layer(app, RunRequest("silver_to_gold", repair_of=gold_run.run_id))
 
     assert [(r.key, r.status) for r in silver_repair.results] == [
         (f"{silver}.stores", TaskStatus.SUCCESS)
@@ -155,7 +156,7 @@ def test_layers_that_cannot_run_together_are_refused_before_anything_runs(
     with pytest.raises(InvalidMetadata, match="cycle"):
         plan_layers(app, LAYERS)
     with pytest.raises(InvalidMetadata, match="scheduler batch"):
-        run_layers(app, LAYERS, scheduler="batch")
+        run_layers(app, RunRequest(LAYERS, scheduler="batch"))
     with pytest.raises(InvalidMetadata, match="given twice"):
         plan_layers(app, ["bronze_to_silver", "bronze_to_silver"])
     assert not app.spark.catalog.tableExists(app.run_history.physical("run_log"))  # nor made

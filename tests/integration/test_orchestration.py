@@ -16,6 +16,7 @@ from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.metadata.repository import MetadataRepository
 from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine, NotebookFailed
 from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.run_request import RunRequest
 
 pytestmark = pytest.mark.spark
 
@@ -57,7 +58,7 @@ def onboard(app: Application, unique: str, broken_source: bool = False) -> None:
 
 def test_failed_task_loads_its_batch_and_skips_later_batches(app: Application, unique: str) -> None:
     onboard(app, unique, broken_source=True)
-    result = run_layer(app, "bronze_to_silver")
+    result = run_layer(app, RunRequest("bronze_to_silver"))
     statuses = {r.key: r.status for r in result.results}
     assert statuses == {
         f"dev_silver.{unique}.customers": TaskStatus.SUCCESS,
@@ -71,7 +72,7 @@ def test_failed_task_loads_its_batch_and_skips_later_batches(app: Application, u
     assert read_table(app.lakehouse, f"dev_silver.{unique}.customers", "id")[0]["name"] == "a"
     assert not app.spark.catalog.tableExists(app.lakehouse.table("dev_silver", unique, "orders"))
 
-    again = run_layer(app, "bronze_to_silver", continue_on_failure=True)
+    again = run_layer(app, RunRequest("bronze_to_silver", continue_on_failure=True))
     assert {r.key: r.status for r in again.results}[
         f"dev_silver.{unique}.orders"
     ] is TaskStatus.SUCCESS
@@ -84,7 +85,7 @@ def test_invalid_metadata_runs_nothing(app: Application, unique: str) -> None:
         "WHERE dst_table_name = 'stores'"
     )
     with pytest.raises(InvalidMetadata) as invalid:
-        run_layer(app, "bronze_to_silver")
+        run_layer(app, RunRequest("bronze_to_silver"))
     assert f"dev_silver.{unique}.stores: unknown execution_pipeline 'scd3'" in str(invalid.value)
     assert not app.spark.catalog.tableExists(app.lakehouse.table("dev_silver", unique, "customers"))
 
@@ -136,7 +137,9 @@ def test_dag_scheduler_skips_only_what_depends_on_a_failure(app: Application, un
         ]
     )
 
-    result = run_layer(app, "bronze_to_silver", max_workers=2)  # auto: a row has depends_on
+    result = run_layer(
+        app, RunRequest("bronze_to_silver", max_workers=2)
+    )  # auto: a row has depends_on
 
     assert {r.key: r.status for r in result.results} == {
         f"dev_silver.{unique}.customers": TaskStatus.SUCCESS,
@@ -177,7 +180,7 @@ def test_a_table_made_before_depends_on_keeps_working_and_init_adds_the_column(
     app = app.replace(repository=old)
     onboard(app, unique)
 
-    assert run_layer(app, "bronze_to_silver").succeeded
+    assert run_layer(app, RunRequest("bronze_to_silver")).succeeded
     waits = task_row(
         f"dev_bronze.{unique}.orders",
         f"dev_silver.{unique}.orders",
@@ -195,7 +198,7 @@ def test_a_table_made_before_depends_on_keeps_working_and_init_adds_the_column(
         row.destination: row.depends_on for row in current.active_rows("bronze_to_silver")
     }
     assert depends_on[f"dev_silver.{unique}.orders"] == (f"dev_silver.{unique}.customers",)
-    assert run_layer(app.replace(repository=current), "bronze_to_silver").succeeded
+    assert run_layer(app.replace(repository=current), RunRequest("bronze_to_silver")).succeeded
 
 
 def test_a_notebook_and_its_children_run_in_the_fair_pool_of_their_worker(

@@ -17,6 +17,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.history.run_log import COUNT_COLUMNS
 from medallion_orchestrator.orchestration import run_layer
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.runners.chain import RunnerUnavailable
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskStatus
 
@@ -75,7 +76,7 @@ def test_a_refused_run_leaves_no_row_and_no_thread(app: Application, unique: str
     layer = f"{unique}_refused"
     onboard(app, unique, layer, depends=True)
     with pytest.raises(InvalidMetadata, match="use the dag or auto scheduler"):
-        run_layer(app.replace(runner=ScriptedRunner()), layer, scheduler="batch")
+        run_layer(app.replace(runner=ScriptedRunner()), RunRequest(layer, scheduler="batch"))
     assert runs_of(app, layer) == []
     assert history_writers() == []
 
@@ -90,12 +91,12 @@ def test_invalid_metadata_or_a_runner_that_cannot_apply_leaves_no_row(
     onboard(app, unique, layer)
     no_runner = dataclasses.replace(app, runner_choice="jobs")
     with pytest.raises(RunnerUnavailable):
-        run_layer(no_runner, layer)
+        run_layer(no_runner, RunRequest(layer))
     app.lakehouse.sql(
         f"UPDATE {app.metadata_table} SET execution_pipeline = 'scd3' WHERE layer = '{layer}'"
     )
     with pytest.raises(InvalidMetadata, match="unknown execution_pipeline 'scd3'"):
-        run_layer(app.replace(runner=ScriptedRunner()), layer)
+        run_layer(app.replace(runner=ScriptedRunner()), RunRequest(layer))
 
     assert runs_of(app, layer) == []
     assert history_writers() == []
@@ -124,19 +125,21 @@ def test_a_run_whose_execution_raises_ends_terminal_and_unlocked(
     onboard(app, unique, layer)
     broken = app.replace(runner=ScriptedRunner(), clock=BreakingClock(error))
     with pytest.raises(type(error)):
-        run_layer(broken, layer)
+        run_layer(broken, RunRequest(layer))
     [run] = runs_of(app, layer)
     assert run["status"] == status
     assert run["ended_at"] is not None
     assert history_writers() == []
-    assert run_layer(app.replace(runner=ScriptedRunner()), layer).succeeded  # lock released
+    assert run_layer(
+        app.replace(runner=ScriptedRunner()), RunRequest(layer)
+    ).succeeded  # lock released
 
 
 def test_every_time_in_the_history_comes_from_the_runs_clock(app: Application, unique: str) -> None:
     layer = f"{unique}_clock"
     onboard(app, unique, layer)
     clock = FakeClock(FUTURE)
-    result = run_layer(app.replace(runner=ScriptedRunner(), clock=clock), layer)
+    result = run_layer(app.replace(runner=ScriptedRunner(), clock=clock), RunRequest(layer))
     run, attempts = app.run_history.run(result.run_id)
     assert run is not None
     local = FUTURE.astimezone().replace(tzinfo=None)
@@ -159,7 +162,7 @@ def test_each_attempt_row_carries_its_own_start_and_end(app: Application, unique
         return conflict if len(calls) <= 2 else TaskOutcome(TaskStatus.SUCCESS, "ok")
 
     runner = ScriptedRunner({names[0]: flaky})
-    result = run_layer(app.replace(runner=runner, clock=clock), layer, max_workers=1)
+    result = run_layer(app.replace(runner=runner, clock=clock), RunRequest(layer, max_workers=1))
     _, attempts = app.run_history.run(result.run_id)
     rows = sorted((a["attempt"], a) for a in attempts if a["task"] == names[0])
     spans = [(row["started_at"], row["ended_at"], row["duration_seconds"]) for _, row in rows]
@@ -199,7 +202,9 @@ def test_the_typed_result_and_cancelled_tasks_reach_the_history(
     )
     stopped = TaskOutcome(TaskStatus.CANCELLED, "cancelled: the run was stopped")
     runner = ScriptedRunner({names[0]: lambda task: next(answers), names[1]: stopped})
-    result = run_layer(app.replace(runner=runner, clock=FakeClock(FUTURE)), layer, max_workers=1)
+    result = run_layer(
+        app.replace(runner=runner, clock=FakeClock(FUTURE)), RunRequest(layer, max_workers=1)
+    )
 
     run, attempts = app.run_history.run(result.run_id)
     assert run is not None
@@ -229,7 +234,7 @@ def test_history_tables_of_an_older_version_gain_the_new_columns(
     names = onboard(app, unique, layer)
     failed = TaskOutcome(TaskStatus.FAILED, "AnalysisException: x", error_class="AnalysisException")
 
-    result = run_layer(app.replace(runner=ScriptedRunner({names[0]: failed})), layer)
+    result = run_layer(app.replace(runner=ScriptedRunner({names[0]: failed})), RunRequest(layer))
     history.ensure_tables()  # again: nothing left to add
 
     run, attempts = history.run(result.run_id)

@@ -13,6 +13,7 @@ from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.metadata.files import read_rows
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.run_request import RunRequest
 from medallion_orchestrator.run_together import run_layers
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def run_demo(
     watch: Watch = lambda _: nullcontext(),
 ) -> list[RunResult]:
     """The two layers' runs, watched together (a live display of their progress, say)."""
+    request = RunRequest(LAYERS, max_workers=max_workers)  # refused before anything is written
     app.repository.init()
     rows = read_rows(app.layout.root / "metadata" / "demo")
     if day == 2:  # day 2 also changes one gold table's SQL (see the file)
@@ -39,7 +41,7 @@ def run_demo(
     logger.info("bronze day %d: %d tables written", day, len(tables))
     progress = RunProgress(app.clock)
     with watch(progress):
-        return run_layers(app, LAYERS, max_workers=max_workers, progress=progress)
+        return run_layers(app, request, progress=progress)
 
 
 def _merged(rows: list[TaskRow], changes: list[TaskRow]) -> list[TaskRow]:
