@@ -10,8 +10,8 @@ from datetime import timedelta
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.clock import Clock
 from medallion_orchestrator.errors import InvalidMetadata, Problem
-from medallion_orchestrator.execution.cancellation import StoppableClock, StoppableRunner
-from medallion_orchestrator.execution.executor import BatchExecutor, ResultListener
+from medallion_orchestrator.execution.cancellation import StoppableRunner
+from medallion_orchestrator.execution.executor import ResultListener
 from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.ready_queue import ReadyQueueExecutor
 from medallion_orchestrator.execution.results import RunResult
@@ -28,10 +28,9 @@ from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
 from medallion_orchestrator.priorities import PastDurations
+from medallion_orchestrator.run_executor import Executor, executor_for
 from medallion_orchestrator.run_request import RunRequest, Scheduler
-from medallion_orchestrator.runners.retrying import AttemptListener, RetryingRunner, RetryPolicy
 from medallion_orchestrator.selection import select_plan
-from medallion_orchestrator.tasks import Runner
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ def run_layer(
     scheduler's rules, the runner) is checked before the lock is taken and run_log written;
     `app.cancellation` stops it (no task starts, running ones are cancelled). Pinned inputs are
     recorded in run_log; a repair of such a run reads them at the same versions. `listeners`
-    hear of each task's result; `progress` is told of each task as it starts and ends (one is
+    hear of each task's result; `progress` is on_result of each task as it starts and ends (one is
     made when none is given: it logs each end)."""
     layer = request.layer
     reads = StartupReads(app.run_history, layer, past_durations is None) if request.record else None
@@ -111,8 +110,8 @@ def run_layer(
     runner = StoppableRunner(app.runner, app.cancellation, app.clock, progress.started)
     if reads is None:  # not recorded
         past_durations = past_durations or {}
-        executor = executor_for(app, request, chosen, runner, past_durations)
-        executor.listeners += [*listeners, progress.finished]
+        on_result = [*listeners, progress.finished]
+        executor = executor_for(app, request, chosen, runner, past_durations, on_result)
         with app.cancellation.arming():
             return execute_plan(app, executor, layer_plan, progress, past_durations)
     run_history = app.run_history
@@ -130,10 +129,10 @@ def run_layer(
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
     past_durations = past_durations if past_durations is not None else reads.durations()
+    on_result = [recorder.record_result, *listeners, progress.finished]
     executor = executor_for(
-        app, request, chosen, runner, past_durations, recorder.record_failed_attempt
+        app, request, chosen, runner, past_durations, on_result, recorder.record_failed_attempt
     )
-    executor.listeners += [recorder.record_result, *listeners, progress.finished]
     lock = LayerLock(
         DeltaLockTable(run_history),
         layer,
@@ -159,41 +158,9 @@ def run_layer(
     return result
 
 
-def executor_for(
-    app: Application,
-    request: RunRequest,
-    chosen: Scheduler,
-    runner: Runner,
-    past_durations: PastDurations,
-    on_failed_attempt: AttemptListener | None = None,
-) -> BatchExecutor | ReadyQueueExecutor:
-    """The executor of the chosen scheduler with the request's workers, on the run's clock,
-    stopped by its cancellation: the one place a run's executor is made."""
-    clock = StoppableClock(app.clock, app.cancellation)
-    policy = RetryPolicy(app.environment.max_retries, app.environment.retry_delay_seconds)
-    retrying = RetryingRunner(runner, policy, clock, on_failed_attempt)
-    workers = request.max_workers or app.environment.max_workers
-    if chosen is Scheduler.DAG:
-        return ReadyQueueExecutor(
-            retrying,
-            max_workers=workers,
-            continue_on_failure=request.continue_on_failure,
-            past_durations=past_durations,
-            clock=app.clock,
-            cancellation=app.cancellation,
-        )
-    return BatchExecutor(
-        retrying,
-        max_workers=workers,
-        continue_on_failure=request.continue_on_failure,
-        clock=app.clock,
-        cancellation=app.cancellation,
-    )
-
-
 def execute_plan(
     app: Application,
-    executor: BatchExecutor | ReadyQueueExecutor,
+    executor: Executor,
     layer_plan: Plan,
     progress: RunProgress,
     past_durations: PastDurations,

@@ -31,9 +31,7 @@ from medallion_orchestrator.history.startup_reads import StartupReads
 from medallion_orchestrator.loaders.gold_pins import current_pins, pins_text
 from medallion_orchestrator.metadata.gold_dependencies import cross_layer_reads
 from medallion_orchestrator.orchestration import (
-    Scheduler,
     execute_plan,
-    executor_for,
     new_run_id,
     plan,
     run_layer,
@@ -41,7 +39,8 @@ from medallion_orchestrator.orchestration import (
     validated_rows,
 )
 from medallion_orchestrator.planning import Plan, plan_together
-from medallion_orchestrator.run_request import RunRequest
+from medallion_orchestrator.run_executor import executor_for
+from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskResult
 
 logger = logging.getLogger(__name__)
@@ -128,10 +127,10 @@ def run_layers(
     ) -> None:
         recorders[layer_of[task.key]].record_failed_attempt(task, outcome, attempt, started, ended)
 
+    on_result = [record_result, *listeners, progress.finished]
     executor = executor_for(
-        app, request, Scheduler.DAG, runner, past_durations, record_failed_attempt
+        app, request, Scheduler.DAG, runner, past_durations, on_result, record_failed_attempt
     )
-    executor.listeners += [record_result, *listeners, progress.finished]
     runs = [
         RecordedRun(
             histories[layer],

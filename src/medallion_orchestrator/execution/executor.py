@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from medallion_orchestrator.clock import Clock, SystemClock
-from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
+from medallion_orchestrator.execution.cancellation import NOT_STARTED
+from medallion_orchestrator.execution.pool import PoolExecutor
 from medallion_orchestrator.execution.results import RunResult, TaskResult
 from medallion_orchestrator.execution.waiting import result_of
 from medallion_orchestrator.execution.worker import ResultListener, run_task, skip_task
 from medallion_orchestrator.planning import Batch, Plan
-from medallion_orchestrator.tasks import NotebookTask, Runner
+from medallion_orchestrator.tasks import NotebookTask
 
 __all__ = ["BatchExecutor", "ResultListener"]
 
@@ -21,18 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class BatchExecutor:
-    runner: Runner
-    max_workers: int = 5
-    continue_on_failure: bool = False
-    clock: Clock = field(default_factory=SystemClock)
-    listeners: list[ResultListener] = field(default_factory=list)
-    cancellation: Cancellation = field(default_factory=Cancellation)
-
-    def __post_init__(self) -> None:
-        if self.max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {self.max_workers}")
-
+class BatchExecutor(PoolExecutor):
     def execute(self, plan: Plan, run_id: str | None = None) -> RunResult:
         run_id = run_id or uuid.uuid4().hex[:12]
         started_at = self.clock.now()

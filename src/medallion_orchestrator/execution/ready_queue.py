@@ -15,20 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from queue import SimpleQueue
 
-from medallion_orchestrator.clock import Clock, SystemClock
-from medallion_orchestrator.execution.cancellation import NOT_STARTED, Cancellation
+from medallion_orchestrator.execution.cancellation import NOT_STARTED
+from medallion_orchestrator.execution.pool import PoolExecutor
 from medallion_orchestrator.execution.results import RunResult, TaskResult
 from medallion_orchestrator.execution.waiting import next_from
-from medallion_orchestrator.execution.worker import (
-    ResultListener,
-    lost_task,
-    run_task,
-    skip_task,
-)
+from medallion_orchestrator.execution.worker import lost_task, run_task, skip_task
 from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.planning import Plan
 from medallion_orchestrator.priorities import PastDurations, longest_first
-from medallion_orchestrator.tasks import NotebookTask, Runner
+from medallion_orchestrator.tasks import NotebookTask
 
 logger = logging.getLogger(__name__)
 
@@ -82,21 +77,11 @@ class ReadyQueue:
 
 
 @dataclass
-class ReadyQueueExecutor:
+class ReadyQueueExecutor(PoolExecutor):
     """Runs a plan's task graph; `past_durations` (per key) sharpen longest-first."""
 
-    runner: Runner
-    max_workers: int = 5
-    continue_on_failure: bool = False
-    longest_first: bool = True
-    past_durations: PastDurations = field(default_factory=dict)
-    clock: Clock = field(default_factory=SystemClock)
-    listeners: list[ResultListener] = field(default_factory=list)
-    cancellation: Cancellation = field(default_factory=Cancellation)
-
-    def __post_init__(self) -> None:
-        if self.max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {self.max_workers}")
+    longest_first: bool = field(default=True, kw_only=True)
+    past_durations: PastDurations = field(default_factory=dict, kw_only=True)
 
     def execute(self, plan: Plan, run_id: str | None = None) -> RunResult:
         run_id = run_id or uuid.uuid4().hex[:12]
