@@ -61,7 +61,7 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
-    from medallion_orchestrator.runtime.jars import with_delta_jars
+    from medallion_orchestrator.runtime.jars import delta_jars
 
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PIN_THREAD", "true")
@@ -95,10 +95,12 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
             f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options} {_jit()}".strip(),
         )
     )
-    builder = with_delta_jars(builder, configure_spark_with_delta_pip)
     try:
-        with jvm_output_to(spark_log(home)):
-            spark = builder.getOrCreate()
+        with (
+            delta_jars(builder, configure_spark_with_delta_pip) as with_jars,
+            jvm_output_to(spark_log(home)),
+        ):
+            spark = with_jars.getOrCreate()
     except Exception as error:
         raise EnvironmentProblem(_start_failure(error, spark_log(home))) from None
     spark.sparkContext.setLogLevel("ERROR")
