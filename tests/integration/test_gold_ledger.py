@@ -143,3 +143,34 @@ def test_a_view_follows_its_inputs_shape_and_a_broken_one_names_the_column(
     assert data_only.up_to_date  # a view reads its inputs when queried: new rows change nothing
     assert f"{gold.destination}: " in str(broken.value)
     assert "amount" in str(broken.value)
+
+
+def test_a_materialized_view_is_a_delta_table_locally_built_when_its_inputs_change(
+    lakehouse, unique: str, orders: str, tmp_path: Path
+) -> None:
+    gold = Gold(lakehouse, unique, tmp_path)
+    gold.write(
+        f"-- revenue per day, every hour on Databricks\n"
+        f"CREATE OR REPLACE MATERIALIZED VIEW {gold.destination}\n  SCHEDULE EVERY 1 HOUR AS\n"
+        f"SELECT day, sum(amount) AS revenue FROM {orders} GROUP BY day;\n"
+    )
+
+    first = gold.build()
+    again = gold.build()
+    lakehouse.sql(f"INSERT INTO {orders} VALUES (3, 7, TIMESTAMP'2024-01-01 00:00:00')")
+    changed_input = gold.build()
+    built = gold.version()
+    lakehouse.sql(f"INSERT INTO {orders} VALUES (4, 1, TIMESTAMP'2024-01-01 00:00:00')")
+    lakehouse.sql(f"REFRESH MATERIALIZED VIEW {gold.destination}")  # as typed on Databricks
+
+    assert first.message.endswith("a materialized view: locally a Delta table built from its query")
+    assert again.up_to_date
+    assert changed_input.build and changed_input.build["reason"] == (
+        f"inputs_changed: {orders} version 0 -> 1"
+    )
+    assert gold.version() == built + 1 == 2
+    assert lakehouse.sql(f"SELECT revenue FROM {gold.destination}").collect()[0][0] == 23
+    with pytest.raises(Exception, match=rf"NOT_A_MATERIALIZED_VIEW.*{orders} is not a"):
+        lakehouse.sql(f"REFRESH MATERIALIZED VIEW {orders}")
+    lakehouse.sql(f"DROP MATERIALIZED VIEW {gold.destination}")
+    assert gold.version() is None

@@ -179,3 +179,27 @@ def test_a_file_that_cannot_be_parsed(text: str, message: str, tmp_path: Path) -
 
     with pytest.raises(SqlFileError, match=re.escape(message)):
         file_references(path, DEV)
+
+
+def test_a_materialized_view_with_databricks_clauses_reads_its_query_s_tables(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gold.sql"
+    path.write_text(
+        "-- refreshed every hour\nCREATE OR REPLACE MATERIALIZED VIEW dev_gold.s.daily\n"
+        "  (day COMMENT 'the day', revenue)\n  SCHEDULE EVERY 1 HOUR\n  COMMENT 'revenue' AS\n"
+        "SELECT day, sum(amount) AS revenue FROM dev_silver.s.orders GROUP BY day",
+        encoding="utf-8",
+    )
+
+    assert file_references(path, DEV) == refs(("dev_gold.s.daily",), ("dev_silver.s.orders",))
+
+
+def test_a_commented_write_that_sqlglot_cannot_read_is_refused_not_skipped(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gold.sql"
+    path.write_text("-- a streaming table\nCREATE STREAMING TABLE a.b.c\n  SCHEDULE EVERY 1 HOUR")
+
+    with pytest.raises(SqlFileError, match="statement 1 .* only as an opaque command"):
+        file_references(path, DEV)

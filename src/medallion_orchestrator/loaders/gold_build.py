@@ -23,7 +23,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from medallion_orchestrator.sql_statements import split_statements
+from medallion_orchestrator.sql_statements import materialized_view_creation, split_statements
 
 # Functions whose value changes from one run to the next: a file calling one is always rebuilt.
 NONDETERMINISTIC = frozenset(
@@ -124,7 +124,7 @@ def _function_name(node: exp.Expression) -> str | None:
 
 
 def creates_view(text: str) -> bool:
-    """Whether the file's last statement creates a (not temporary) view."""
+    """Whether the file's last statement creates a (not temporary, not materialized) view."""
     statements = split_statements(text)
     try:
         tree = sqlglot.parse_one(statements[-1], read="databricks") if statements else None
@@ -134,7 +134,14 @@ def creates_view(text: str) -> bool:
         isinstance(tree, exp.Create)
         and str(tree.args.get("kind") or "").upper() == "VIEW"
         and tree.find(exp.TemporaryProperty) is None
+        and tree.find(exp.MaterializedProperty) is None
     )
+
+
+def creates_materialized_view(text: str) -> bool:
+    """Whether the file's last statement creates a materialized view (built like a table)."""
+    statements = split_statements(text)
+    return bool(statements) and materialized_view_creation(statements[-1]) is not None
 
 
 @dataclass(frozen=True)

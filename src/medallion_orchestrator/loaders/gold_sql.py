@@ -20,6 +20,7 @@ from medallion_orchestrator.loaders.common import LoadResult, latest_version, ta
 from medallion_orchestrator.loaders.gold_build import (
     GoldBuild,
     Target,
+    creates_materialized_view,
     creates_view,
     fingerprint,
     nondeterministic_calls,
@@ -27,6 +28,7 @@ from medallion_orchestrator.loaders.gold_build import (
     reason,
 )
 from medallion_orchestrator.loaders.gold_pins import Pins, pinned_sql
+from medallion_orchestrator.loaders.materialized_views import check_fresh, refresh_statement
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.sql_references import CatalogSpace, text_references
 from medallion_orchestrator.sql_statements import split_statements
@@ -41,6 +43,7 @@ class Assessment:
 
     text: str
     view: bool
+    kept_by_databricks: bool  # a materialized view, on Databricks: it has no Delta version here
     planned: GoldBuild
     previous: GoldBuild | None
     target: Target | None
@@ -59,12 +62,13 @@ def assess(
     and the target; writes nothing."""
     text = sql_file(task, sql_dir).read_text()
     view = creates_view(text)
+    kept = creates_materialized_view(text) and lakehouse.keeps_materialized_views
     states = _input_states(lakehouse, text, view, pins or {})
     planned = GoldBuild(fingerprint(text), states, sql=normalized_sql(text))
     previous = _last_build(lakehouse, ledger, task.destination)
-    target = _target(lakehouse, target_name(lakehouse, task), view)
+    target = _target(lakehouse, target_name(lakehouse, task), view or kept)
     why = reason(previous, planned, target, full_refresh, nondeterministic_calls(text))
-    return Assessment(text, view, planned, previous, target, why)
+    return Assessment(text, view, kept, planned, previous, target, why)
 
 
 def load_gold_sql(
@@ -84,8 +88,12 @@ def load_gold_sql(
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
     target = target_name(lakehouse, task)
+    kept_by_databricks = assessed.kept_by_databricks
+    versionless = assessed.view or kept_by_databricks
     if assessed.reason is None:
-        built = _as_left(lakehouse, task, target, assessed.planned, assessed.view)
+        built = _as_left(lakehouse, task, target, assessed.planned, versionless)
+        if kept_by_databricks:
+            check_fresh(lakehouse, task.destination, target, built.inputs)
         return LoadResult(
             task.destination,
             None,
@@ -94,6 +102,8 @@ def load_gold_sql(
             build=built.fields() | {"reason": "up_to_date"},
             up_to_date=True,
         )
+    if kept_by_databricks and _refreshable(assessed):
+        statements = [refresh_statement(target)]
     for number, statement in enumerate(statements, start=1):
         try:
             lakehouse.sql(pinned_sql(statement, pins or {}, space))
@@ -106,21 +116,41 @@ def load_gold_sql(
         raise LoadError(
             f"{task.destination}: {task.sql_file_path} ran but did not create {task.destination}"
         )
-    built = _as_left(lakehouse, task, target, assessed.planned, assessed.view)
+    built = _as_left(lakehouse, task, target, assessed.planned, versionless)
+    if kept_by_databricks:
+        check_fresh(lakehouse, task.destination, target, built.inputs)
     rows = lakehouse.spark.table(target).count()
     return LoadResult(
         task.destination,
         rows,
         built.target_version,
-        f"{len(statements)} statement(s); built: {assessed.reason}",
+        f"{len(statements)} statement(s); built: {assessed.reason}{_stand_in(assessed, lakehouse)}",
         build=built.fields() | {"reason": assessed.reason},
     )
+
+
+def _refreshable(assessed: Assessment) -> bool:
+    """The view exists and its SQL is as last built: Databricks refreshes it, incrementally
+    where it can, instead of computing it again from nothing."""
+    previous = assessed.previous
+    return (
+        assessed.target is not None
+        and previous is not None
+        and previous.fingerprint == assessed.planned.fingerprint
+    )
+
+
+def _stand_in(assessed: Assessment, lakehouse: Lakehouse) -> str:
+    if lakehouse.keeps_materialized_views or not creates_materialized_view(assessed.text):
+        return ""
+    return "; a materialized view: locally a Delta table built from its query"
 
 
 def _as_left(
     lakehouse: Lakehouse, task: TaskRow, target: str, planned: GoldBuild, view: bool
 ) -> GoldBuild:
-    """The build's ledger entry, completed from the target as it is now (a view read first)."""
+    """The build's ledger entry, completed from the target as it is now (a view, or a
+    materialized view on Databricks: read first, no Delta version)."""
     if view:
         _probe(lakehouse, task, target)
     version = None if view else latest_version(lakehouse, target)

@@ -28,7 +28,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-from medallion_orchestrator.sql_statements import split_statements
+from medallion_orchestrator.sql_statements import (
+    materialized_view_creation,
+    split_statements,
+    without_leading_comments,
+)
 
 WRITES = (exp.Create, exp.Insert, exp.Merge, exp.Update, exp.Delete)
 WRITTEN_KINDS = ("TABLE", "VIEW")  # of CREATE; materialized views and streaming tables included
@@ -111,6 +115,8 @@ def _statements(text: str) -> list[tuple[int, str]]:
 
 def _parse(statement: str, number: int, line: int) -> exp.Expression:
     where = f"statement {number} (line {line})"
+    if creation := materialized_view_creation(statement):
+        statement = creation.plain
     try:
         expression = sqlglot.parse_one(statement, read="databricks")
     except ParseError as error:
@@ -120,7 +126,8 @@ def _parse(statement: str, number: int, line: int) -> exp.Expression:
         raise SqlFileError(f"statement {number} (line {at}): {_first_line(reason)}") from error
     except SqlglotError as error:
         raise SqlFileError(f"{where}: {_first_line(str(error))}") from error
-    if isinstance(expression, exp.Command) and statement.lower().startswith(WRITE_KEYWORDS):
+    code = without_leading_comments(statement).lower()
+    if isinstance(expression, exp.Command) and code.startswith(WRITE_KEYWORDS):
         raise SqlFileError(f"{where}: sqlglot reads it only as an opaque command")
     return expression
 

@@ -32,6 +32,8 @@ def quote(*parts: str) -> str:
 class Lakehouse:
     """Unity Catalog names (Databricks): a catalog mapping per environment, nothing else."""
 
+    keeps_materialized_views = True  # Databricks refreshes them; locally a table stands in
+
     def __init__(self, spark: SparkSession, catalogs: Mapping[str, str] | None = None) -> None:
         self.spark = spark
         self.catalogs = {name.lower(): value for name, value in (catalogs or {}).items()}

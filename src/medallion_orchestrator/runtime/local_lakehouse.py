@@ -31,6 +31,12 @@ from medallion_orchestrator.runtime.local_catalog import (
     split_database,
 )
 from medallion_orchestrator.runtime.local_ddl import delta_create_statement, schema_entry
+from medallion_orchestrator.runtime.local_materialized_views import (
+    QUERY_PROPERTY,
+    NotAMaterializedView,
+    is_materialized_view_statement,
+    stand_in,
+)
 from medallion_orchestrator.runtime.local_names import plain_sql
 from medallion_orchestrator.runtime.local_statements import (
     CURRENT_CATALOG,
@@ -194,6 +200,8 @@ def _session(spark: SparkSession, warehouse: Path) -> LocalSession:
 class LocalLakehouse(Lakehouse):
     """Three-level names mapped onto databases `catalog__schema` under `warehouse`."""
 
+    keeps_materialized_views = False
+
     def __init__(
         self, spark: SparkSession, warehouse: Path, catalogs: Mapping[str, str] | None = None
     ) -> None:
@@ -231,6 +239,8 @@ class LocalLakehouse(Lakehouse):
         return self._local_text(classify(statement))
 
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
+        if is_materialized_view_statement(statement):
+            statement = self._on_stand_in(statement)
         self.session.sync_databases()
         statement, in_default = qualified(statement, self._kept_in_default)
         if in_default:
@@ -304,6 +314,17 @@ class LocalLakehouse(Lakehouse):
         if database not in {d.name for d in self.spark.catalog.listDatabases()}:
             self._drop_database(database, in_spark=False)
         return frame
+
+    def _on_stand_in(self, statement: str) -> str:
+        """A materialized view's statement, on the Delta table that stands in for it."""
+        try:
+            return stand_in(statement, self._kept_query)
+        except NotAMaterializedView as error:
+            raise LocalCatalogError("NOT_A_MATERIALIZED_VIEW", str(error)) from None
+
+    def _kept_query(self, name: str) -> str | None:
+        rows = self.sql(f"SHOW TBLPROPERTIES {name}").collect()
+        return next((str(row["value"]) for row in rows if row["key"] == QUERY_PROPERTY), None)
 
     # the statement's local text, and what it leaves behind --------------------------------------
     def _local_text(self, parsed: Statement) -> str:
