@@ -26,10 +26,14 @@ browser:
 	     && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
 	|| echo "chromium not installed (needs root and apt-get): the browser tests will be skipped"
 
+# One worker per core, at most 4 (each is a JVM of 2 GB): a file's tests stay on one worker, so
+# they share its module's fixtures as they do in one process.
+PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
+
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest --durations=10
+	$(BIN)/pytest $(PARALLEL) --durations=10
 
 unit: setup
 	$(BIN)/pytest tests/unit
