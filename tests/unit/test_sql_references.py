@@ -201,5 +201,5 @@ def test_a_commented_write_that_sqlglot_cannot_read_is_refused_not_skipped(
     path = tmp_path / "gold.sql"
     path.write_text("-- a streaming table\nCREATE STREAMING TABLE a.b.c\n  SCHEDULE EVERY 1 HOUR")
 
-    with pytest.raises(SqlFileError, match="statement 1 .* only as an opaque command"):
+    with pytest.raises(SqlFileError, match=r"statement 1 .* only as an opaque command"):
         file_references(path, DEV)
