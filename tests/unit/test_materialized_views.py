@@ -108,7 +108,8 @@ def test_the_refresh_is_read_from_describe_as_json() -> None:
     }
 
     assert refresh_of(described) == Refresh("Succeeded", REFRESHED)
-    assert refresh_of({"type": "MATERIALIZED_VIEW"}) == Refresh(None, None)
+    assert refresh_of({"refresh_information": {}}) == Refresh(None, None)
+    assert refresh_of({"type": "MATERIALIZED_VIEW"}) == Refresh(None, None, described=False)
 
 
 def test_a_view_refreshed_after_its_inputs_changed_is_fresh() -> None:
@@ -148,3 +149,12 @@ def test_a_failed_or_missing_refresh_is_stale(refresh: Refresh, said: str) -> No
     why = staleness("dev_gold.s.daily", refresh, {})
 
     assert why == f"dev_gold.s.daily: materialized view STALE: {said}"
+
+
+def test_a_description_without_refresh_information_cannot_pass_for_fresh() -> None:
+    why = staleness("dev_gold.s.daily", Refresh(None, None, described=False), {})
+
+    assert why == (
+        "dev_gold.s.daily: materialized view: cannot tell whether it is STALE: "
+        "DESCRIBE TABLE EXTENDED ... AS JSON has no refresh_information"
+    )

@@ -30,11 +30,14 @@ class Refresh:
 
     status: str | None
     refreshed_at: dt.datetime | None
+    described: bool = True  # False: the JSON had no `refresh_information` at all
 
 
 def refresh_of(described: Mapping[str, Any]) -> Refresh:
     """From `DESCRIBE TABLE EXTENDED ... AS JSON`: its `refresh_information`."""
-    information = described.get("refresh_information") or {}
+    information = described.get("refresh_information")
+    if not isinstance(information, Mapping):
+        return Refresh(None, None, described=False)
     status = information.get("latest_refresh_status")
     return Refresh(
         None if status is None else str(status), _instant(information.get("last_refreshed"))
@@ -45,7 +48,12 @@ def staleness(
     destination: str, refresh: Refresh, input_commits: Mapping[str, dt.datetime | None]
 ) -> str | None:
     """Why the view serves old results, or None: a refresh that did not succeed, none at all, or
-    an input committed after the last one."""
+    an input committed after the last one. Not being able to tell is said as loudly."""
+    if not refresh.described:
+        return (
+            f"{destination}: materialized view: cannot tell whether it is STALE: "
+            "DESCRIBE TABLE EXTENDED ... AS JSON has no refresh_information"
+        )
     if refresh.status is not None and refresh.status.upper() not in SUCCEEDED:
         return f"{destination}: materialized view STALE: its latest refresh {refresh.status}"
     if refresh.refreshed_at is None:
