@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from medallion_orchestrator.loaders.gold_build import creates_materialized_view, creates_view
+from medallion_orchestrator.loaders.gold_build import (
+    GoldBuild,
+    Target,
+    creates_materialized_view,
+    creates_view,
+)
+from medallion_orchestrator.loaders.gold_sql import Assessment, _refreshable
 from medallion_orchestrator.loaders.materialized_views import Refresh, refresh_of, staleness
 from medallion_orchestrator.runtime.local_materialized_views import (
     NotAMaterializedView,
@@ -158,3 +164,23 @@ def test_a_description_without_refresh_information_cannot_pass_for_fresh() -> No
         "dev_gold.s.daily: materialized view: cannot tell whether it is STALE: "
         "DESCRIBE TABLE EXTENDED ... AS JSON has no refresh_information"
     )
+
+
+def assessment(previous: GoldBuild | None, target: Target | None) -> Assessment:
+    planned = GoldBuild("same", {"dev_silver.s.orders": "version 2"})
+    return Assessment("", False, True, planned, previous, target, "inputs_changed: ...")
+
+
+@pytest.mark.parametrize(
+    ("previous", "target", "refreshed"),
+    [
+        (GoldBuild("same", {"dev_silver.s.orders": "version 1"}), Target("struct<>", None), True),
+        (GoldBuild("before", {}), Target("struct<>", None), False),
+        (GoldBuild("same", {}), None, False),
+        (None, Target("struct<>", None), False),
+    ],
+)
+def test_databricks_refreshes_a_view_whose_sql_is_as_built_and_re_creates_the_others(
+    previous: GoldBuild | None, target: Target | None, refreshed: bool
+) -> None:
+    assert _refreshable(assessment(previous, target)) is refreshed
