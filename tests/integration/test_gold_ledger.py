@@ -4,6 +4,7 @@ while its SQL and inputs are as they were, and says why when it is not."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from medallion_orchestrator.history.run_log import (
 )
 from medallion_orchestrator.loaders.common import latest_version
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.loaders.materialized_views import check_fresh
+from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
 from medallion_orchestrator.tasks import LoadReport, TaskResult, TaskStatus
 
 pytestmark = pytest.mark.spark
@@ -174,3 +177,78 @@ def test_a_materialized_view_is_a_delta_table_locally_built_when_its_inputs_chan
         lakehouse.sql(f"REFRESH MATERIALIZED VIEW {orders}")
     lakehouse.sql(f"DROP MATERIALIZED VIEW {gold.destination}")
     assert gold.version() is None
+
+
+class DatabricksViews(LocalLakehouse):
+    """The local lakehouse as Databricks treats materialized views: it keeps and refreshes them
+    (the stand-in runs the statements), and their freshness is read from their event log."""
+
+    keeps_materialized_views = True
+
+    def __init__(self, local: LocalLakehouse) -> None:
+        super().__init__(local.spark, local.warehouse, local.catalogs)
+        self.statements: list[str] = []
+
+    def sql(self, statement: str, args=None):  # type: ignore[no-untyped-def]
+        self.statements.append(" ".join(statement.split()))
+        return super().sql(statement, args)
+
+    def materialized_view_statements(self) -> list[str]:
+        """Each statement on a materialized view, to its name's last part."""
+        said = [
+            re.match(r"(CREATE OR REPLACE|REFRESH) MATERIALIZED VIEW (\S+)", s)
+            for s in self.statements
+        ]
+        self.statements.clear()
+        return [f"{m[1]} {m[2].replace('`', '').rsplit('.', 1)[-1]}" for m in said if m]
+
+
+def test_databricks_refreshes_materialized_views_in_order_and_names_a_stale_one(
+    lakehouse, unique: str, orders: str, tmp_path: Path
+) -> None:
+    databricks = DatabricksViews(lakehouse)
+    daily = Gold(databricks, unique, tmp_path)
+    total = Gold(databricks, unique, tmp_path, name="total")
+    daily.write(
+        f"CREATE OR REPLACE MATERIALIZED VIEW {daily.destination} AS\n"
+        f"SELECT day, sum(amount) AS revenue FROM {orders} GROUP BY day;\n"
+    )
+    total.write(
+        f"CREATE OR REPLACE MATERIALIZED VIEW {total.destination} AS\n"
+        f"SELECT sum(revenue) AS revenue FROM {daily.destination};\n"
+    )
+
+    created = [daily.build(), total.build()]
+    said_first = databricks.materialized_view_statements()
+    up_to_date = daily.build()
+    lakehouse.sql(f"INSERT INTO {orders} VALUES (3, 7, TIMESTAMP'2024-01-01 00:00:00')")
+    refreshed = [daily.build(), total.build()]
+    said_then = databricks.materialized_view_statements()
+    lakehouse.sql(f"INSERT INTO {orders} VALUES (4, 1, TIMESTAMP'2024-01-01 00:00:00')")
+    with pytest.raises(LoadError) as stale:  # silver moved on since the last refresh
+        check_fresh(databricks, daily.destination, daily.destination, [orders])
+
+    assert [report.build and report.build["reason"] for report in created] == ["new", "new"]
+    assert said_first == [
+        "CREATE OR REPLACE daily",
+        "CREATE OR REPLACE total",
+    ]
+    assert up_to_date.up_to_date
+    assert refreshed[0].build and refreshed[0].build["reason"] == (
+        f"inputs_changed: {orders} version 0 -> 1"
+    )
+    assert refreshed[1].build and re.fullmatch(  # a materialized view has no Delta version
+        rf"inputs_changed: {daily.destination} refreshed \S+ -> \S+",
+        refreshed[1].build["reason"],
+    )
+    assert said_then == ["REFRESH daily", "REFRESH total"]
+    assert lakehouse.sql(f"SELECT revenue FROM {total.destination}").collect()[0][0] == 22
+    assert str(stale.value).startswith(
+        f"{daily.destination}: materialized view STALE: last refreshed "
+    )
+    assert f"inputs committed since: {orders} at " in str(stale.value)
+
+
+def test_an_event_log_is_only_a_materialized_view_s(lakehouse, orders: str) -> None:
+    with pytest.raises(Exception, match=rf"NOT_A_MATERIALIZED_VIEW.*{orders} is not a"):
+        lakehouse.sql(f"SELECT * FROM event_log(TABLE({orders}))")

@@ -78,6 +78,15 @@ AS_LEFT = Target("struct<day:date>", 7)
             "inputs_changed: dev_silver.shop.orders version 3 -> 5",
         ),
         (
+            GoldBuild("abc", {"dev_gold.sales.mv": "refreshed 2026-12-01T04:00:00+00:00"}),
+            GoldBuild("abc", {"dev_gold.sales.mv": "refreshed 2026-12-02T04:00:00+00:00"}),
+            AS_LEFT,
+            False,
+            (),
+            "inputs_changed: dev_gold.sales.mv refreshed 2026-12-01T04:00:00+00:00"
+            " -> 2026-12-02T04:00:00+00:00",
+        ),
+        (
             BUILT,
             GoldBuild("abc", {**BUILT.inputs, "dev_gold.sales.v": None}),
             AS_LEFT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -13,10 +14,18 @@ from medallion_orchestrator.loaders.gold_build import (
     creates_view,
 )
 from medallion_orchestrator.loaders.gold_sql import Assessment, _refreshable
-from medallion_orchestrator.loaders.materialized_views import Refresh, refresh_of, staleness
+from medallion_orchestrator.loaders.materialized_views import (
+    Refresh,
+    refresh_from_events,
+    refresh_of,
+    staleness,
+)
 from medallion_orchestrator.runtime.local_materialized_views import (
     NotAMaterializedView,
+    event_log_names,
     is_materialized_view_statement,
+    on_event_logs,
+    refresh_events,
     stand_in,
 )
 
@@ -101,6 +110,49 @@ def test_a_gold_file_of_a_materialized_view_is_built_like_a_table_not_as_a_view(
     assert not creates_materialized_view(f"CREATE VIEW dev_gold.s.daily AS {QUERY}")
 
 
+def test_the_refresh_is_the_latest_finished_update_in_the_event_log() -> None:
+    hour = dt.timedelta(hours=1)
+    events = [
+        (REFRESHED - hour, "COMPLETED"),
+        (REFRESHED, "COMPLETED"),
+        (REFRESHED + hour, "RUNNING"),  # under way: it has not refreshed the view yet
+        (REFRESHED + hour, None),
+    ]
+
+    assert refresh_from_events(events) == Refresh("COMPLETED", REFRESHED)
+    assert refresh_from_events([*events, (REFRESHED + 2 * hour, "FAILED")]) == Refresh(
+        "FAILED", REFRESHED + 2 * hour
+    )
+    assert refresh_from_events([(REFRESHED, "QUEUED")]) == Refresh(None, None)
+
+
+def test_the_stand_in_s_event_log_has_an_update_per_build_of_its_table() -> None:
+    commits = [
+        (0, REFRESHED, "CREATE OR REPLACE TABLE AS SELECT"),
+        (1, REFRESHED + dt.timedelta(hours=1), "WRITE"),  # not a build: no update
+        (2, REFRESHED + dt.timedelta(hours=2), "REPLACE TABLE AS SELECT"),
+    ]
+
+    events = refresh_events("dev_gold.s.daily", commits)
+    updates = [
+        (at, json.loads(details)["update_progress"]["state"])
+        for _, _, _, at, _, _, _, _, details, kind in events
+        if kind == "update_progress"
+    ]
+
+    assert [kind for *_, kind in events].count("flow_progress") == 2
+    assert refresh_from_events(updates) == Refresh("COMPLETED", REFRESHED + dt.timedelta(hours=2))
+    assert len({event[0] for event in events}) == len(events) == 6
+
+
+def test_event_log_calls_are_found_and_replaced_by_name() -> None:
+    text = "SELECT * FROM event_log( TABLE(`dev_gold`.s.daily) ) WHERE event_type = 'x'"
+
+    assert event_log_names(text) == ["`dev_gold`.s.daily"]
+    assert on_event_logs(text, lambda name: "log_1") == "SELECT * FROM log_1 WHERE event_type = 'x'"
+    assert event_log_names("SELECT event_log FROM t") == []
+
+
 def test_the_refresh_is_read_from_describe_as_json() -> None:
     described = {
         "table_name": "daily",
@@ -115,7 +167,9 @@ def test_the_refresh_is_read_from_describe_as_json() -> None:
 
     assert refresh_of(described) == Refresh("Succeeded", REFRESHED)
     assert refresh_of({"refresh_information": {}}) == Refresh(None, None)
-    assert refresh_of({"type": "MATERIALIZED_VIEW"}) == Refresh(None, None, described=False)
+    assert refresh_of({"type": "MATERIALIZED_VIEW"}) == Refresh(
+        None, None, unknown="DESCRIBE ... AS JSON has no refresh_information"
+    )
 
 
 def test_a_view_refreshed_after_its_inputs_changed_is_fresh() -> None:
@@ -157,13 +211,11 @@ def test_a_failed_or_missing_refresh_is_stale(refresh: Refresh, said: str) -> No
     assert why == f"dev_gold.s.daily: materialized view STALE: {said}"
 
 
-def test_a_description_without_refresh_information_cannot_pass_for_fresh() -> None:
-    why = staleness("dev_gold.s.daily", Refresh(None, None, described=False), {})
+def test_a_refresh_that_cannot_be_read_cannot_pass_for_fresh() -> None:
+    unknown = "event_log(TABLE(g)): [PERMISSION_DENIED] ...; DESCRIBE ... AS JSON has no ..."
+    why = staleness("dev_gold.s.daily", Refresh(None, None, unknown=unknown), {})
 
-    assert why == (
-        "dev_gold.s.daily: materialized view: cannot tell whether it is STALE: "
-        "DESCRIBE TABLE EXTENDED ... AS JSON has no refresh_information"
-    )
+    assert why == f"dev_gold.s.daily: materialized view: cannot tell whether it is STALE: {unknown}"
 
 
 def assessment(previous: GoldBuild | None, target: Target | None) -> Assessment:

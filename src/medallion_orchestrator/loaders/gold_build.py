@@ -193,8 +193,9 @@ def _input_change(name: str, before: str | None, now: str | None) -> str:
         return f"{name} has no version (a view): read anew each time"
     if before is None:
         return f"{name} is newly read"
-    if now.startswith("version ") and before.startswith("version "):
-        return f"{name} {before} -> {now.removeprefix('version ')}"
+    for kind in ("version ", "refreshed "):  # a Delta table; a materialized view on Databricks
+        if now.startswith(kind) and before.startswith(kind):
+            return f"{name} {before} -> {now.removeprefix(kind)}"
     return f"{name} changed shape"
 
 

@@ -28,7 +28,11 @@ from medallion_orchestrator.loaders.gold_build import (
     reason,
 )
 from medallion_orchestrator.loaders.gold_pins import Pins, pinned_sql
-from medallion_orchestrator.loaders.materialized_views import check_fresh, refresh_statement
+from medallion_orchestrator.loaders.materialized_views import (
+    check_fresh,
+    refresh_statement,
+    refreshed_state,
+)
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.sql_references import CatalogSpace, text_references
 from medallion_orchestrator.sql_statements import split_statements
@@ -168,6 +172,9 @@ def _input_states(lakehouse: Lakehouse, text: str, view: bool, pins: Pins) -> di
             continue
         if view:
             states[name] = _schema(lakehouse, physical)
+            continue
+        if lakehouse.keeps_materialized_views and lakehouse.is_materialized_view(physical):
+            states[name] = refreshed_state(lakehouse, physical)
             continue
         try:
             version = latest_version(lakehouse, physical)

@@ -65,6 +65,13 @@ class Lakehouse:
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
         return self.spark.sql(self.rewrite(statement), args=dict(args) if args else None)
 
+    def is_materialized_view(self, table: str) -> bool:
+        """Unity Catalog's table type says so."""
+        try:
+            return str(self.spark.catalog.getTable(table).tableType) == "MATERIALIZED_VIEW"
+        except Exception:  # no such table, or a name the catalog API cannot take
+            return False
+
 
 def rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
     """Rewrite every catalog.schema.table (and CREATE/DROP SCHEMA catalog.schema)."""

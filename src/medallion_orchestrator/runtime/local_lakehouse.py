@@ -14,6 +14,7 @@ Catalog commands, which open-source Spark lacks, are answered here from the stor
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import shutil
 import threading
 from collections.abc import Mapping
@@ -32,9 +33,13 @@ from medallion_orchestrator.runtime.local_catalog import (
 )
 from medallion_orchestrator.runtime.local_ddl import delta_create_statement, schema_entry
 from medallion_orchestrator.runtime.local_materialized_views import (
+    EVENT_LOG_SCHEMA,
     QUERY_PROPERTY,
     NotAMaterializedView,
+    event_log_names,
     is_materialized_view_statement,
+    on_event_logs,
+    refresh_events,
     stand_in,
 )
 from medallion_orchestrator.runtime.local_names import plain_sql
@@ -49,6 +54,9 @@ from medallion_orchestrator.runtime.user_names import user_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+
+_event_logs = itertools.count(1)
 
 
 class LocalCatalogError(Exception):
@@ -241,6 +249,8 @@ class LocalLakehouse(Lakehouse):
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
         if is_materialized_view_statement(statement):
             statement = self._on_stand_in(statement)
+        if event_log_names(statement):
+            statement = on_event_logs(statement, self._event_log)
         self.session.sync_databases()
         statement, in_default = qualified(statement, self._kept_in_default)
         if in_default:
@@ -321,6 +331,25 @@ class LocalLakehouse(Lakehouse):
             return stand_in(statement, self._kept_query)
         except NotAMaterializedView as error:
             raise LocalCatalogError("NOT_A_MATERIALIZED_VIEW", str(error)) from None
+
+    def _event_log(self, name: str) -> str:
+        """A temporary view of the stand-in's event log, named for this statement."""
+        if self._kept_query(name) is None:
+            raise LocalCatalogError(
+                "NOT_A_MATERIALIZED_VIEW", f"{name} is not a materialized view: it has no event log"
+            )
+        history = self.sql(f"DESCRIBE HISTORY {name}").collect()
+        commits = [(row["version"], row["timestamp"], row["operation"]) for row in history]
+        view = f"medallion_event_log_{next(_event_logs)}"
+        frame = self.spark.createDataFrame(refresh_events(name, commits), EVENT_LOG_SCHEMA)
+        frame.createOrReplaceTempView(view)
+        return view
+
+    def is_materialized_view(self, table: str) -> bool:
+        try:
+            return self._kept_query(table) is not None
+        except Exception:  # no such table
+            return False
 
     def _kept_query(self, name: str) -> str | None:
         rows = self.sql(f"SHOW TBLPROPERTIES {name}").collect()

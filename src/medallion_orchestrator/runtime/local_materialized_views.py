@@ -7,12 +7,16 @@
 - `REFRESH MATERIALIZED VIEW name [FULL] [SYNC | ASYNC]` builds the table again from that query,
   in full, synchronously.
 - `DROP MATERIALIZED VIEW [IF EXISTS] name` drops the table.
+- `event_log(TABLE(name))` has Databricks' event log schema: each build of the table (its create,
+  each refresh) is an update that ran and completed, from the table's Delta history.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from medallion_orchestrator.sql_statements import (
     materialized_view_creation,
@@ -24,6 +28,12 @@ _NAME = r"(?P<name>(?:`[^`]+`|\w+)(?:\.(?:`[^`]+`|\w+)){0,2})"
 _REFRESH = re.compile(
     rf"(?is)^\s*REFRESH\s+MATERIALIZED\s+VIEW\s+{_NAME}(?:\s+FULL)?(?:\s+(?:SYNC|ASYNC))?\s*$"
 )
+_EVENT_LOG = re.compile(rf"(?is)\bevent_log\s*\(\s*TABLE\s*\(\s*{_NAME}\s*\)\s*\)")
+EVENT_LOG_SCHEMA = (
+    "id STRING, sequence STRING, origin STRING, timestamp TIMESTAMP, message STRING, "
+    "level STRING, maturity_level STRING, error STRING, details STRING, event_type STRING"
+)
+_BUILDS = ("CREATE TABLE AS SELECT", "REPLACE TABLE AS SELECT", "CREATE OR REPLACE TABLE AS SELECT")
 _DROP = re.compile(rf"(?is)^\s*DROP\s+MATERIALIZED\s+VIEW\s+(?P<exists>IF\s+EXISTS\s+)?{_NAME}\s*$")
 
 
@@ -61,3 +71,44 @@ def stand_in(text: str, kept_query: Callable[[str], str | None]) -> str:
 def _create(head: str, query: str) -> str:
     kept = query.replace("\\", "\\\\").replace("'", "\\'")
     return f"{head} TBLPROPERTIES ('{QUERY_PROPERTY}' = '{kept}') AS {query}"
+
+
+def event_log_names(text: str) -> list[str]:
+    """The names whose `event_log(TABLE(name))` the statement reads."""
+    return [match["name"] for match in _EVENT_LOG.finditer(text)]
+
+
+def on_event_logs(text: str, log_of: Callable[[str], str]) -> str:
+    """The statement reading `log_of(name)` for each `event_log(TABLE(name))`."""
+    return _EVENT_LOG.sub(lambda match: log_of(match["name"]), text)
+
+
+def refresh_events(name: str, commits: Iterable[tuple[int, dt.datetime, str]]) -> list[tuple]:
+    """A stand-in's event log from its commits (version, time, operation): each build runs, its
+    flow completes, then the update completes, as Databricks logs a refresh."""
+    events = []
+    for version, at, operation in commits:
+        if operation not in _BUILDS:
+            continue
+        steps = [
+            ("update_progress", "RUNNING", at - dt.timedelta(milliseconds=2)),
+            ("flow_progress", "COMPLETED", at - dt.timedelta(milliseconds=1)),
+            ("update_progress", "COMPLETED", at),
+        ]
+        for step, (kind, state, when) in enumerate(steps):
+            key = "status" if kind == "flow_progress" else "state"
+            events.append(
+                (
+                    f"{name}/{version}/{step}",
+                    json.dumps({"data_plane_id": {"seq_no": version * 3 + step}}),
+                    json.dumps({"flow_name": name, "update_id": str(version)}),
+                    when,
+                    f"Update {version} is {state}.",
+                    "INFO",
+                    "STABLE",
+                    None,
+                    json.dumps({kind: {key: state}}),
+                    kind,
+                )
+            )
+    return events
