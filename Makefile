@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql
+.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -52,6 +52,10 @@ bench-overhead: setup
 # Seconds per statement: a `medallion sql` process each against one process (sql -f, shell).
 bench-sql: setup
 	$(BIN)/python benchmarks/sql_loop.py
+
+# 1,000 no-op notebook tasks through the real local engine: orchestration cost a task.
+bench-1000: setup
+	$(BIN)/python benchmarks/thousand_tasks.py
 
 # SCD2 against mack's type_2_scd_upsert on 1,000,000 rows (ROWS=... for another size).
 bench-scd2: setup
