@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000
+.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000 bench-wide
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -61,6 +61,10 @@ bench-1000: setup
 bench-scd2: setup
 	$(BIN)/python -m pip install --quiet -e ".[local,bench]"
 	$(BIN)/python benchmarks/scd2_vs_mack.py --rows $(or $(ROWS),1000000) --repeat $(or $(REPEAT),5)
+
+# Our SCD2 at 20 columns against 700 (COLUMNS=...), 100,000 keys (ROWS=...).
+bench-wide: setup
+	$(BIN)/python benchmarks/scd2_vs_mack.py --columns $(or $(COLUMNS),700) --rows $(or $(ROWS),100000) --repeat $(or $(REPEAT),3)
 
 clean:
 	rm -rf $(VENV) .medallion

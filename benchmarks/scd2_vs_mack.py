@@ -1,6 +1,7 @@
 """SCD2 speed: our loader against mack's type_2_scd_upsert, same data, same Spark session.
 
     python benchmarks/scd2_vs_mack.py [--rows 1000000] [--repeat 3] [--home DIR]
+    python benchmarks/scd2_vs_mack.py --columns 700 [--rows 100000]   (wide_tables.py)
 
 Day 1 loads a dimension of --rows keys. Day 2's bronze holds the latest row of every key (as
 Fivetran keeps it): 10% of the keys changed (a tracked column), 1% new, 0.5% deleted
@@ -47,7 +48,9 @@ BRONZE = """
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="keys on day 1")
+    parser.add_argument(
+        "--rows", type=int, help="keys on day 1 (default 1,000,000; with --columns, 100,000)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each SCD2 loader; the best one counts"
     )
@@ -57,10 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         help="create every table (ours and mack's) with deletion vectors, as Databricks does",
     )
     parser.add_argument("--home", type=Path, help="lakehouse folder (default: a temporary one)")
+    parser.add_argument(
+        "--columns", type=int, help="instead: our SCD2 at 20 columns against this many"
+    )
     args = parser.parse_args(argv)
     home = args.home or Path(tempfile.mkdtemp(prefix="medallion-bench-"))
     try:
-        return run(args.rows, args.repeat, home, args.deletion_vectors)
+        if args.columns:
+            from wide_tables import run_wide
+
+            return run_wide(args.rows or 100_000, args.columns, args.repeat, home)
+        return run(args.rows or 1_000_000, args.repeat, home, args.deletion_vectors)
     finally:
         if args.home is None:
             shutil.rmtree(home, ignore_errors=True)

@@ -16,11 +16,11 @@ silver has (schema drift), and full extracts, keep the rebuild.
 
 from __future__ import annotations
 
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE, Events
+from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.loaders.staging import FILE, INSERT, OP, UPDATE
 from medallion_orchestrator.loaders.versions import EXISTING, MERGE_FROM, Chain
 
@@ -61,7 +61,7 @@ def appended_changes(
 
     def differs(columns: list[str]) -> Column:
         tests = [~col(c).eqNullSafe(field(EXISTING, c)) for c in columns]
-        return reduce(lambda a, b: a | b, tests, F.lit(False))
+        return any_of(tests)
 
     def version(values: str, begins: Column, ends: Column, op: str, merge_from: Column) -> Column:
         """A staged row; `values`: of the event, or of the current version."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, reduce
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.metadata.column_mapping import mapping_problems
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.tasks import LoadReport
@@ -87,7 +88,7 @@ def ordered_by(columns: tuple[str, ...], column: Callable[[str], Column] = col) 
     if len(columns) == 1:
         return column(columns[0])
     parts = [column(name) for name in columns]
-    missing = reduce(lambda a, b: a | b, [part.isNull() for part in parts])
+    missing = any_of([part.isNull() for part in parts])
     return F.when(
         ~missing, F.struct(*[part.alias(name) for part, name in zip(parts, columns, strict=True)])
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
@@ -21,9 +22,8 @@ QUARANTINE_SCHEMA = (
 
 
 def any_null(keys: list[str]) -> Column:
-    from functools import reduce
 
-    return reduce(lambda left, right: left | right, [col(key).isNull() for key in keys])
+    return any_of([col(key).isNull() for key in keys])
 
 
 def null_key_counts(frame: DataFrame, keys: list[str], weight: Column | None = None) -> Column:

@@ -13,10 +13,10 @@ changed reach the SCD1/SCD2 load, which applies the events in version order.
 
 from __future__ import annotations
 
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.predicates import any_of
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -56,11 +56,7 @@ def snapshot_events(
     order = Window.partitionBy(*[col(k) for k in keys]).orderBy(col(RANK))
     rank, before = col(RANK), F.lag(col(RANK)).over(order)
     after = F.coalesce(F.lead(col(RANK)).over(order), F.size(versions) + 1)
-    differs = reduce(
-        lambda a, b: a | b,
-        [~col(c).eqNullSafe(F.lag(col(c)).over(order)) for c in attributes],
-        F.lit(False),
-    )
+    differs = any_of([~col(c).eqNullSafe(F.lag(col(c)).over(order)) for c in attributes])
     marked = rows.withColumns(
         {
             _UPSERT: (rank > 0) & (before.isNull() | (before < rank - 1) | differs),

@@ -11,7 +11,6 @@ equal to the target (or a rerun) writes nothing.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.commit import merge_staged
@@ -39,6 +38,7 @@ from medallion_orchestrator.loaders.null_updates import (
     over_target,
     with_kept,
 )
+from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.loaders.staging import (
     DELETE,
     FILE,
@@ -160,9 +160,8 @@ def _staged(
 def changed(values: dict[str, Column], compared: list[str], added: list[str]) -> Column:
     """NULL-safe, the incoming `values` against the target `t`: A->NULL and NULL->A are
     changes, NULL->NULL is not; a value in a column the target does not have yet is a change."""
-    from pyspark.sql import functions as F
 
     tests = [~values[c].eqNullSafe(field("t", c)) for c in compared] + [
         values[c].isNotNull() for c in added
     ]
-    return reduce(lambda a, b: a | b, tests, F.lit(False))
+    return any_of(tests)

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
 from medallion_orchestrator.loaders.null_updates import filled
+from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         found = col(EXISTING).isNotNull()
         op = (
             F.when(col(_START) & ~found, INSERT)
-            .when(col(_START) & reduce(lambda a, b: a | b, differs), UPDATE)
+            .when(col(_START) & any_of(differs), UPDATE)
             .when(~col(_START) & found, DELETE)
         )
         start_type = runs.schema[EXISTING].dataType[chain.effective_from].dataType
@@ -239,4 +239,4 @@ def _opens(chain: Chain, previous: Callable[[Column], Column]) -> Column:
         tests.append(differs)
     deleted_before = previous(col(DELETED))
     fresh = deleted_before.isNull() | deleted_before
-    return ~col(DELETED) & reduce(lambda a, b: a | b, tests, fresh)
+    return ~col(DELETED) & any_of([fresh, *tests])

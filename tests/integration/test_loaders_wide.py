@@ -1,0 +1,66 @@
+"""A wide table (700 columns, as dlt-meta's users load) through every loader that compares
+columns: the comparisons stay within Spark's stack, and the result is the whole table expected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integration.loader_support import assert_table, bronze, committing, load, row_for
+
+pytestmark = pytest.mark.spark
+
+COLUMNS = 700
+PAYLOAD = [f"c{number:03d}" for number in range(1, COLUMNS - 3 + 1)]  # besides id, seq, deleted
+BRONZE = ", ".join(["id INT", *[f"{name} INT" for name in PAYLOAD], "seq INT", "deleted BOOLEAN"])
+CONFIG = {
+    "sequence_column": "seq",
+    "delete_condition": "deleted = true",
+    "exclude_columns": ["deleted"],
+}
+
+
+def event(id_: int, value: int, seq: int, deleted: bool = False) -> tuple[Any, ...]:
+    """Every payload column `value`, but the last one: `value` + 1."""
+    return (id_, *[value] * (len(PAYLOAD) - 1), value + 1, seq, deleted)
+
+
+DAY_1 = [event(1, 10, 1), event(2, 20, 1), event(3, 30, 1)]
+DAY_2 = [event(1, 11, 2), event(2, 20, 2), event(3, 30, 2, deleted=True), event(4, 40, 2)]
+
+
+# SCD2's daily path (one new event a key) and its rebuild of whole chains
+@pytest.mark.parametrize(
+    ("pipeline", "how"), [("scd1", "merge"), ("scd2", "merge"), ("scd2", "rebuild")]
+)
+def test_a_700_column_table_loads_and_changes_as_a_narrow_one(
+    lakehouse, unique: str, pipeline: str, how: str
+) -> None:
+    source, target = f"dev_bronze.{unique}.wide", f"dev_silver.{unique}.wide"
+    row = row_for(source, target, pipeline, ["id"], CONFIG)
+
+    with committing(how):
+        for day in (DAY_1, DAY_2):
+            bronze(lakehouse, source, day, BRONZE)
+            load(lakehouse, row)
+
+    silver = ", ".join(["id INT", *[f"{name} INT" for name in PAYLOAD], "seq INT"])
+    if pipeline == "scd1":
+        expected = [event(1, 11, 2)[:-1], event(2, 20, 1)[:-1], event(4, 40, 2)[:-1]]
+        assert_table(lakehouse, target, expected, silver)
+        return
+    expected = [
+        (*event(1, 10, 1)[:-1], 1, 2),
+        (*event(1, 11, 2)[:-1], 2, None),
+        (*event(2, 20, 2)[:-1], 1, None),  # no tracked change: updated in place
+        (*event(3, 30, 1)[:-1], 1, 2),
+        (*event(4, 40, 2)[:-1], 2, None),
+    ]
+    assert_table(
+        lakehouse,
+        target,
+        expected,
+        f"{silver}, effective_from INT, effective_to INT",
+        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+    )
