@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.loaders.fact_replace_where import load_fact_replace_where
 from medallion_orchestrator.loaders.gold_pins import Pins
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
@@ -54,9 +55,11 @@ def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
 
 
 def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    """The full overwrite of nb_silver_fact_loader, whatever the pipeline is named."""
+    """nb_silver_fact_loader's load, whatever the pipeline is named: the rows of the row's
+    `replace_where` predicate replaced when it gives one (fact_replace_where), else all."""
+    loader = load_fact_replace_where if task.cdc.replace_where else load_fact_overwrite
     with leaving_no_uncommitted_target(lakehouse, task):
-        return with_table_settings(lakehouse, task, load_fact_overwrite(lakehouse, task))
+        return with_table_settings(lakehouse, task, loader(lakehouse, task))
 
 
 def load_incremental(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:

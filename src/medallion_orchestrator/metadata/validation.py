@@ -13,16 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
-
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.cdc_config import AUTO_CDC_HISTORY, CdcSourceConfig
 from medallion_orchestrator.metadata.column_mapping import row_problems
 from medallion_orchestrator.metadata.dependencies import dependency_problems
+from medallion_orchestrator.metadata.expressions import expression_problems
 from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.replace_where_options import replace_where_problems
 from medallion_orchestrator.metadata.snapshot_options import snapshot_problems
 from medallion_orchestrator.project import Pipeline
 
@@ -169,9 +167,10 @@ def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -
             )
     for name in ("delete_condition", "truncate_condition"):
         if (condition := getattr(config, name)) is not None:
-            yield from _expression_problems(f"cdc_source_config.{config.key(name)}", condition)
+            yield from expression_problems(f"cdc_source_config.{config.key(name)}", condition)
     yield from _truncate_problems(config, pipeline)
     yield from snapshot_problems(config, keys, pipeline)
+    yield from replace_where_problems(config, pipeline, is_safe_identifier)
     yield from _tombstone_problems(config, pipeline)
     yield from _loader_key_problems(config)
     yield from _property_problems(config)
@@ -271,19 +270,3 @@ def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
             f"{config.key('include_columns')} (the committed watermark is read from the silver "
             "table)"
         )
-
-
-def _expression_problems(key: str, condition: str) -> Iterable[str]:
-    """A delete or truncate condition (`key`) must be one boolean expression over the row."""
-    try:
-        parsed = sqlglot.parse(condition, read="databricks")
-    except ParseError as error:
-        reason = error.errors[0]["description"] if error.errors else str(error)
-        yield f"{key} is not valid SQL: {reason}"
-        return
-    if len(parsed) != 1 or parsed[0] is None:
-        yield f"{key} must be a single expression"
-        return
-    expression = parsed[0]
-    if not isinstance(expression, exp.Condition) or expression.find(exp.Subquery, exp.Select):
-        yield f"{key} must be an expression, not a statement or query"
