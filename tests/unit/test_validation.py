@@ -546,7 +546,8 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
             "cluster_by, column_mapping, delete_condition, effective_from_column, "
             "effective_to_column, exclude_columns, full_extract, history_columns, "
             "ignore_null_updates, ignore_null_updates_columns, "
-            "ignore_null_updates_except_columns, include_columns, is_current_column, "
+            "ignore_null_updates_except_columns, include_columns, initial_hydrate_source, "
+            "is_current_column, "
             "quarantine_table, replace_where, sequence_column, sequence_columns, "
             "snapshot_version_column, "
             "table_comment, table_properties, tombstone_retention_seconds, "
@@ -765,47 +766,36 @@ def replace_where_row(**config: Any) -> TaskRow:
     return task_row(execution_pipeline="fact_replace_where", cdc_source_config=cdc(**config))
 
 
-@pytest.mark.parametrize(
-    ("row", "fragment"),
-    [
-        (replace_where_row(), "execution_pipeline fact_replace_where needs cdc_source_config"),
-        (
-            task_row(cdc_source_config=cdc(replace_where="day = 1")),
-            "cdc_source_config.replace_where applies to execution_pipeline fact_replace_where "
-            "only, not 'scd1'",
-        ),
-        (replace_where_row(replace_where="day ="), "replace_where is not valid SQL"),
-        (replace_where_row(replace_where="day = 1; DROP TABLE t"), "must be a single expression"),
-        (
-            replace_where_row(replace_where="day IN (SELECT day FROM t)"),
-            "must be an expression, not a statement or query",
-        ),
-        (replace_where_row(replace_where="DELETE FROM t"), "not a statement or query"),
-        (
-            replace_where_row(incremental_predicates="amount + 1"),
-            "cdc_source_config.incremental_predicates must be a boolean condition, not "
-            "'amount + 1'",
-        ),
-        (replace_where_row(replace_where="1 = 1"), "names no column: to replace every row"),
-        (replace_where_row(replace_where="f.day = 1"), "names f.day: name the target's columns"),
-        (replace_where_row(replace_where="`a b` = 1"), "names unsafe column 'a b'"),
-        (
-            replace_where_row(replace_where="_deleted = false", exclude_columns=["_deleted"]),
-            "names '_deleted', which exclude_columns leaves out of the target",
-        ),
-        (
-            replace_where_row(replace_where="day = 1", allow_schema_change=True),
-            "allow_schema_change applies to fact_overwrite, not fact_replace_where",
-        ),
-    ],
-)
-def test_a_replace_where_misuse_is_refused_naming_the_row(
-    row: TaskRow, fragment: str, tmp_path: Path
-) -> None:
-    problem = only_problem([row], tmp_path)
-
-    assert problem.row == DESTINATION
-    assert fragment in problem.message
+REPLACE_WHERE_MISUSES = [
+    (replace_where_row(), "execution_pipeline fact_replace_where needs cdc_source_config"),
+    (
+        task_row(cdc_source_config=cdc(replace_where="day = 1")),
+        "cdc_source_config.replace_where applies to execution_pipeline fact_replace_where "
+        "only, not 'scd1'",
+    ),
+    (replace_where_row(replace_where="day ="), "replace_where is not valid SQL"),
+    (replace_where_row(replace_where="day = 1; DROP TABLE t"), "must be a single expression"),
+    (
+        replace_where_row(replace_where="day IN (SELECT day FROM t)"),
+        "must be an expression, not a statement or query",
+    ),
+    (replace_where_row(replace_where="DELETE FROM t"), "not a statement or query"),
+    (
+        replace_where_row(incremental_predicates="amount + 1"),
+        "cdc_source_config.incremental_predicates must be a boolean condition, not 'amount + 1'",
+    ),
+    (replace_where_row(replace_where="1 = 1"), "names no column: to replace every row"),
+    (replace_where_row(replace_where="f.day = 1"), "names f.day: name the target's columns"),
+    (replace_where_row(replace_where="`a b` = 1"), "names unsafe column 'a b'"),
+    (
+        replace_where_row(replace_where="_deleted = false", exclude_columns=["_deleted"]),
+        "names '_deleted', which exclude_columns leaves out of the target",
+    ),
+    (
+        replace_where_row(replace_where="day = 1", allow_schema_change=True),
+        "allow_schema_change applies to fact_overwrite, not fact_replace_where",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -821,3 +811,51 @@ def test_a_boolean_condition_over_columns_is_a_valid_replace_where(
     predicate: str, tmp_path: Path
 ) -> None:
     assert validate_rows([replace_where_row(replace_where=predicate)], PIPELINES, tmp_path) == []
+
+
+def hydrated(pipeline: str = "scd1", **config: Any) -> TaskRow:
+    given = {"sequence_by": "seq", "initial_hydrate_source": "dev_bronze.crm.snapshot", **config}
+    written = {key: value for key, value in given.items() if value is not None}
+    return task_row(execution_pipeline=pipeline, cdc_source_config=cdc(**written))
+
+
+HYDRATE_MISUSES = [
+    (
+        hydrated(initial_hydrate_source="crm.snapshot"),
+        "cdc_source_config.initial_hydrate_source 'crm.snapshot' must be catalog.schema.table",
+    ),
+    (
+        hydrated(initial_hydrate_source="dev_bronze.crm.snap-shot"),
+        "'dev_bronze.crm.snap-shot' must be catalog.schema.table, each a safe identifier",
+    ),
+    (
+        hydrated(initial_hydrate_source="dev_bronze.shop.customers"),
+        "initial_hydrate_source is the row's own source dev_bronze.shop.customers",
+    ),
+    (
+        hydrated("scd1_snapshot", sequence_by=None),
+        "initial_hydrate_source applies to execution_pipeline scd1 and scd2 only, "
+        "not 'scd1_snapshot'",
+    ),
+    (
+        hydrated(sequence_by=None),
+        "initial_hydrate_source needs sequence_by (or sequence_column)",
+    ),
+]
+
+
+@pytest.mark.parametrize("pipeline", ["scd1", "scd2"])
+def test_an_initial_hydrate_of_a_sequenced_change_feed_is_valid(
+    pipeline: str, tmp_path: Path
+) -> None:
+    assert validate_rows([hydrated(pipeline)], PIPELINES, tmp_path) == []
+
+
+@pytest.mark.parametrize(("row", "fragment"), REPLACE_WHERE_MISUSES + HYDRATE_MISUSES)
+def test_a_loader_option_misuse_is_refused_naming_the_row(
+    row: TaskRow, fragment: str, tmp_path: Path
+) -> None:
+    problem = only_problem([row], tmp_path)
+
+    assert problem.row == DESTINATION
+    assert fragment in problem.message

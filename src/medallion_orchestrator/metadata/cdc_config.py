@@ -49,6 +49,9 @@ class CdcSourceConfig:
     cluster_by: tuple[str, ...] | None = None
     # fact_overwrite: a changed bronze schema replaces the silver one (else: an error).
     allow_schema_change: bool = False
+    # scd1 / scd2: a one-time full snapshot (catalog.schema.table) applied as change events
+    # before the change feed on the first load only; AUTO CDC's `once=True` flow.
+    initial_hydrate_source: str | None = None
     # fact_replace_where: the predicate whose target rows the source replaces in one commit
     # (Delta's replaceWhere; dbt-databricks' incremental_predicates, joined by AND).
     replace_where: str | None = None
@@ -171,6 +174,7 @@ _STRING_KEYS = {
     "snapshot_version_column",
     "quarantine_table",
     "table_comment",
+    "initial_hydrate_source",
 }
 _NAME_KEYS = {"effective_from_column", "effective_to_column", "is_current_column"}
 _LIST_KEYS = {

@@ -19,6 +19,7 @@ from medallion_orchestrator.metadata.column_mapping import row_problems
 from medallion_orchestrator.metadata.dependencies import dependency_problems
 from medallion_orchestrator.metadata.expressions import expression_problems
 from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
+from medallion_orchestrator.metadata.hydrate_options import hydrate_problems
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.replace_where_options import replace_where_problems
 from medallion_orchestrator.metadata.snapshot_options import snapshot_problems
@@ -124,7 +125,7 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
     if "sql_file_path" in requires or row.sql_file_path:
         yield from _sql_file_problems(row.sql_file_path, sql_dir)
     yield from _cdc_problems(
-        row.cdc_source_config, row.business_key_columns or (), row.execution_pipeline
+        row.cdc_source_config, row.business_key_columns or (), row.execution_pipeline, row.source
     )
 
 
@@ -148,7 +149,9 @@ def _sql_file_problems(sql_file_path: str | None, sql_dir: Path) -> Iterable[str
         yield f"sql_file_path {sql_file_path!r} does not exist under {root}"
 
 
-def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -> Iterable[str]:
+def _cdc_problems(
+    text: str | None, keys: Sequence[str], pipeline: str | None, source: str
+) -> Iterable[str]:
     try:
         config = CdcSourceConfig.parse(text)
     except ValueError as error:
@@ -171,6 +174,7 @@ def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -
     yield from _truncate_problems(config, pipeline)
     yield from snapshot_problems(config, keys, pipeline)
     yield from replace_where_problems(config, pipeline, is_safe_identifier)
+    yield from hydrate_problems(config, pipeline, source, is_safe_identifier)
     yield from _tombstone_problems(config, pipeline)
     yield from _loader_key_problems(config)
     yield from _property_problems(config)
