@@ -7,6 +7,7 @@
 # MAGIC task starts as soon as what it depends on has succeeded, longest remaining path first.
 # MAGIC Several layers (`layer` = `bronze_to_silver,silver_to_gold`) run as one graph: a gold table
 # MAGIC starts once the silver tables it reads have loaded; each layer keeps its run and lock.
+# MAGIC `full_refresh_tables` ("catalog.schema.table,...") rebuilds those tables from nothing.
 
 # COMMAND ----------
 
@@ -21,6 +22,8 @@ dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
 dbutils.widgets.text("repair_run_id", "")
 dbutils.widgets.dropdown("full_refresh", "false", ["false", "true"])
+# tables rebuilt from nothing, "catalog.schema.table,..." (`medallion run --full-refresh TABLE`)
+dbutils.widgets.text("full_refresh_tables", "")
 dbutils.widgets.dropdown("dry_run", "false", ["false", "true"])
 dbutils.widgets.dropdown("pin_inputs", "false", ["false", "true"])
 
@@ -53,6 +56,11 @@ request = RunRequest(
     repair_of=dbutils.widgets.get("repair_run_id") or None,
     full_refresh=dbutils.widgets.get("full_refresh") == "true",
     pin_inputs=dbutils.widgets.get("pin_inputs") == "true",
+    full_refresh_tables=[
+        name.strip()
+        for name in dbutils.widgets.get("full_refresh_tables").split(",")
+        if name.strip()
+    ],
 )
 
 # COMMAND ----------
@@ -64,20 +72,22 @@ if dbutils.widgets.get("dry_run") == "true":
     from medallion_orchestrator.gold_plan import gold_plan, render_plan
     from medallion_orchestrator.orchestration import choose_scheduler, plan
     from medallion_orchestrator.plan_views import display_plan
+    from medallion_orchestrator.refresh_selection import with_full_refresh
     from medallion_orchestrator.run_together import plan_layers
 
+    tables = request.full_refresh_tables  # marked [full refresh] in the plan
     if len(request.layers) > 1:
-        graph = plan_layers(app, request.layers).graph
+        graph = with_full_refresh(plan_layers(app, request.layers).graph, tables)
         print(graph.describe())
         display_plan(app, graph, "dag", displayHTML, request.layers)  # on Databricks
     else:
-        layer_plan = plan(app, request.layer)
+        layer_plan = with_full_refresh(plan(app, request.layer), tables)
         print(layer_plan.describe())
         scheduler = choose_scheduler(layer_plan, request.scheduler)
         display_plan(app, layer_plan, scheduler, displayHTML)
     states = {}
     for layer in request.layers:
-        changes = gold_plan(app, layer, request.full_refresh)
+        changes = gold_plan(app, layer, request.full_refresh, tables)
         print(render_plan(changes))
         states |= {change.destination: change.state for change in changes}
     layer = ",".join(request.layers)
