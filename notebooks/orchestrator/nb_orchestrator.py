@@ -22,7 +22,8 @@ dbutils.widgets.text("environment", "")
 dbutils.widgets.text("metadata_table", "")
 dbutils.widgets.text("repair_run_id", "")
 dbutils.widgets.dropdown("full_refresh", "false", ["false", "true"])
-# tables rebuilt from nothing, "catalog.schema.table,..." (`medallion run --full-refresh TABLE`)
+# tables rebuilt from nothing, "catalog.schema.table,..." (`medallion run --full-refresh TABLE`);
+# a job gives it to each layer's task, each takes its own layer's tables
 dbutils.widgets.text("full_refresh_tables", "")
 dbutils.widgets.dropdown("dry_run", "false", ["false", "true"])
 dbutils.widgets.dropdown("pin_inputs", "false", ["false", "true"])
@@ -33,6 +34,7 @@ from medallion_orchestrator.errors import RunFailed
 from medallion_orchestrator.execution.results import exit_value
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.notebook_support import (
+    full_refresh_of,
     layer_choices,
     notebook_application,
     print_progress,
@@ -48,19 +50,20 @@ app = notebook_application(spark, environment, dbutils.widgets.get("metadata_tab
 default_layer, layers = layer_choices(app)
 # the layers of the execution table; several (a job parameter "a,b") run together
 dbutils.widgets.multiselect("layer", default_layer, layers)
+chosen_layers = [
+    name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()
+]
 request = RunRequest(
-    [name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()],
+    chosen_layers,
     max_workers=int(dbutils.widgets.get("max_workers") or 0) or None,
     continue_on_failure=dbutils.widgets.get("continue_on_failure") == "true",
     scheduler=dbutils.widgets.get("scheduler") or "auto",
     repair_of=dbutils.widgets.get("repair_run_id") or None,
     full_refresh=dbutils.widgets.get("full_refresh") == "true",
     pin_inputs=dbutils.widgets.get("pin_inputs") == "true",
-    full_refresh_tables=[
-        name.strip()
-        for name in dbutils.widgets.get("full_refresh_tables").split(",")
-        if name.strip()
-    ],
+    full_refresh_tables=full_refresh_of(
+        app, dbutils.widgets.get("full_refresh_tables"), chosen_layers
+    ),
 )
 
 # COMMAND ----------
