@@ -50,9 +50,7 @@ app = notebook_application(spark, environment, dbutils.widgets.get("metadata_tab
 default_layer, layers = layer_choices(app)
 # the layers of the execution table; several (a job parameter "a,b") run together
 dbutils.widgets.multiselect("layer", default_layer, layers)
-chosen_layers = [
-    name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()
-]
+chosen_layers = [name.strip() for name in dbutils.widgets.get("layer").split(",") if name.strip()]
 request = RunRequest(
     chosen_layers,
     max_workers=int(dbutils.widgets.get("max_workers") or 0) or None,
