@@ -9,10 +9,12 @@ builds the table afresh in a scratch table beside it (`<table>__full_refresh`, w
 tombstones); then one commit replaces every row of the target with the scratch's (an overwrite
 `replaceWhere true` with `mergeSchema`: a data commit, which keeps the target's comment,
 properties and clustering); then the target's state properties and tombstones are set to the
-scratch's, and the scratch tables are dropped. A failure before the replacing commit leaves the
-target at its version; one after it leaves the rebuilt rows with state properties that are at
-most behind them, which the next load catches up on (applying what the target already reflects
-changes nothing). A target that does not exist yet is simply loaded: its first load is full.
+scratch's (one more commit, only when they differ), and the scratch tables are dropped. A
+failure before the replacing commit leaves the target at its version. One between the two
+commits leaves the rebuilt rows with the old state: a missing hydrate record is caught up by the
+next load (the snapshot's rows change nothing), but a snapshot version the refresh lowered
+(snapshots removed from the source) stays ahead of the rows: refresh again. A target that does
+not exist yet is simply loaded: its first load is full.
 """
 
 from __future__ import annotations
