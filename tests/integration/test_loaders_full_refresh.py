@@ -109,3 +109,25 @@ def test_an_incremental_merge_is_rebuilt_from_what_bronze_holds(
     assert_table(lakehouse, destination, [(2, 25, t2)], schema)
     assert load_incremental(lakehouse, row).rows_written == 0
     assert version(lakehouse, destination) == before + 1
+
+
+def test_the_rows_a_rebuild_quarantines_stay_the_table_s_once_each(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    source, destination = f"dev_bronze.{unique}.users", f"dev_silver.{unique}.users"
+    quarantine = f"dev_silver.{unique}.quarantine"
+    config = {"sequence_by": "seq", "quarantine_table": quarantine}
+    row = row_for(source, destination, "scd1", ["id"], config)
+    schema = "id INT, name STRING, seq INT"
+    bronze(lakehouse, source, [(1, "Ann", 1), (None, "nobody", 1)], schema)
+    load_dimension(lakehouse, row)
+    bronze(lakehouse, source, [(1, "Ann", 1), (None, "nobody", 1), (None, "new", 2)], schema)
+
+    load_dimension(lakehouse, row, full_refresh=True)
+
+    assert_table(lakehouse, destination, [(1, "Ann", 1)], schema)
+    kept = lakehouse.spark.table(lakehouse.table_of(quarantine)).select("target_table", "row_json")
+    assert sorted(tuple(r) for r in kept.collect()) == [
+        (destination, '{"name":"new","seq":2}'),
+        (destination, '{"name":"nobody","seq":1}'),
+    ]

@@ -9,7 +9,8 @@ builds the table afresh in a scratch table beside it (`<table>__full_refresh`, w
 tombstones); then one commit replaces every row of the target with the scratch's (an overwrite
 `replaceWhere true` with `mergeSchema`: a data commit, which keeps the target's comment,
 properties and clustering); then the target's state properties and tombstones are set to the
-scratch's (one more commit, only when they differ), and the scratch tables are dropped. A
+scratch's (one more commit, only when they differ), the rows its load quarantined are the
+target's, and the scratch tables are dropped. A
 failure before the replacing commit leaves the target at its version. One between the two
 commits leaves the rebuilt rows with the old state: a missing hydrate record is caught up by the
 next load (the snapshot's rows change nothing), but a snapshot version the refresh lowered
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders import hydrate, snapshot_state, tombstones
 from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
+from medallion_orchestrator.loaders.keys import move_quarantined
 from medallion_orchestrator.loaders.table_settings import set_properties
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
@@ -57,6 +59,7 @@ def fully_refreshed(
         _reset_state(lakehouse, scratch, target)
         _reset_tombstones(lakehouse, scratch_task, task)
     finally:
+        move_quarantined(lakehouse, scratch_task, task)
         _drop(lakehouse, scratch_task)
     message = f"fully refreshed: rebuilt from {task.source}"
     if snapshot := task.cdc.initial_hydrate_source:
