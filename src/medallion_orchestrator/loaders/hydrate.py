@@ -19,7 +19,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.common import LoadResult, read_source, target_name
+from medallion_orchestrator.loaders.common import (
+    LoadResult,
+    latest_version,
+    read_source,
+    target_name,
+)
 from medallion_orchestrator.loaders.snapshot_state import table_property
 from medallion_orchestrator.loaders.table_settings import set_properties
 from medallion_orchestrator.metadata.model import TaskRow
@@ -54,6 +59,6 @@ def with_initial_hydrate(
     return LoadResult(
         result.target,
         result.rows_written,
-        result.target_version,
+        latest_version(lakehouse, target),  # the record's commit
         f"{result.message}; initial hydrate from {snapshot} applied",
     )
