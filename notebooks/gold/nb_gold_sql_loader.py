@@ -30,7 +30,10 @@ def load():
     ledger = widget(dbutils, "build_ledger") or HistoryTables.beside(app.metadata_table).name(
         BUILD_STATE
     )
-    full_refresh = widget(dbutils, "full_refresh").lower() == "true"
+    full_refresh = "true" in (
+        widget(dbutils, "full_refresh").lower(),  # every gold table of the run
+        widget(dbutils, "full_refresh_table").lower(),  # this one, named by --full-refresh
+    )
     pins = pins_from_text(widget(dbutils, "pinned_versions"))  # the run's, when it pins them
     return load_gold(app.lakehouse, task, app.layout.sql_dir, ledger, full_refresh, pins)
 

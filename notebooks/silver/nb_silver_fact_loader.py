@@ -1,7 +1,8 @@
 # Databricks notebook source
 # MAGIC %md
-# MAGIC # Silver fact loader (full overwrite)
-# MAGIC Replaces one fact table with its bronze table in one atomic commit.
+# MAGIC # Silver fact loader (full overwrite, or replace where)
+# MAGIC Replaces one fact table with its bronze table in one atomic commit; with the row's
+# MAGIC `replace_where` predicate (fact_replace_where), only the target's rows matching it.
 # MAGIC
 # MAGIC Run by the orchestrator with the widgets `task` (the metadata row as JSON) and
 # MAGIC `environment`; exits with the exit-value contract (medallion_orchestrator.exit_value),

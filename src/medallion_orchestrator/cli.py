@@ -154,11 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan only")
     _picture_option(run)
-    run.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="build every gold table, even one whose SQL and inputs are as last built",
-    )
+    _full_refresh_option(run)
     run.add_argument(
         "--pin-inputs",
         action="store_true",
@@ -204,9 +200,7 @@ def _parser() -> argparse.ArgumentParser:
         "plan", parents=[common], help="what the next run would build, and why (writes nothing)"
     )
     _layer_options(plan)
-    plan.add_argument(
-        "--full-refresh", action="store_true", help="as the run with --full-refresh would"
-    )
+    _full_refresh_option(plan)
     _picture_option(plan)
     plan.set_defaults(command=_plan)
 
@@ -240,6 +234,19 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("path", type=_existing, help="a YAML file or a folder of them")
     load.set_defaults(command=_metadata_load, refused="nothing was written")
     return parser
+
+
+def _full_refresh_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--full-refresh",
+        metavar="TABLE",
+        action="append",
+        nargs="*",
+        default=None,
+        help="alone: build every gold table, even one whose SQL and inputs are as last built; "
+        "with TABLEs (catalog.schema.table, repeatable): rebuild those tables from nothing "
+        "(silver: from the initial hydrate snapshot and the whole source)",
+    )
 
 
 def _existing(text: str) -> Path:
@@ -329,13 +336,16 @@ def _validate(app: Application, args: argparse.Namespace) -> int:
 def _plan(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.gold_plan import gold_plan, render_plan
     from medallion_orchestrator.orchestration import choose_scheduler, plan
+    from medallion_orchestrator.refresh_selection import with_full_refresh
+    from medallion_orchestrator.run_request import RunRequest
 
-    layer_plan = plan(app, args.layer)
+    full_refresh, tables = RunRequest.full_refresh_given(args.full_refresh)
+    layer_plan = with_full_refresh(plan(app, args.layer), tables)
     scheduler = choose_scheduler(layer_plan)
     print(layer_plan.describe())
     print(f"scheduler: {scheduler}")
     _draw_plan(app, layer_plan, scheduler, None, args.picture)
-    changes = gold_plan(app, args.layer, args.full_refresh)
+    changes = gold_plan(app, args.layer, full_refresh, tables)
     if changes:
         print()
         print(render_plan(changes))
@@ -346,6 +356,7 @@ def _run(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.run_request import RunRequest
     from medallion_orchestrator.run_together import run_layers
 
+    full_refresh, tables = RunRequest.full_refresh_given(args.full_refresh)
     request = RunRequest(
         args.layer,
         args.max_workers,
@@ -353,8 +364,9 @@ def _run(app: Application, args: argparse.Namespace) -> int:
         args.scheduler,
         args.repair,
         args.select,
-        args.full_refresh,
+        full_refresh,
         args.pin_inputs,
+        full_refresh_tables=tables,
     )
     if args.dry_run:
         _dry_run(app, request, args.picture)
@@ -369,15 +381,17 @@ def _run(app: Application, args: argparse.Namespace) -> int:
 
 def _dry_run(app: Application, request: RunRequest, picture: Path | None) -> None:
     from medallion_orchestrator.orchestration import choose_scheduler, plan
+    from medallion_orchestrator.refresh_selection import with_full_refresh
     from medallion_orchestrator.run_together import plan_layers
 
+    tables = request.full_refresh_tables
     if len(request.layers) > 1:
-        graph = plan_layers(app, request.layers).graph
+        graph = with_full_refresh(plan_layers(app, request.layers).graph, tables)
         print(graph.describe())
         print("scheduler: dag (layers run together)")
         _draw_plan(app, graph, "dag", request.max_workers, picture, request.layers)
         return
-    layer_plan = plan(app, request.layer, request.select)
+    layer_plan = with_full_refresh(plan(app, request.layer, request.select), tables)
     scheduler = choose_scheduler(layer_plan, request.scheduler)
     print(layer_plan.describe())
     print(f"scheduler: {scheduler}")

@@ -39,8 +39,12 @@ class GoldChange:
     downstream: tuple[str, ...]
 
 
-def gold_plan(app: Application, layer: str, full_refresh: bool = False) -> list[GoldChange]:
-    """The layer's SQL rows as the next run would find them, in plan order."""
+def gold_plan(
+    app: Application, layer: str, full_refresh: bool = False, tables: Sequence[str] = ()
+) -> list[GoldChange]:
+    """The layer's SQL rows as the next run would find them, in plan order; `full_refresh`
+    builds every one, `tables` these ones."""
+    refreshed = {name.lower() for name in tables}
     rows = {row.destination: row for row in validated_rows(app, layer)}
     layer_plan = plan(app, layer)
     readers = _readers({task.key: task.depends_on or () for task in layer_plan.tasks})
@@ -50,7 +54,8 @@ def gold_plan(app: Application, layer: str, full_refresh: bool = False) -> list[
         row = rows[task.key]
         if not is_sql_row(row, app.pipelines):
             continue
-        assessed = assess(app.lakehouse, row, app.layout.sql_dir, ledger, full_refresh)
+        rebuilt = full_refresh or task.key.lower() in refreshed
+        assessed = assess(app.lakehouse, row, app.layout.sql_dir, ledger, rebuilt)
         changes.append(_change(app.lakehouse, task.key, assessed, _downstream(task.key, readers)))
     return changes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.application import Application
@@ -90,6 +91,19 @@ def layer_choices(app: Application) -> tuple[str, list[str]]:
     layers = app.repository.active_layers() if app.repository.exists() else []
     choices = layers or list(DEFAULT_LAYERS)
     return (DEFAULT_LAYERS[0] if DEFAULT_LAYERS[0] in choices else choices[0]), choices
+
+
+def full_refresh_of(app: Application, text: str, layers: Sequence[str]) -> list[str]:
+    """The `full_refresh_tables` job parameter ("a.b.c,d.e.f") for a run of `layers`: a job runs
+    each layer as a task of its own and gives every task the parameter, so a table another
+    layer writes is left to that layer's task; any other name is kept, for the run to refuse."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        return []
+    elsewhere = {
+        row.destination.lower() for row in app.repository.active_rows() if row.layer not in layers
+    }
+    return [name for name in names if name.lower() not in elsewhere]
 
 
 def widget(dbutils: Any, name: str, default: str = "") -> str:

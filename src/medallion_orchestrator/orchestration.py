@@ -28,6 +28,7 @@ from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
 from medallion_orchestrator.priorities import PastDurations
+from medallion_orchestrator.refresh_selection import with_full_refresh
 from medallion_orchestrator.run_executor import Executor, executor_for
 from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.selection import select_plan
@@ -102,7 +103,7 @@ def run_layer(
     made when none is given: it logs each end)."""
     layer = request.layer
     reads = StartupReads(app.run_history, layer, past_durations is None) if request.record else None
-    layer_plan = plan(app, layer, request.select)
+    layer_plan = with_full_refresh(plan(app, layer, request.select), request.full_refresh_tables)
     if request.full_refresh:
         layer_plan = layer_plan.with_arguments({"full_refresh": "true"})
     chosen = choose_scheduler(layer_plan, request.scheduler)

@@ -9,7 +9,7 @@ row's depth in that graph (so `--scheduler batch` still keeps every dependency).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -22,6 +22,9 @@ from medallion_orchestrator.project import Environment, Pipeline
 from medallion_orchestrator.tasks import NotebookTask
 
 __all__ = ["Batch", "NotebookTask", "Plan", "plan_layer", "plan_together", "task_for"]
+
+# The task argument (a loader notebook's widget) of a table `--full-refresh TABLE` names.
+FULL_REFRESH_TABLE = "full_refresh_table"
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,19 @@ class Plan:
     def tasks(self) -> list[NotebookTask]:
         return [task for batch in self.batches for task in batch.tasks]
 
-    def with_arguments(self, extra: Mapping[str, str]) -> Plan:
-        """Every task also given `extra` (a run option its notebook reads as a widget)."""
+    def with_arguments(self, extra: Mapping[str, str], keys: Collection[str] | None = None) -> Plan:
+        """Every task (of `keys`, lower-cased, when given) also given `extra` (a run option its
+        notebook reads as a widget)."""
+
+        def given(task: NotebookTask) -> NotebookTask:
+            if keys is not None and task.key.lower() not in keys:
+                return task
+            return replace(task, arguments={**task.arguments, **extra})
+
         return replace(
             self,
             batches=tuple(
-                replace(
-                    batch,
-                    tasks=tuple(
-                        replace(task, arguments={**task.arguments, **extra}) for task in batch.tasks
-                    ),
-                )
+                replace(batch, tasks=tuple(given(task) for task in batch.tasks))
                 for batch in self.batches
             ),
         )
@@ -58,7 +63,10 @@ class Plan:
         lines = [f"layer {self.layer}: {len(self.tasks)} task(s) in {len(self.batches)} batch(es)"]
         for number, batch in enumerate(self.batches, start=1):
             lines.append(f"batch {number} (execution_order {batch.execution_order}):")
-            lines += [f"  {task.key} -> {task.notebook}{_waits_for(task)}" for task in batch.tasks]
+            lines += [
+                f"  {task.key} -> {task.notebook}{_waits_for(task)}{_refreshed(task)}"
+                for task in batch.tasks
+            ]
         return "\n".join(lines)
 
 
@@ -90,6 +98,10 @@ def _depends_on(
     if explicit is None and reads is None:
         return None
     return tuple(dict.fromkeys((*(explicit or ()), *(reads or ()))))
+
+
+def _refreshed(task: NotebookTask) -> str:
+    return " [full refresh]" if task.arguments.get(FULL_REFRESH_TABLE) == "true" else ""
 
 
 def _waits_for(task: NotebookTask) -> str:

@@ -35,7 +35,8 @@ class Scheduler(str, Enum):
 class RunRequest:
     """One run of `layers` (one name: one layer; several run as one graph). `max_workers` None:
     the environment's. `repair_of` runs only what did not succeed in that run; `select` only
-    those destinations. `full_refresh` builds every gold table; `pin_inputs` has the gold builds
+    those destinations. `full_refresh` builds every gold table; `full_refresh_tables` rebuilds
+    these destinations from nothing (refresh_selection.py); `pin_inputs` has the gold builds
     read what they read from outside the run at the versions of its start. Without `record` the
     run takes no lock and writes no history (one layer only)."""
 
@@ -48,11 +49,13 @@ class RunRequest:
     full_refresh: bool = False
     pin_inputs: bool = False
     record: bool = True
+    full_refresh_tables: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         layers = (self.layers,) if isinstance(self.layers, str) else tuple(self.layers)
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "select", tuple(self.select))
+        object.__setattr__(self, "full_refresh_tables", tuple(self.full_refresh_tables))
         object.__setattr__(self, "scheduler", Scheduler(self.scheduler))
         if not layers:
             raise ConfigError("--layer: give at least one layer")
@@ -76,6 +79,14 @@ class RunRequest:
             )
         if not self.record:
             raise ConfigError("layers run together are always recorded: each keeps its lock")
+
+    @classmethod
+    def full_refresh_given(cls, given: Sequence[Sequence[str]] | None) -> tuple[bool, list[str]]:
+        """`--full-refresh [TABLE ...]` as argparse gives it (a list per use): whether it was
+        given plain (every gold table built), and the tables it names, each once."""
+        uses = list(given or ())
+        tables = dict.fromkeys(name.strip() for use in uses for name in use if name.strip())
+        return any(not use for use in uses), list(tables)
 
     @property
     def layer(self) -> str:

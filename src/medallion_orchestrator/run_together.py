@@ -39,6 +39,7 @@ from medallion_orchestrator.orchestration import (
     validated_rows,
 )
 from medallion_orchestrator.planning import Plan, plan_together
+from medallion_orchestrator.refresh_selection import with_full_refresh
 from medallion_orchestrator.run_executor import executor_for
 from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskResult
@@ -97,7 +98,7 @@ def run_layers(
     layers = request.layers
     reads = {layer: StartupReads(app.run_history, layer) for layer in layers}  # while planning
     together = plan_layers(app, layers)
-    graph = together.graph
+    graph = with_full_refresh(together.graph, request.full_refresh_tables)
     if request.full_refresh:
         graph = graph.with_arguments({"full_refresh": "true"})
     progress = progress or RunProgress(app.clock)

@@ -95,6 +95,30 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
     assert reasons[f"{gold}.days"][1] == f"inputs_changed: {gold}.daily changed shape"
 
 
+def test_a_gold_table_named_by_full_refresh_is_planned_and_built_alone(
+    gold_layer: tuple[Application, str, str, Path],
+) -> None:
+    app, _, gold, _ = gold_layer
+    run_layer(app, RunRequest("silver_to_gold"))
+    named = [f"{gold}.best"]
+
+    planned = {c.destination: c.reason for c in gold_plan(app, "silver_to_gold", tables=named)}
+    second = run_layer(app, RunRequest("silver_to_gold", full_refresh_tables=named))
+
+    up_to_date = "up_to_date"
+    assert planned == {
+        f"{gold}.daily": up_to_date,
+        f"{gold}.best": "forced",
+        f"{gold}.days": up_to_date,
+    }
+    statuses = {r.key: r.status for r in second.results}
+    assert statuses == {
+        f"{gold}.daily": TaskStatus.UP_TO_DATE,
+        f"{gold}.best": TaskStatus.SUCCESS,
+        f"{gold}.days": TaskStatus.UP_TO_DATE,
+    }
+
+
 def test_the_orchestrator_notebooks_dry_run_shows_the_plan_and_runs_nothing(
     gold_layer: tuple[Application, str, str, Path],
 ) -> None:

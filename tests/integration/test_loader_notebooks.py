@@ -110,6 +110,22 @@ def test_fact_overwrite_replaces_the_table(app: Application, unique: str) -> Non
     ]
 
 
+def test_fact_replace_where_replaces_the_rows_of_its_predicate(
+    app: Application, unique: str
+) -> None:
+    source, target = f"dev_bronze.{unique}.payments", f"dev_silver.{unique}.payments"
+    config = {"replace_where": "_fivetran_synced >= '2024-01-02'"}
+    row = task_row(source, target, "fact_replace_where", order=2, config=config)
+    write_table(
+        app.lakehouse, target, [(1, "x", DAY1, False), (2, "y", DAY2, False)], BRONZE_SCHEMA
+    )
+    write_table(app.lakehouse, source, [(5, "z", DAY2, False)], BRONZE_SCHEMA)
+    outcome = run_task(app, row)
+    assert outcome.status is TaskStatus.SUCCESS, outcome.error
+    assert outcome.load is not None and outcome.load.rows_written == 1
+    assert [r["id"] for r in read_table(app.lakehouse, target, "id")] == [1, 5]
+
+
 def test_incremental_merge_reads_past_the_watermark(app: Application, unique: str) -> None:
     source, target = f"dev_bronze.{unique}.orders", f"dev_silver.{unique}.orders"
     schema = "order_id INT, amount INT, updated_at TIMESTAMP"

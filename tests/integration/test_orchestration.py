@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.helpers import FIVETRAN, read_table, task_row, write_table
+from integration.helpers import FIVETRAN, gold_row, read_table, task_row, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import ConfigError, InvalidMetadata
 from medallion_orchestrator.execution.results import TaskStatus
@@ -164,6 +164,27 @@ def test_orchestrator_notebook_takes_the_scheduler_widget(app: Application, uniq
     run = json.loads(app.engine.run("orchestrator/nb_orchestrator", arguments, 600) or "{}")
     assert run["succeeded"] is True
     assert run["counts"]["SUCCESS"] == 3
+
+
+def test_orchestrator_notebook_takes_the_tables_to_fully_refresh(
+    app: Application, unique: str
+) -> None:
+    onboard(app, unique)
+    arguments = {"layer": "bronze_to_silver", "metadata_table": app.metadata_table}
+    app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
+    customers, gold = f"dev_silver.{unique}.customers", f"dev_gold.{unique}.totals"
+    app.repository.upsert([gold_row(gold, "mart/totals.sql")])
+    # a job gives the names to each layer's task: the gold table is left to silver_to_gold's
+    arguments["full_refresh_tables"] = f" {customers} ,{gold}, "
+    run = json.loads(app.engine.run("orchestrator/nb_orchestrator", arguments, 600) or "{}")
+    reported = {result["key"]: json.dumps(result) for result in run["results"]}
+    assert "fully refreshed: rebuilt from dev_bronze." in reported[customers]
+    assert "fully refreshed" not in reported[f"dev_silver.{unique}.stores"]
+
+    arguments["full_refresh_tables"] = f"{customers},dev_silver.{unique}.nope"
+    with pytest.raises(NotebookFailed) as failed:
+        app.engine.run("orchestrator/nb_orchestrator", arguments, 600)
+    assert f"dev_silver.{unique}.nope: --full-refresh: no task of this run" in failed.value.details
 
 
 def test_a_table_made_before_depends_on_keeps_working_and_init_adds_the_column(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -287,3 +288,39 @@ def test_table_settings_are_read_under_auto_cdc_names_too() -> None:
     assert config.column_names() == ["id"]
     assert CdcSourceConfig.parse('{"cluster_by": []}').cluster_by == ()
     assert CdcSourceConfig.parse("{}").cluster_by is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"replace_where": "day = \'2024-03-02\'"}', "day = '2024-03-02'"),
+        ('{"incremental_predicates": "day >= \'2024-03-01\'"}', "day >= '2024-03-01'"),
+        ('{"incremental_predicates": ["day > 1"]}', "day > 1"),
+        ('{"incremental_predicates": ["day > 1", "shop = 2"]}', "(day > 1) AND (shop = 2)"),
+    ],
+)
+def test_replace_where_is_read_under_dbt_s_incremental_predicates_too(
+    text: str, expected: str
+) -> None:
+    assert CdcSourceConfig.parse(text).replace_where == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"replace_where": 3}',
+        '{"replace_where": "  "}',
+        '{"incremental_predicates": []}',
+        '{"incremental_predicates": ["day > 1", ""]}',
+        '{"incremental_predicates": [1]}',
+    ],
+)
+def test_a_replace_where_that_is_not_a_predicate_is_an_error_naming_the_key(text: str) -> None:
+    key = next(iter(json.loads(text)))
+    with pytest.raises(ValueError, match=f"cdc_source_config.{key} must be a SQL predicate"):
+        CdcSourceConfig.parse(text)
+
+
+def test_replace_where_and_incremental_predicates_together_are_an_error() -> None:
+    with pytest.raises(ValueError, match="incremental_predicates and replace_where name the same"):
+        CdcSourceConfig.parse('{"replace_where": "a = 1", "incremental_predicates": "a = 1"}')

@@ -29,6 +29,7 @@ PIPELINES = {
         for name in ("scd1_snapshot", "scd2_snapshot")
     },
     "fact_overwrite": Pipeline("fact_overwrite", "silver/nb_silver_fact_loader"),
+    "fact_replace_where": Pipeline("fact_replace_where", "silver/nb_silver_fact_loader"),
     "fact_incremental_merge": Pipeline(
         "fact_incremental_merge",
         "silver/nb_silver_fact_incremental_loader",
@@ -75,8 +76,8 @@ def only_problem(rows: list[TaskRow], sql_dir: Path) -> Problem:
             {"execution_pipeline": "scd3"},
             DESTINATION,
             "unknown execution_pipeline 'scd3' "
-            "(known: fact_incremental_merge, fact_overwrite, gold_sql, scd1, scd1_snapshot, scd2, "
-            "scd2_snapshot)",
+            "(known: fact_incremental_merge, fact_overwrite, fact_replace_where, gold_sql, scd1, "
+            "scd1_snapshot, scd2, scd2_snapshot)",
         ),
         ({"execution_pipeline": None}, DESTINATION, "unknown execution_pipeline None"),
         ({"execution_order": None}, DESTINATION, "execution_order is NULL"),
@@ -545,8 +546,10 @@ def test_every_problem_of_every_row_is_reported_together(sql_dir: Path) -> None:
             "cluster_by, column_mapping, delete_condition, effective_from_column, "
             "effective_to_column, exclude_columns, full_extract, history_columns, "
             "ignore_null_updates, ignore_null_updates_columns, "
-            "ignore_null_updates_except_columns, include_columns, is_current_column, "
-            "quarantine_table, sequence_column, sequence_columns, snapshot_version_column, "
+            "ignore_null_updates_except_columns, include_columns, initial_hydrate_source, "
+            "is_current_column, "
+            "quarantine_table, replace_where, sequence_column, sequence_columns, "
+            "snapshot_version_column, "
             "table_comment, table_properties, tombstone_retention_seconds, "
             "track_history_columns, track_history_except_columns, "
             "truncate_condition, watermark_column",
@@ -757,3 +760,102 @@ def test_gold_sql_may_name_the_environments_catalogs(tmp_path: Path) -> None:
     check_upsert([], [row], PIPELINES, tmp_path, {"dev_gold": "prod_gold"})
     with pytest.raises(InvalidMetadata):
         check_upsert([], [row], PIPELINES, tmp_path)
+
+
+def replace_where_row(**config: Any) -> TaskRow:
+    return task_row(execution_pipeline="fact_replace_where", cdc_source_config=cdc(**config))
+
+
+REPLACE_WHERE_MISUSES = [
+    (replace_where_row(), "execution_pipeline fact_replace_where needs cdc_source_config"),
+    (
+        task_row(cdc_source_config=cdc(replace_where="day = 1")),
+        "cdc_source_config.replace_where applies to execution_pipeline fact_replace_where "
+        "only, not 'scd1'",
+    ),
+    (replace_where_row(replace_where="day ="), "replace_where is not valid SQL"),
+    (replace_where_row(replace_where="day = 1; DROP TABLE t"), "must be a single expression"),
+    (
+        replace_where_row(replace_where="day IN (SELECT day FROM t)"),
+        "must be an expression, not a statement or query",
+    ),
+    (replace_where_row(replace_where="DELETE FROM t"), "not a statement or query"),
+    (
+        replace_where_row(incremental_predicates="amount + 1"),
+        "cdc_source_config.incremental_predicates must be a boolean condition, not 'amount + 1'",
+    ),
+    (replace_where_row(replace_where="1 = 1"), "names no column: to replace every row"),
+    (replace_where_row(replace_where="f.day = 1"), "names f.day: name the target's columns"),
+    (replace_where_row(replace_where="`a b` = 1"), "names unsafe column 'a b'"),
+    (
+        replace_where_row(replace_where="_deleted = false", exclude_columns=["_deleted"]),
+        "names '_deleted', which exclude_columns leaves out of the target",
+    ),
+    (
+        replace_where_row(replace_where="day = 1", allow_schema_change=True),
+        "allow_schema_change applies to fact_overwrite, not fact_replace_where",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        "day = '2024-03-02'",
+        "day >= date_sub(current_date(), 7) AND shop IN (1, 2)",
+        "(day BETWEEN '2024-03-01' AND '2024-03-07') OR day IS NULL",
+        "NOT is_test",
+    ],
+)
+def test_a_boolean_condition_over_columns_is_a_valid_replace_where(
+    predicate: str, tmp_path: Path
+) -> None:
+    assert validate_rows([replace_where_row(replace_where=predicate)], PIPELINES, tmp_path) == []
+
+
+def hydrated(pipeline: str = "scd1", **config: Any) -> TaskRow:
+    given = {"sequence_by": "seq", "initial_hydrate_source": "dev_bronze.crm.snapshot", **config}
+    written = {key: value for key, value in given.items() if value is not None}
+    return task_row(execution_pipeline=pipeline, cdc_source_config=cdc(**written))
+
+
+HYDRATE_MISUSES = [
+    (
+        hydrated(initial_hydrate_source="crm.snapshot"),
+        "cdc_source_config.initial_hydrate_source 'crm.snapshot' must be catalog.schema.table",
+    ),
+    (
+        hydrated(initial_hydrate_source="dev_bronze.crm.snap-shot"),
+        "'dev_bronze.crm.snap-shot' must be catalog.schema.table, each a safe identifier",
+    ),
+    (
+        hydrated(initial_hydrate_source="dev_bronze.shop.customers"),
+        "initial_hydrate_source is the row's own source dev_bronze.shop.customers",
+    ),
+    (
+        hydrated("scd1_snapshot", sequence_by=None),
+        "initial_hydrate_source applies to execution_pipeline scd1 and scd2 only, "
+        "not 'scd1_snapshot'",
+    ),
+    (
+        hydrated(sequence_by=None),
+        "initial_hydrate_source needs sequence_by (or sequence_column)",
+    ),
+]
+
+
+@pytest.mark.parametrize("pipeline", ["scd1", "scd2"])
+def test_an_initial_hydrate_of_a_sequenced_change_feed_is_valid(
+    pipeline: str, tmp_path: Path
+) -> None:
+    assert validate_rows([hydrated(pipeline)], PIPELINES, tmp_path) == []
+
+
+@pytest.mark.parametrize(("row", "fragment"), REPLACE_WHERE_MISUSES + HYDRATE_MISUSES)
+def test_a_loader_option_misuse_is_refused_naming_the_row(
+    row: TaskRow, fragment: str, tmp_path: Path
+) -> None:
+    problem = only_problem([row], tmp_path)
+
+    assert problem.row == DESTINATION
+    assert fragment in problem.message

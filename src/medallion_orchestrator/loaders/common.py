@@ -46,20 +46,23 @@ def target_name(lakehouse: Lakehouse, task: TaskRow) -> str:
     return lakehouse.table(task.dst_catalog, task.dst_schema, task.dst_table_name)
 
 
-def read_source(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
-    """The bronze table, its columns renamed by `column_mapping`; a missing table names itself,
-    a mapping that does not fit its columns names the columns."""
+def read_source(lakehouse: Lakehouse, task: TaskRow, table: str | None = None) -> DataFrame:
+    """The bronze table (or `table`, catalog.schema.table, read the same way), its columns
+    renamed by `column_mapping`; a missing table names itself, a mapping that does not fit its
+    columns names the columns."""
     assert task.src_catalog and task.src_schema and task.src_table_name
-    name = lakehouse.table(task.src_catalog, task.src_schema, task.src_table_name)
-    if not lakehouse.spark.catalog.tableExists(name):
-        raise LoadError(f"{task.destination}: source table {task.source} does not exist")
-    source, mapping = lakehouse.spark.table(name), task.cdc.column_mapping
+    shown = table or task.source
+    catalog, schema, name = shown.split(".")
+    physical = lakehouse.table(catalog, schema, name)
+    if not lakehouse.spark.catalog.tableExists(physical):
+        raise LoadError(f"{task.destination}: source table {shown} does not exist")
+    source, mapping = lakehouse.spark.table(physical), task.cdc.column_mapping
     if not mapping:
         return source
     if problems := mapping_problems(mapping, source.columns):
         raise LoadError(
             f"{task.destination}: cdc_source_config.{'; '.join(problems)} "
-            f"(source {task.source}: {', '.join(source.columns)})"
+            f"(source {shown}: {', '.join(source.columns)})"
         )
     return source.withColumnsRenamed(dict(mapping))
 

@@ -1,9 +1,11 @@
 """What the loader notebooks call: the dim notebook's loader chosen by execution_pipeline, the
 fact notebooks' and the gold notebook's their own.
 
-Every load goes through here, so a failed or interrupted first create leaves no folder behind
-(`uncommitted.leaving_no_uncommitted_target`), and the table loads end with the target's
-comment, properties and clustering as the row sets them (`table_settings`).
+Every load goes through here, so a table named by `--full-refresh` is rebuilt (full_refresh.py;
+the fact notebook's loads replace what they replace on every run), a failed or interrupted
+first create leaves no folder behind (`uncommitted.leaving_no_uncommitted_target`), and the
+table loads end with the target's comment, properties and clustering as the row sets them
+(`table_settings`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
+from medallion_orchestrator.loaders.fact_replace_where import load_fact_replace_where
+from medallion_orchestrator.loaders.full_refresh import fully_refreshed
 from medallion_orchestrator.loaders.gold_pins import Pins
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
@@ -38,31 +42,42 @@ DIMENSION_LOADERS: dict[str, TableLoader] = {
 }
 
 
-def load_with(loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+def load_with(
+    loaders: dict[str, TableLoader], lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False
+) -> LoadResult:
     loader = loaders.get(task.execution_pipeline or "")
     if loader is None:
         raise LoadError(
             f"{task.destination}: this notebook loads {', '.join(sorted(loaders))}, "
             f"not execution_pipeline {task.execution_pipeline!r}"
         )
+    return _loaded(lakehouse, task, loader, full_refresh)
+
+
+def _loaded(
+    lakehouse: Lakehouse, task: TaskRow, loader: TableLoader, full_refresh: bool = False
+) -> LoadResult:
+    """`loader`'s load of `task` (with `full_refresh`, the target rebuilt: full_refresh.py)."""
     with leaving_no_uncommitted_target(lakehouse, task):
+        if full_refresh:
+            return with_table_settings(lakehouse, task, fully_refreshed(lakehouse, task, loader))
         return with_table_settings(lakehouse, task, loader(lakehouse, task))
 
 
-def load_dimension(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    return load_with(DIMENSION_LOADERS, lakehouse, task)
+def load_dimension(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
+    return load_with(DIMENSION_LOADERS, lakehouse, task, full_refresh)
 
 
 def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    """The full overwrite of nb_silver_fact_loader, whatever the pipeline is named."""
-    with leaving_no_uncommitted_target(lakehouse, task):
-        return with_table_settings(lakehouse, task, load_fact_overwrite(lakehouse, task))
+    """nb_silver_fact_loader's load, whatever the pipeline is named: the rows of the row's
+    `replace_where` predicate replaced when it gives one (fact_replace_where), else all."""
+    loader = load_fact_replace_where if task.cdc.replace_where else load_fact_overwrite
+    return _loaded(lakehouse, task, loader)
 
 
-def load_incremental(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+def load_incremental(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
     """The incremental MERGE of nb_silver_fact_incremental_loader, whatever its pipeline name."""
-    with leaving_no_uncommitted_target(lakehouse, task):
-        return with_table_settings(lakehouse, task, load_incremental_merge(lakehouse, task))
+    return _loaded(lakehouse, task, load_incremental_merge, full_refresh)
 
 
 def load_gold(

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def load_fact_overwrite(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    source = _facts(lakehouse, task)
+    source = facts(lakehouse, task)
     target = target_name(lakehouse, task)
     spark = lakehouse.spark
     writer_options = {}
@@ -65,7 +65,7 @@ def load_fact_overwrite(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
     return LoadResult(task.destination, rows, latest_version(lakehouse, target), message)
 
 
-def _facts(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
+def facts(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
     """The source rows that are facts: not deleted, no NULL primary key, excluded dropped."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F

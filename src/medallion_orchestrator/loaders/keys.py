@@ -81,3 +81,32 @@ def quarantine(lakehouse: Lakehouse, task: TaskRow, rows: DataFrame, keys: list[
     if count:
         fresh.write.format("delta").mode("append").saveAsTable(table)
     return count
+
+
+def move_quarantined(lakehouse: Lakehouse, task: TaskRow, to: TaskRow) -> None:
+    """The rows quarantined for `task`'s target become `to`'s (but those `to` has already), in
+    one MERGE: what a full refresh's scratch load quarantined belongs to the refreshed table."""
+    from delta.tables import DeltaTable
+    from pyspark.sql import functions as F
+
+    if task.cdc.quarantine_table is None:
+        return
+    table = lakehouse.table_of(task.cdc.quarantine_table)
+    if not lakehouse.spark.catalog.tableExists(table):
+        return
+    moved = lakehouse.spark.table(table).where(F.col("target_table") == task.destination)
+    if not moved.take(1):
+        return
+    kept = [name for name in moved.columns if name != "target_table"]
+    rows = moved.select(F.lit(to.destination).alias("match_table"), *kept).unionByName(
+        moved.select(F.lit(task.destination).alias("match_table"), *kept)
+    )
+    values = {name: f"s.`{name}`" for name in kept} | {"target_table": "s.match_table"}
+    (
+        DeltaTable.forName(lakehouse.spark, table)
+        .alias("t")
+        .merge(rows.alias("s"), "t.target_table = s.match_table AND t.row_json = s.row_json")
+        .whenMatchedDelete(condition=F.col("s.match_table") == F.lit(task.destination))
+        .whenNotMatchedInsert(values=values)
+        .execute()
+    )

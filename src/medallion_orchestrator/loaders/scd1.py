@@ -11,24 +11,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from medallion_orchestrator.loaders.common import LoadResult, read_source
+from medallion_orchestrator.loaders.common import LoadResult
+from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
 from medallion_orchestrator.loaders.staging import Cache
 from medallion_orchestrator.loaders.tombstones import Tombstones
 from medallion_orchestrator.loaders.upsert import upsert_latest
 from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
 def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+    return with_initial_hydrate(lakehouse, task, lambda source: _upserted(lakehouse, task, source))
+
+
+def _upserted(lakehouse: Lakehouse, task: TaskRow, source: DataFrame) -> LoadResult:
     keys = list(task.business_key_columns or ())
     config = task.cdc
     with Cache() as cache:
         return upsert_latest(
             lakehouse,
             task,
-            read_source(lakehouse, task),
+            source,
             keys,
             config.sequence_columns,
             cache,

@@ -30,7 +30,6 @@ from medallion_orchestrator.loaders.common import (
     latest_version,
     literal,
     ordered_by,
-    read_source,
     target_name,
 )
 from medallion_orchestrator.loaders.events import (
@@ -42,6 +41,7 @@ from medallion_orchestrator.loaders.events import (
     Events,
     checked_rows,
 )
+from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
 from medallion_orchestrator.loaders.null_updates import ignored_columns
 from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.loaders.versions import (
@@ -63,7 +63,7 @@ BROADCAST_KEYS = 500_000
 
 
 def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    return scd2_from(lakehouse, task, read_source(lakehouse, task))
+    return with_initial_hydrate(lakehouse, task, lambda source: scd2_from(lakehouse, task, source))
 
 
 def scd2_from(lakehouse: Lakehouse, task: TaskRow, source: DataFrame) -> LoadResult:

@@ -30,11 +30,16 @@ PROPERTY = "medallion.snapshot_version"
 def applied_version(lakehouse: Lakehouse, target: str) -> str | None:
     """The version recorded on `target` (as text), None when the table or its record is
     missing."""
+    return table_property(lakehouse, target, PROPERTY)
+
+
+def table_property(lakehouse: Lakehouse, target: str, name: str) -> str | None:
+    """The value of `target`'s table property `name`, None when the table or it is missing."""
     spark = lakehouse.spark
     if not spark.catalog.tableExists(target):
         return None
     properties = spark.sql(f"SHOW TBLPROPERTIES {target}").collect()
-    return next((row["value"] for row in properties if row["key"] == PROPERTY), None)
+    return next((row["value"] for row in properties if row["key"] == name), None)
 
 
 def record_version(lakehouse: Lakehouse, target: str, version: str) -> None:

@@ -49,6 +49,12 @@ class CdcSourceConfig:
     cluster_by: tuple[str, ...] | None = None
     # fact_overwrite: a changed bronze schema replaces the silver one (else: an error).
     allow_schema_change: bool = False
+    # scd1 / scd2: a one-time full snapshot (catalog.schema.table) applied as change events
+    # before the change feed on the first load only; AUTO CDC's `once=True` flow.
+    initial_hydrate_source: str | None = None
+    # fact_replace_where: the predicate whose target rows the source replaces in one commit
+    # (Delta's replaceWhere; dbt-databricks' incremental_predicates, joined by AND).
+    replace_where: str | None = None
     # scd1_snapshot / scd2_snapshot: the column naming each row's snapshot (None: the source
     # is one periodic snapshot); AUTO CDC's `source` function returning (snapshot, version).
     snapshot_version_column: str | None = None
@@ -68,12 +74,13 @@ class CdcSourceConfig:
             raise ValueError(f"cdc_source_config is not valid JSON ({error.msg})") from None
         if not isinstance(raw, dict):
             raise ValueError("cdc_source_config must be a JSON object")
-        unknown = sorted(set(raw) - set(KNOWN) - set(AUTO_CDC))
+        unknown = sorted(set(raw) - set(KNOWN) - set(AUTO_CDC) - set(DBT))
         if unknown:
             raise ValueError(
                 f"cdc_source_config has unknown key(s) {', '.join(unknown)}; "
                 f"known keys: {', '.join(sorted(KNOWN))} "
-                f"(AUTO CDC names too: {', '.join(sorted(AUTO_CDC))})"
+                f"(AUTO CDC names too: {', '.join(sorted(AUTO_CDC))}; "
+                f"dbt's: {', '.join(sorted(DBT))})"
             )
         written: dict[str, str] = {}
         values = {}
@@ -143,12 +150,14 @@ AUTO_CDC = {
     "ignore_null_updates_except_column_list": "ignore_null_updates_except_columns",
     "pipelines.cdc.tombstoneGCThresholdInSeconds": "tombstone_retention_seconds",
 }
+# dbt-databricks' names, for a replace_where incremental model's config copied over.
+DBT = {"incremental_predicates": "replace_where"}
 _DEFAULT = object()
 
 
 def canonical(key: str) -> str:
     """The field a known key names (an AUTO CDC name, or sequence_column, mapped to its own)."""
-    return KNOWN.get(key) or AUTO_CDC[key]
+    return KNOWN.get(key) or AUTO_CDC.get(key) or DBT[key]
 
 
 HISTORY_PRESETS = ("default", "auto_cdc")
@@ -165,6 +174,7 @@ _STRING_KEYS = {
     "snapshot_version_column",
     "quarantine_table",
     "table_comment",
+    "initial_hydrate_source",
 }
 _NAME_KEYS = {"effective_from_column", "effective_to_column", "is_current_column"}
 _LIST_KEYS = {
@@ -240,6 +250,17 @@ def _seconds(key: str, value: Any) -> int:
     return value
 
 
+def _predicate(key: str, value: Any) -> str | None:
+    """One SQL predicate, or dbt's list of them (all must hold: joined by AND)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value
+    if _names(value) and value and all(item.strip() for item in value):
+        return value[0] if len(value) == 1 else " AND ".join(f"({item})" for item in value)
+    raise ValueError(f"cdc_source_config.{key} must be a SQL predicate or a list of them")
+
+
 def _names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
@@ -250,4 +271,5 @@ _OWN_TYPES = {
     "table_properties": _properties,
     "history_columns": _preset,
     "tombstone_retention_seconds": _seconds,
+    "replace_where": _predicate,
 }

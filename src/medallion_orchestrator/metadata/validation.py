@@ -13,16 +13,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
-
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.cdc_config import AUTO_CDC_HISTORY, CdcSourceConfig
 from medallion_orchestrator.metadata.column_mapping import row_problems
 from medallion_orchestrator.metadata.dependencies import dependency_problems
+from medallion_orchestrator.metadata.expressions import expression_problems
 from medallion_orchestrator.metadata.gold_dependencies import analyse_sql_rows, is_sql_row
+from medallion_orchestrator.metadata.hydrate_options import hydrate_problems
 from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.metadata.replace_where_options import replace_where_problems
 from medallion_orchestrator.metadata.snapshot_options import snapshot_problems
 from medallion_orchestrator.project import Pipeline
 
@@ -126,7 +125,7 @@ def _row_problems(row: TaskRow, pipelines: Mapping[str, Pipeline], sql_dir: Path
     if "sql_file_path" in requires or row.sql_file_path:
         yield from _sql_file_problems(row.sql_file_path, sql_dir)
     yield from _cdc_problems(
-        row.cdc_source_config, row.business_key_columns or (), row.execution_pipeline
+        row.cdc_source_config, row.business_key_columns or (), row.execution_pipeline, row.source
     )
 
 
@@ -150,7 +149,9 @@ def _sql_file_problems(sql_file_path: str | None, sql_dir: Path) -> Iterable[str
         yield f"sql_file_path {sql_file_path!r} does not exist under {root}"
 
 
-def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -> Iterable[str]:
+def _cdc_problems(
+    text: str | None, keys: Sequence[str], pipeline: str | None, source: str
+) -> Iterable[str]:
     try:
         config = CdcSourceConfig.parse(text)
     except ValueError as error:
@@ -169,9 +170,11 @@ def _cdc_problems(text: str | None, keys: Sequence[str], pipeline: str | None) -
             )
     for name in ("delete_condition", "truncate_condition"):
         if (condition := getattr(config, name)) is not None:
-            yield from _expression_problems(f"cdc_source_config.{config.key(name)}", condition)
+            yield from expression_problems(f"cdc_source_config.{config.key(name)}", condition)
     yield from _truncate_problems(config, pipeline)
     yield from snapshot_problems(config, keys, pipeline)
+    yield from replace_where_problems(config, pipeline, is_safe_identifier)
+    yield from hydrate_problems(config, pipeline, source, is_safe_identifier)
     yield from _tombstone_problems(config, pipeline)
     yield from _loader_key_problems(config)
     yield from _property_problems(config)
@@ -271,19 +274,3 @@ def _loader_key_problems(config: CdcSourceConfig) -> Iterable[str]:
             f"{config.key('include_columns')} (the committed watermark is read from the silver "
             "table)"
         )
-
-
-def _expression_problems(key: str, condition: str) -> Iterable[str]:
-    """A delete or truncate condition (`key`) must be one boolean expression over the row."""
-    try:
-        parsed = sqlglot.parse(condition, read="databricks")
-    except ParseError as error:
-        reason = error.errors[0]["description"] if error.errors else str(error)
-        yield f"{key} is not valid SQL: {reason}"
-        return
-    if len(parsed) != 1 or parsed[0] is None:
-        yield f"{key} must be a single expression"
-        return
-    expression = parsed[0]
-    if not isinstance(expression, exp.Condition) or expression.find(exp.Subquery, exp.Select):
-        yield f"{key} must be an expression, not a statement or query"
