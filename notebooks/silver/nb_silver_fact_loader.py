@@ -24,7 +24,8 @@ from medallion_orchestrator.notebook_support import notebook_application, task_f
 def load():
     task = task_from_widgets(dbutils)
     app = notebook_application(spark, widget(dbutils, "environment"))
-    return load_fact(app.lakehouse, task)
+    full_refresh = widget(dbutils, "full_refresh_table").lower() == "true"  # --full-refresh TABLE
+    return load_fact(app.lakehouse, task, full_refresh)
 
 
 run_and_exit(dbutils, load)

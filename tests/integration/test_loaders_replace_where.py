@@ -167,3 +167,18 @@ def test_a_source_that_does_not_fit_fails_and_leaves_the_target(
     with pytest.raises(LoadError, match=re.escape(message)):
         load_fact(lakehouse, row)
     assert_untouched(lakehouse, row, before)
+
+
+def test_a_full_refresh_replaces_the_whole_table_from_the_source(
+    lakehouse: Lakehouse, unique: str
+) -> None:
+    """As dbt-databricks' --full-refresh of a replace_where model: the whole table, rebuilt."""
+    row = started(lakehouse, unique)  # silver also holds days 1 and 3, outside the predicate
+    bronze(lakehouse, row.source, [(2, D2, 25, False), (7, D4, 70, False)], BRONZE)
+    before = version(lakehouse, row.destination)
+
+    result = load_fact(lakehouse, row, full_refresh=True)
+
+    assert version(lakehouse, row.destination) == before + 1  # one commit
+    assert result.target_version == before + 1
+    assert_table(lakehouse, row.destination, [(2, D2, 25), (7, D4, 70)], SILVER)

@@ -68,11 +68,12 @@ def load_dimension(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = Fal
     return load_with(DIMENSION_LOADERS, lakehouse, task, full_refresh)
 
 
-def load_fact(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+def load_fact(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
     """nb_silver_fact_loader's load, whatever the pipeline is named: the rows of the row's
-    `replace_where` predicate replaced when it gives one (fact_replace_where), else all."""
-    loader = load_fact_replace_where if task.cdc.replace_where else load_fact_overwrite
-    return _loaded(lakehouse, task, loader)
+    `replace_where` predicate replaced when it gives one (fact_replace_where), else all. A full
+    refresh replaces all, as dbt's `--full-refresh` rebuilds a replace_where model whole."""
+    partial = task.cdc.replace_where and not full_refresh
+    return _loaded(lakehouse, task, load_fact_replace_where if partial else load_fact_overwrite)
 
 
 def load_incremental(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
