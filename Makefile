@@ -2,15 +2,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# pyproject.toml declares ranges; constraints.txt pins the exact versions every install uses
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000 bench-wide
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[local,dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -59,7 +60,7 @@ bench-1000: setup
 
 # SCD2 against mack's type_2_scd_upsert on 1,000,000 rows (ROWS=... for another size).
 bench-scd2: setup
-	$(BIN)/python -m pip install --quiet -e ".[local,bench]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[local,bench]"
 	$(BIN)/python benchmarks/scd2_vs_mack.py --rows $(or $(ROWS),1000000) --repeat $(or $(REPEAT),5)
 
 # Our SCD2 at 20 columns against 700 (COLUMNS=...), 100,000 keys (ROWS=...).

@@ -44,3 +44,14 @@ def vm_option(spark, name: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_the_jit_has_room_for_a_whole_run(spark) -> None:  # type: ignore[no-untyped-def]
     assert int(vm_option(spark, "ReservedCodeCacheSize")) >= 240 * 1024 * 1024
+
+
+def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
+    """The orchestrator's own reads pass values as named parameters (`layer = :layer`). With
+    Delta's session extension, pyspark 4.1.0 and 4.1.4 leave them unbound whichever delta-spark
+    (4.1.0, 4.2.0, 4.3.1): UNBOUND_SQL_PARAMETER. This fails on such a pair."""
+    spark.range(2).selectExpr("IF(id = 0, 'a', 'b') AS layer").createOrReplaceTempView("layers")
+    query = "SELECT layer FROM layers WHERE layer = :layer OR :layer IS NULL ORDER BY layer"
+
+    assert [row.layer for row in spark.sql(query, args={"layer": "a"}).collect()] == ["a"]
+    assert [row.layer for row in spark.sql(query, args={"layer": None}).collect()] == ["a", "b"]

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 from medallion_orchestrator.project import ProjectLayout, load_environment
 
@@ -24,6 +26,11 @@ HOME_OF_DEPLOYER = "/Workspace/Users/${workspace.current_user.userName}/"
 # deploy that target without them, so it never runs on a placeholder. Every other one has a value.
 GIVEN_AT_DEPLOY = {"dev": set(), "prod": {"run_as_service_principal", "failure_webhook_id"}}
 DATABRICKS_DOC = ROOT / "docs" / "databricks.md"
+# Each runtime the bundle may name, and the Apache Spark line it runs: the release notes'
+# "Databricks Runtime release notes versions and compatibility" table.
+RUNTIME_SPARK_LINE = {"18.x": "4.1", "17.3.x": "4.0", "16.4.x": "3.5", "15.4.x": "3.5"}
+SPARK_VERSION_KEY = re.compile(r"(?P<runtime>\d+(?:\.\d+)?\.x)-scala(?P<scala>[\d.]+)")
+CONSTRAINT = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)$")
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +283,76 @@ def test_the_docs_claim_no_cancelling_that_the_databricks_runner_cannot_do() -> 
         assert "cancels nothing itself on Databricks" in paragraph
         assert "`DbutilsNotebookRunner` has no cancel hook" in paragraph
         assert "cancels no Spark job itself" in comment
+
+
+def _pyproject() -> dict[str, Any]:
+    tomllib = pytest.importorskip("tomllib")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _requirements(group: str | None = None) -> list[Requirement]:
+    project = _pyproject()["project"]
+    specs = project["dependencies"] if group is None else project["optional-dependencies"][group]
+    return [Requirement(spec) for spec in specs]
+
+
+def _constraints() -> dict[str, Version]:
+    pins = {}
+    for text in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line := text.split("#", 1)[0].strip():
+            match = CONSTRAINT.match(line)
+            assert match, f"constraints.txt pins exact versions only: {line!r}"
+            pins[_normalized(match.group(1))] = Version(match.group(2))
+    return pins
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _line(version: Version) -> str:
+    return f"{version.major}.{version.minor}"
+
+
+def test_the_job_runs_the_spark_line_that_local_runs_test(bundle: dict[str, Any]) -> None:
+    key = bundle["variables"]["spark_version"]["default"]
+    match = SPARK_VERSION_KEY.fullmatch(key)
+    assert match, f"spark_version {key!r} is not a runtime key like 18.x-scala2.13"
+    assert match.group("runtime") in RUNTIME_SPARK_LINE, (
+        f"{key}: add its Spark version from the runtime's release notes to RUNTIME_SPARK_LINE"
+    )
+    spark_line = RUNTIME_SPARK_LINE[match.group("runtime")]
+    assert match.group("scala") == "2.13", "Spark 4 and delta-spark's jars are Scala 2.13 only"
+    pins = _constraints()
+    local = {req.name: req.specifier for req in _requirements("local")}
+    for name in ("pyspark", "delta-spark"):
+        # delta-spark: the release built on the job's Spark (Delta 4.0 on Spark 4.0)
+        assert _line(pins[name]) == spark_line, f"constraints.txt: {name} {pins[name]}, job {key}"
+        assert pins[name] in local[name]
+        # the `local` range admits no other line than the job's
+        major, minor = (int(part) for part in spark_line.split("."))
+        below = f"{major}.{minor - 1}.99" if minor else f"{major - 1}.99.99"
+        for other in (f"{major}.{minor + 1}.0", below):
+            assert Version(other) not in local[name], f"{name}{local[name]} admits {other}"
+
+
+def test_the_wheel_declares_ranges_and_constraints_pin_them() -> None:
+    pins = _constraints()
+    groups = [None, *_pyproject()["project"]["optional-dependencies"]]
+    for group in groups:
+        for requirement in _requirements(group):
+            operators = {spec.operator for spec in requirement.specifier}
+            assert "==" not in operators, f"{requirement}: a range, not a pin (constraints.txt)"
+            assert ">=" in operators, f"{requirement}: a lower bound the tests ran on"
+            name = _normalized(requirement.name)
+            assert name in pins, f"constraints.txt pins no version of {requirement.name}"
+            assert pins[name] in requirement.specifier, f"{name}=={pins[name]} not in {requirement}"
+
+
+def test_setup_and_ci_install_with_the_constraints() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line and "-e " in line]
+    assert installs
+    for line in installs:
+        assert "-c constraints.txt" in line, line
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,7 +1,8 @@
 """The Delta Lake jars: fetched by Spark's own resolver once into a cache, then used as files.
 
-The first start resolves `io.delta:delta-spark_2.13` (the version delta-spark pins) through
-`spark.jars.packages`; later starts find the jars in the cache and skip resolution entirely.
+The first start resolves `io.delta:delta-spark_<Spark major.minor>_2.13` (the version delta-spark
+pins) through `spark.jars.packages`; later starts find the jars in the cache and skip resolution
+entirely.
 Ivy's downloads are not safe for two processes at once, so one process resolves at a time: a
 second first start waits for the first, then uses its files.
 """
