@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from cli_support import Completed, in_process
-
-_names = itertools.count(1)
+from names import fresh_name
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +34,21 @@ def lakehouse(spark: object) -> object:
 
 
 @pytest.fixture()
+def app(spark: object, lakehouse_home: Path, unique: str) -> object:
+    """The application on the shared session and home, with an execution table of its own."""
+    from medallion_orchestrator.application import Application
+
+    app = Application(
+        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
+    ).replace(spark=spark)
+    app.repository.init()
+    return app
+
+
+@pytest.fixture()
 def unique() -> str:
     """A name no other test uses, for schemas and tables."""
-    return f"t{next(_names)}"
+    return fresh_name()
 
 
 @pytest.fixture()

@@ -29,6 +29,14 @@ def read_table(lakehouse: Lakehouse, name: str, order_by: str) -> list[dict[str,
     return [row.asDict() for row in frame.collect()]
 
 
+def version(lakehouse: Lakehouse, name: str) -> int | None:
+    """The table's newest Delta version; None when there is no table."""
+    table = lakehouse.table_of(name)
+    if not lakehouse.spark.catalog.tableExists(table):
+        return None
+    return int(lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"])
+
+
 def task_row(
     source: str,
     destination: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from chispa import assert_df_equality
 
-from integration.helpers import task_row, write_table
+from integration.helpers import task_row, version, write_table
 from medallion_orchestrator.loaders import commit, events
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
@@ -19,6 +18,7 @@ from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
+from names import fresh_name
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -29,12 +29,11 @@ LOADERS = {
     "fact_overwrite": load_fact_overwrite,
     "fact_incremental_merge": load_incremental_merge,
 }
-_names = itertools.count(1)
 
 
 def fresh_schema(prefix: str) -> str:
     """A schema name no other test of the session uses (for module-scoped fixtures)."""
-    return f"{prefix}{next(_names)}"
+    return fresh_name(prefix)
 
 
 def row_for(
@@ -110,13 +109,6 @@ def load_cases(
 def last_operation(lakehouse: Lakehouse, name: str) -> str:
     table = lakehouse.table_of(name)
     return str(lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["operation"])
-
-
-def version(lakehouse: Lakehouse, name: str) -> int | None:
-    table = lakehouse.table_of(name)
-    if not lakehouse.spark.catalog.tableExists(table):
-        return None
-    return int(lakehouse.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"])
 
 
 def assert_table(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from pathlib import Path
 
 import pytest
 
 from fakes import FakeClock, ScriptedRunner
-from integration.helpers import FIVETRAN, task_row, write_table
+from integration.helpers import FIVETRAN, task_row, version, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
 from medallion_orchestrator.history.lock import LayerLocked
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.spark
 
 DAY1 = dt.datetime(2024, 1, 1)
 SCHEMA = "id INT, name STRING, _fivetran_synced TIMESTAMP, _fivetran_deleted BOOLEAN"
-
-
-@pytest.fixture()
-def app(spark, lakehouse_home: Path, unique: str) -> Application:
-    app = Application(
-        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
-    ).replace(spark=spark)
-    app.repository.init()
-    return app
 
 
 def onboard(app: Application, unique: str, layer: str = "bronze_to_silver") -> dict[str, str]:
@@ -65,10 +55,6 @@ def onboard(app: Application, unique: str, layer: str = "bronze_to_silver") -> d
     return names
 
 
-def version(app: Application, name: str) -> int:
-    return app.spark.sql(f"DESCRIBE HISTORY {app.lakehouse.table_of(name)} LIMIT 1").first()[0]
-
-
 def test_history_then_repair_reruns_only_what_did_not_succeed(
     app: Application, unique: str
 ) -> None:
@@ -83,16 +69,18 @@ def test_history_then_repair_reruns_only_what_did_not_succeed(
     by_task = {a["task"]: a for a in attempts}
     assert by_task[names["customers"]]["status"] == "SUCCESS"
     assert by_task[names["customers"]]["rows_written"] == 1
-    assert by_task[names["customers"]]["target_version"] == version(app, names["customers"])
+    assert by_task[names["customers"]]["target_version"] == version(
+        app.lakehouse, names["customers"]
+    )
     assert "does not exist" in by_task[names["stores"]]["message"]
     assert by_task[names["orders"]]["status"] == "SKIPPED"
 
-    customers_version = version(app, names["customers"])
+    customers_version = version(app.lakehouse, names["customers"])
     write_table(app.lakehouse, f"dev_bronze.{unique}.stores", [(3, "s", DAY1, False)], SCHEMA)
     repair = run_layer(app, RunRequest("bronze_to_silver", repair_of=first.run_id))
     assert repair.succeeded, [r.message for r in repair.results]
     assert sorted(r.key for r in repair.results) == sorted([names["stores"], names["orders"]])
-    assert version(app, names["customers"]) == customers_version
+    assert version(app.lakehouse, names["customers"]) == customers_version
     assert app.run_history.run(repair.run_id)[0]["repair_of"] == first.run_id
     assert app.run_history.succeeded_tasks(repair.run_id) == set(names.values())
 

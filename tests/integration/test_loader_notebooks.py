@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.helpers import FIVETRAN, read_table, task_row, write_table
+from integration.helpers import FIVETRAN, read_table, task_row, version, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.loaders.gold_sql import load_gold_sql
@@ -27,11 +27,6 @@ def app(spark, lakehouse_home: Path) -> Application:
 
 def run_task(app: Application, row):
     return app.runner.run(task_for(row, app.pipelines, app.environment))
-
-
-def version(app: Application, name: str) -> int:
-    table = app.lakehouse.table_of(name)
-    return app.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
 
 
 def test_scd1_upserts_and_deletes(app: Application, unique: str) -> None:
@@ -159,14 +154,14 @@ def test_a_failed_load_leaves_the_target_as_it_was(app: Application, unique: str
     row = task_row(source, target, "scd1", keys=["id"], config=FIVETRAN)
     write_table(app.lakehouse, source, [(1, "a", DAY1, False)], BRONZE_SCHEMA)
     assert run_task(app, row).status is TaskStatus.SUCCESS
-    before = version(app, target)
+    before = version(app.lakehouse, target)
     write_table(
         app.lakehouse, source, [(None, "a", DAY2, False), (2, "b", DAY2, False)], BRONZE_SCHEMA
     )
     outcome = run_task(app, row)
     assert outcome.status is TaskStatus.FAILED
     assert f"{target}: NULL in key column id (1 row(s))" in outcome.message
-    assert version(app, target) == before
+    assert version(app.lakehouse, target) == before
     # the failed notebook's exit value says so: its target, at the version it left it
     assert outcome.load is not None
     assert (outcome.load.target, outcome.load.target_version) == (target, before)

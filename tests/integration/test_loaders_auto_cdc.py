@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from integration.auto_cdc_example import USERS_CDF
 from integration.loader_support import (
     COMMITS,
     LOADINGS,
@@ -30,7 +31,6 @@ from integration.test_loaders_scd2 import BRONZE as SCD2_BRONZE
 from integration.test_loaders_scd2 import CASES as SCD2_CASES
 from integration.test_loaders_scd2 import CONFIG as SCD2_CONFIG
 from integration.test_loaders_scd2 import SILVER as SCD2_SILVER
-from integration.test_loaders_scd2 import USERS_CDF
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders import commit
 from medallion_orchestrator.metadata.model import TaskRow

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
     COMMITS,
     assert_table,
@@ -108,20 +109,6 @@ def test_a_rerun_with_no_new_bronze_data_commits_nothing(cases: dict[str, Any]) 
     assert cases["after"] == cases["before"]
     assert cases["rerun"].rows_written == 0
     assert cases["rerun"].message.startswith("unchanged")
-
-
-# The canonical example of the Databricks AUTO CDC documentation (see test_loaders_scd2.py).
-USERS = "userId INT, name STRING, city STRING, operation STRING, sequenceNum INT"
-USERS_CDF = [
-    (124, "Raul", "Oaxaca", "INSERT", 1),
-    (123, "Isabel", "Monterrey", "INSERT", 1),
-    (125, "Mercedes", "Tijuana", "INSERT", 2),
-    (126, "Lily", "Cancun", "INSERT", 2),
-    (123, None, None, "DELETE", 6),
-    (125, "Mercedes", "Guadalajara", "UPDATE", 6),
-    (125, "Mercedes", "Mexicali", "UPDATE", 5),
-    (123, "Isabel", "Chihuahua", "UPDATE", 5),
-]
 
 
 @pytest.mark.parametrize("batches", [[USERS_CDF], [USERS_CDF[:4], USERS_CDF[4:]]], ids=["1", "2"])

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
     LOADINGS,
     assert_table,
@@ -158,19 +159,6 @@ def test_a_rerun_with_no_new_bronze_data_commits_nothing(cases: dict[str, Any]) 
     assert cases["rerun"].message.startswith("unchanged")
 
 
-# The canonical example of the Databricks AUTO CDC documentation: users 123-126, out of order
-# updates and a delete, sequenced by sequenceNum, with operation and sequenceNum not copied.
-USERS = "userId INT, name STRING, city STRING, operation STRING, sequenceNum INT"
-USERS_CDF = [
-    (124, "Raul", "Oaxaca", "INSERT", 1),
-    (123, "Isabel", "Monterrey", "INSERT", 1),
-    (125, "Mercedes", "Tijuana", "INSERT", 2),
-    (126, "Lily", "Cancun", "INSERT", 2),
-    (123, None, None, "DELETE", 6),
-    (125, "Mercedes", "Guadalajara", "UPDATE", 6),
-    (125, "Mercedes", "Mexicali", "UPDATE", 5),
-    (123, "Isabel", "Chihuahua", "UPDATE", 5),
-]
 AUTO_CDC = {
     "sequence_column": "sequenceNum",
     "delete_condition": "operation = 'DELETE'",

@@ -24,16 +24,6 @@ DAY1 = dt.datetime(2024, 1, 1)
 SCHEMA = "id INT, name STRING, _fivetran_synced TIMESTAMP, _fivetran_deleted BOOLEAN"
 
 
-@pytest.fixture()
-def app(spark, lakehouse_home: Path, unique: str) -> Application:
-    app = Application(
-        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
-    )
-    app = app.replace(spark=spark)
-    app.repository.init()
-    return app
-
-
 def onboard(app: Application, unique: str, broken_source: bool = False) -> None:
     write_table(app.lakehouse, f"dev_bronze.{unique}.customers", [(1, "a", DAY1, False)], SCHEMA)
     write_table(app.lakehouse, f"dev_bronze.{unique}.orders", [(7, "o", DAY1, False)], SCHEMA)

@@ -36,11 +36,8 @@ OLD_TASK_RUN_LOG = """CREATE TABLE {name} (run_id STRING, layer STRING, task STR
 
 
 @pytest.fixture()
-def app(spark, lakehouse_home: Path, unique: str) -> Application:
-    app = Application(
-        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
-    ).replace(spark=spark)
-    app.repository.init()
+def app(app: Application) -> Application:
+    """The shared `app`, with its history tables made."""
     app.run_history.ensure_tables()
     return app
 
