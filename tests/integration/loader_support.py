@@ -54,6 +54,8 @@ def bronze(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema:
 COMMITS = ["merge", "rewrite"]
 # how SCD2 loads: COMMITS, or "rebuild": committed by rewrite, every touched key rebuilt
 LOADINGS = [*COMMITS, "rebuild"]
+# (pipeline, how) for every way an SCD1 or SCD2 load commits
+PATHS = [("scd1", how) for how in COMMITS] + [("scd2", how) for how in LOADINGS]
 
 
 @contextmanager

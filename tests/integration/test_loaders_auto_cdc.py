@@ -19,6 +19,7 @@ from integration.auto_cdc_example import USERS_CDF
 from integration.loader_support import (
     COMMITS,
     LOADINGS,
+    PATHS,
     assert_table,
     bronze,
     fresh_schema,
@@ -37,8 +38,6 @@ from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
 
 pytestmark = pytest.mark.spark
-
-PATHS = [("scd1", how) for how in COMMITS] + [("scd2", how) for how in LOADINGS]
 
 
 def assert_case(

@@ -18,8 +18,7 @@ import pytest
 
 from integration.helpers import write_table
 from integration.loader_support import (
-    COMMITS,
-    LOADINGS,
+    PATHS,
     assert_table,
     bronze,
     committing,
@@ -35,7 +34,6 @@ from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 pytestmark = pytest.mark.spark
 
-PATHS = [("scd1", how) for how in COMMITS] + [("scd2", how) for how in LOADINGS]
 SNAPSHOT_SCHEMA = "id INT, name STRING, city STRING, seq INT"
 FEED_SCHEMA = f"{SNAPSHOT_SCHEMA}, _deleted BOOLEAN"
 SNAPSHOT = [(1, "Ann", "Oaxaca", 5), (2, "Bob", "Monterrey", 5), (3, "Cy", "Tijuana", 5)]

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from integration.loader_support import (
-    COMMITS,
-    LOADINGS,
+    PATHS,
     assert_table,
     bronze,
     committing,
@@ -53,7 +52,6 @@ SCD2_AFTER_3 = [
     (4, "Death Valley", 2, 3),
     (4, "Furnace Creek", 3, None),
 ]
-PATHS = [("scd1", how) for how in COMMITS] + [("scd2", how) for how in LOADINGS]
 
 
 def versioned(*snapshots: tuple[int, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
