@@ -165,9 +165,8 @@ def test_timeout_interrupts_plain_python(engine: LocalNotebookEngine) -> None:
     threads = [
         t for t in __import__("threading").enumerate() if t.name.startswith("medallion-notebook")
     ]
-    end = time.monotonic() + 30
-    while any(t.is_alive() for t in threads) and time.monotonic() < end:
-        time.sleep(0.1)
+    for thread in threads:
+        thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
 
 
