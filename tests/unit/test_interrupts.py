@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -74,7 +73,6 @@ class SignalsItsOwnThread:
         self.cancellation = cancellation
 
     def run(self, task: NotebookTask) -> TaskOutcome:
-        time.sleep(1)  # the main thread is waiting for this task by now
         signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
         if self.cancellation.wait(PATIENCE_SECONDS):
             return TaskOutcome(TaskStatus.CANCELLED, "saw the stop")
