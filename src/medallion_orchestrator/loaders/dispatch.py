@@ -24,6 +24,7 @@ from medallion_orchestrator.loaders.gold_sql import load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.loaders.session_settings import plan_without_constraint_propagation
 from medallion_orchestrator.loaders.snapshot import load_scd1_snapshot, load_scd2_snapshot
 from medallion_orchestrator.loaders.table_settings import with_table_settings
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
@@ -58,6 +59,7 @@ def _loaded(
     lakehouse: Lakehouse, task: TaskRow, loader: TableLoader, full_refresh: bool = False
 ) -> LoadResult:
     """`loader`'s load of `task` (with `full_refresh`, the target rebuilt: full_refresh.py)."""
+    plan_without_constraint_propagation(lakehouse.spark)
     with leaving_no_uncommitted_target(lakehouse, task):
         if full_refresh:
             return with_table_settings(lakehouse, task, fully_refreshed(lakehouse, task, loader))

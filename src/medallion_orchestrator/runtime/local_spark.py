@@ -82,6 +82,8 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "true")
+        # exponential in the columns of SCD2's plans (loaders/session_settings.py)
+        .config("spark.sql.constraintPropagation.enabled", "false")
         .config("spark.sql.codegen.cache.maxEntries", str(CODEGEN_CACHE_ENTRIES))
         .config("spark.scheduler.mode", "FAIR")
         .config("spark.scheduler.allocation.file", str(FAIR_POOLS))
