@@ -252,3 +252,20 @@ def test_databricks_refreshes_materialized_views_in_order_and_names_a_stale_one(
 def test_an_event_log_is_only_a_materialized_view_s(lakehouse, orders: str) -> None:
     with pytest.raises(Exception, match=rf"NOT_A_MATERIALIZED_VIEW.*{orders} is not a"):
         lakehouse.sql(f"SELECT * FROM event_log(TABLE({orders}))")
+
+
+def test_an_event_log_read_leaves_no_view_behind(
+    lakehouse, spark, unique: str, orders: str, tmp_path: Path
+) -> None:
+    gold = Gold(lakehouse, unique, tmp_path)
+    gold.write(
+        f"CREATE OR REPLACE MATERIALIZED VIEW {gold.destination} AS\n"
+        f"SELECT day, sum(amount) AS revenue FROM {orders} GROUP BY day;\n"
+    )
+    gold.build()
+    before = {t.name for t in spark.catalog.listTables() if t.isTemporary}
+
+    events = lakehouse.sql(f"SELECT event_type FROM event_log(TABLE({gold.destination}))")
+
+    assert {t.name for t in spark.catalog.listTables() if t.isTemporary} == before
+    assert [row.event_type for row in events.collect()][-1] == "update_progress"

@@ -53,5 +53,8 @@ def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  
     spark.range(2).selectExpr("IF(id = 0, 'a', 'b') AS layer").createOrReplaceTempView("layers")
     query = "SELECT layer FROM layers WHERE layer = :layer OR :layer IS NULL ORDER BY layer"
 
-    assert [row.layer for row in spark.sql(query, args={"layer": "a"}).collect()] == ["a"]
-    assert [row.layer for row in spark.sql(query, args={"layer": None}).collect()] == ["a", "b"]
+    one = [row.layer for row in spark.sql(query, args={"layer": "a"}).collect()]
+    every = [row.layer for row in spark.sql(query, args={"layer": None}).collect()]
+    spark.catalog.dropTempView("layers")
+
+    assert (one, every) == (["a"], ["a", "b"])

@@ -249,8 +249,22 @@ class LocalLakehouse(Lakehouse):
     def sql(self, statement: str, args: Mapping[str, Any] | None = None) -> DataFrame:
         if is_materialized_view_statement(statement):
             statement = self._on_stand_in(statement)
-        if event_log_names(statement):
-            statement = on_event_logs(statement, self._event_log)
+        if not event_log_names(statement):
+            return self._statement(statement, args)
+        views: list[str] = []
+
+        def log_of(name: str) -> str:
+            views.append(self._event_log(name))
+            return views[-1]
+
+        statement = on_event_logs(statement, log_of)
+        try:
+            return self._statement(statement, args)
+        finally:  # the frame is analyzed: its plan no longer needs the views' names
+            for view in views:
+                self.spark.catalog.dropTempView(view)
+
+    def _statement(self, statement: str, args: Mapping[str, Any] | None) -> DataFrame:
         self.session.sync_databases()
         statement, in_default = qualified(statement, self._kept_in_default)
         if in_default:
