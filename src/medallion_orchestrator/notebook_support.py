@@ -125,10 +125,11 @@ def target_as_left(dbutils: Any) -> LoadReport:
     try:
         from pyspark.sql import SparkSession
 
-        from medallion_orchestrator.loaders.common import latest_version, target_name
+        from medallion_orchestrator.loaders.common import latest_version
+        from medallion_orchestrator.loaders.spec import LoadSpec
 
         app = notebook_application(SparkSession.active(), widget(dbutils, "environment"))
-        version = latest_version(app.lakehouse, target_name(app.lakehouse, task))
+        version = latest_version(app.lakehouse, LoadSpec.of(task).target(app.lakehouse))
     except Exception:
         logger.warning("could not read %s's Delta version", task.destination, exc_info=True)
         version = None

@@ -16,6 +16,7 @@ from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 from names import fresh_name
@@ -44,7 +45,7 @@ def row_for(
 
 def load(lakehouse: Lakehouse, row: TaskRow) -> LoadResult:
     loader = LOADERS[row.execution_pipeline or ""]
-    return loader(lakehouse, row)
+    return loader(lakehouse, LoadSpec.of(row))
 
 
 def bronze(lakehouse: Lakehouse, name: str, rows: list[tuple[Any, ...]], schema: str) -> None:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -43,16 +43,16 @@ MERGE_ONLY_PROPERTIES = {
 
 
 def merge_staged(
-    lakehouse: Lakehouse, task: TaskRow, target: str, staged: DataFrame, merge: Merge
+    lakehouse: Lakehouse, spec: LoadSpec, target: str, staged: DataFrame, merge: Merge
 ) -> LoadResult:
     """The (cached) staged rows in one commit to the target, or none when there are none."""
     counts, files = _counts(staged)
     if not sum(counts.values()):
         return LoadResult(
-            task.destination, 0, latest_version(lakehouse, target), "unchanged: nothing to write"
+            spec.destination, 0, latest_version(lakehouse, target), "unchanged: nothing to write"
         )
     if files and rewrites_every_file(lakehouse, target, files):
-        version = _rewrite(lakehouse, task, target, staged, merge, counts[UPDATE] + counts[DELETE])
+        version = _rewrite(lakehouse, spec, target, staged, merge, counts[UPDATE] + counts[DELETE])
         how = "rewritten"
     else:
         _merge(lakehouse, target, staged, merge)
@@ -60,7 +60,7 @@ def merge_staged(
     message = f"{how}: " + ", ".join(
         f"{counts[op]} {op}{'d' if op.endswith('e') else 'ed'}" for op in OPS
     )
-    return LoadResult(task.destination, sum(counts.values()), version, message)
+    return LoadResult(spec.destination, sum(counts.values()), version, message)
 
 
 def rewrites_every_file(lakehouse: Lakehouse, target: str, files: int) -> bool:
@@ -106,7 +106,7 @@ def _merge(lakehouse: Lakehouse, target: str, staged: DataFrame, merge: Merge) -
 
 def _rewrite(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     target: str,
     staged: DataFrame,
     merge: Merge,
@@ -156,10 +156,10 @@ def _rewrite(
     assert written is not None
     if written != read + 1:
         raise LoadError(
-            f"{task.destination}: another writer committed to {target} while this load "
+            f"{spec.destination}: another writer committed to {target} while this load "
             f"rewrote it (versions {read + 1} to {written}); this load's overwrite may have "
             "replaced its rows: compare DESCRIBE HISTORY, RESTORE the table to the version "
-            "before this load's commit if so, then rerun the task"
+            "before this load's commit if so, then rerun the spec"
         )
     return written
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.predicates import any_of
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.metadata.column_mapping import mapping_problems
-from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.tasks import LoadReport
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-# What a loader returns: the task vocabulary's load report (target, rows, Delta version, message).
+# What a loader returns: the spec vocabulary's load report (target, rows, Delta version, message).
 LoadResult = LoadReport
 
 
@@ -41,43 +41,37 @@ def field(parent: str, name: str) -> Column:
     return F.col(f"{parent}.`{name}`")
 
 
-def target_name(lakehouse: Lakehouse, task: TaskRow) -> str:
-    assert task.dst_catalog and task.dst_schema and task.dst_table_name
-    return lakehouse.table(task.dst_catalog, task.dst_schema, task.dst_table_name)
-
-
-def read_source(lakehouse: Lakehouse, task: TaskRow, table: str | None = None) -> DataFrame:
+def read_source(lakehouse: Lakehouse, spec: LoadSpec, table: str | None = None) -> DataFrame:
     """The bronze table (or `table`, catalog.schema.table, read the same way), its columns
     renamed by `column_mapping`; a missing table names itself, a mapping that does not fit its
     columns names the columns."""
-    assert task.src_catalog and task.src_schema and task.src_table_name
-    shown = table or task.source
+    shown = table or spec.source
     catalog, schema, name = shown.split(".")
     physical = lakehouse.table(catalog, schema, name)
     if not lakehouse.spark.catalog.tableExists(physical):
-        raise LoadError(f"{task.destination}: source table {shown} does not exist")
-    source, mapping = lakehouse.spark.table(physical), task.cdc.column_mapping
+        raise LoadError(f"{spec.destination}: source table {shown} does not exist")
+    source, mapping = lakehouse.spark.table(physical), spec.cdc.column_mapping
     if not mapping:
         return source
     if problems := mapping_problems(mapping, source.columns):
         raise LoadError(
-            f"{task.destination}: cdc_source_config.{'; '.join(problems)} "
+            f"{spec.destination}: cdc_source_config.{'; '.join(problems)} "
             f"(source {shown}: {', '.join(source.columns)})"
         )
     return source.withColumnsRenamed(dict(mapping))
 
 
-def ensure_target_schema(lakehouse: Lakehouse, task: TaskRow) -> None:
-    assert task.dst_catalog and task.dst_schema
-    lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
+def ensure_target_schema(lakehouse: Lakehouse, spec: LoadSpec) -> None:
+    catalog, schema, _ = spec.dst
+    lakehouse.ensure_schema(catalog, schema)
 
 
-def without_excluded(frame: DataFrame, task: TaskRow, keep: tuple[str, ...] = ()) -> DataFrame:
+def without_excluded(frame: DataFrame, spec: LoadSpec, keep: tuple[str, ...] = ()) -> DataFrame:
     """Only `include_columns` (when given) are copied to silver, never `exclude_columns`;
     `keep` (the keys) always is."""
-    config = task.cdc
+    config = spec.cdc
     if config.include_columns is not None:
-        require_columns(frame, list(config.include_columns), task, config.key("include_columns"))
+        require_columns(frame, list(config.include_columns), spec, config.key("include_columns"))
         carried = {*config.include_columns, *keep}
         return frame.drop(*[c for c in frame.columns if c not in carried])
     return frame.drop(*[c for c in config.exclude_columns if c in frame.columns and c not in keep])
@@ -108,12 +102,12 @@ def literal(value: Any, kind: DataType) -> Column:
     return F.lit(value).cast(kind)
 
 
-def require_columns(frame: DataFrame, columns: list[str], task: TaskRow, role: str) -> None:
+def require_columns(frame: DataFrame, columns: list[str], spec: LoadSpec, role: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise LoadError(
-            f"{task.destination}: {role} column(s) {', '.join(missing)} missing from source "
-            f"{task.source} (columns: {', '.join(frame.columns)})"
+            f"{spec.destination}: {role} column(s) {', '.join(missing)} missing from source "
+            f"{spec.source} (columns: {', '.join(frame.columns)})"
         )
 
 
@@ -143,5 +137,5 @@ def version_from_log(spark: SparkSession, delta: DeltaTable) -> int:
         raise RuntimeError(f"no Delta log API: {error}") from None
 
 
-def created(lakehouse: Lakehouse, task: TaskRow, table: str, rows: int) -> LoadResult:
-    return LoadResult(task.destination, rows, latest_version(lakehouse, table), "created")
+def created(lakehouse: Lakehouse, spec: LoadSpec, table: str, rows: int) -> LoadResult:
+    return LoadResult(spec.destination, rows, latest_version(lakehouse, table), "created")

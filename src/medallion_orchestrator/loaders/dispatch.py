@@ -26,6 +26,7 @@ from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
 from medallion_orchestrator.loaders.session_settings import plan_without_constraint_propagation
 from medallion_orchestrator.loaders.snapshot import load_scd1_snapshot, load_scd2_snapshot
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.table_settings import with_table_settings
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
 from medallion_orchestrator.metadata.model import TaskRow
@@ -33,7 +34,7 @@ from medallion_orchestrator.metadata.model import TaskRow
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
-TableLoader = Callable[["Lakehouse", TaskRow], LoadResult]
+TableLoader = Callable[["Lakehouse", LoadSpec], LoadResult]
 
 DIMENSION_LOADERS: dict[str, TableLoader] = {
     "scd1": load_scd1,
@@ -52,18 +53,18 @@ def load_with(
             f"{task.destination}: this notebook loads {', '.join(sorted(loaders))}, "
             f"not execution_pipeline {task.execution_pipeline!r}"
         )
-    return _loaded(lakehouse, task, loader, full_refresh)
+    return _loaded(lakehouse, LoadSpec.of(task), loader, full_refresh)
 
 
 def _loaded(
-    lakehouse: Lakehouse, task: TaskRow, loader: TableLoader, full_refresh: bool = False
+    lakehouse: Lakehouse, spec: LoadSpec, loader: TableLoader, full_refresh: bool = False
 ) -> LoadResult:
-    """`loader`'s load of `task` (with `full_refresh`, the target rebuilt: full_refresh.py)."""
+    """`loader`'s load (with `full_refresh`, the target rebuilt: full_refresh.py)."""
     plan_without_constraint_propagation(lakehouse.spark)
-    with leaving_no_uncommitted_target(lakehouse, task):
+    with leaving_no_uncommitted_target(lakehouse, spec):
         if full_refresh:
-            return with_table_settings(lakehouse, task, fully_refreshed(lakehouse, task, loader))
-        return with_table_settings(lakehouse, task, loader(lakehouse, task))
+            return with_table_settings(lakehouse, spec, fully_refreshed(lakehouse, spec, loader))
+        return with_table_settings(lakehouse, spec, loader(lakehouse, spec))
 
 
 def load_dimension(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
@@ -74,13 +75,14 @@ def load_fact(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -
     """nb_silver_fact_loader's load, whatever the pipeline is named: the rows of the row's
     `replace_where` predicate replaced when it gives one (fact_replace_where), else all. A full
     refresh replaces all, as dbt's `--full-refresh` rebuilds a replace_where model whole."""
-    partial = task.cdc.replace_where and not full_refresh
-    return _loaded(lakehouse, task, load_fact_replace_where if partial else load_fact_overwrite)
+    spec = LoadSpec.of(task)
+    partial = spec.cdc.replace_where and not full_refresh
+    return _loaded(lakehouse, spec, load_fact_replace_where if partial else load_fact_overwrite)
 
 
 def load_incremental(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = False) -> LoadResult:
     """The incremental MERGE of nb_silver_fact_incremental_loader, whatever its pipeline name."""
-    return _loaded(lakehouse, task, load_incremental_merge, full_refresh)
+    return _loaded(lakehouse, LoadSpec.of(task), load_incremental_merge, full_refresh)
 
 
 def load_gold(
@@ -91,5 +93,5 @@ def load_gold(
     full_refresh: bool = False,
     pins: Pins | None = None,
 ) -> LoadResult:
-    with leaving_no_uncommitted_target(lakehouse, task):
+    with leaving_no_uncommitted_target(lakehouse, LoadSpec.of(task)):
         return load_gold_sql(lakehouse, task, sql_dir, ledger, full_refresh, pins)

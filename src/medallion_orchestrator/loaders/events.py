@@ -1,7 +1,7 @@
 """Bronze rows as change events: deletes flagged, sequence set, checked.
 
 The checks: exact duplicate rows count once; two different rows for one key at one sequence
-value are an error naming the table, the key and the value; NULL keys fail the task (or go to
+value are an error naming the table, the key and the value; NULL keys fail the spec (or go to
 the quarantine table); a NULL sequence value is an error.
 
 `change_events` groups the rows by key and sequence in one shuffle (values compared exactly)
@@ -24,8 +24,8 @@ from medallion_orchestrator.loaders.common import (
     without_excluded,
 )
 from medallion_orchestrator.loaders.keys import any_null, handle_null_keys, null_key_counts
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import Cache
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -79,7 +79,7 @@ _BRONZE = 1
 
 def change_events(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     source: DataFrame,
     keys: list[str],
     cache: Cache,
@@ -88,11 +88,11 @@ def change_events(
     """One event per key and sequence, ordered by the `order` columns (else the load's time)."""
     from pyspark.sql import functions as F
 
-    flagged, attributes = flag(task, source, keys, order)
+    flagged, attributes = flag(spec, source, keys, order)
     grouped = cache.keep(_exactly_grouped(flagged, keys, attributes))
     no_sequence = F.when(col(SEQUENCE).isNull(), col(_ROWS)).otherwise(0)
     clash_at = F.when(col(_CLASH), col(SEQUENCE))
-    _check(lakehouse, task, source, grouped, keys, order, no_sequence, clash_at)
+    _check(lakehouse, spec, source, grouped, keys, order, no_sequence, clash_at)
     frame = grouped.where(~any_null(keys)).select(
         *[col(k) for k in keys], col(SEQUENCE), f"{_VALUE}.*"
     )
@@ -118,7 +118,7 @@ def _exactly_grouped(flagged: DataFrame, keys: list[str], attributes: list[str])
 
 def checked_rows(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     source: DataFrame,
     keys: list[str],
     cache: Cache,
@@ -131,7 +131,7 @@ def checked_rows(
     the rows at fault. Keys with several rows at one sequence are then compared exactly."""
     from pyspark.sql import functions as F
 
-    flagged, attributes = flag(task, source, keys, order)
+    flagged, attributes = flag(spec, source, keys, order)
     narrow = flagged.select(
         *[col(k) for k in keys], col(SEQUENCE), col(DELETED), F.lit(_BRONZE).alias(SIDE)
     )
@@ -144,7 +144,7 @@ def checked_rows(
     )
     touched, appended = F.lit(False), F.lit(False)
     if marks is not None:
-        grouped, touched, appended = _per_key(grouped, keys, task.cdc.full_extract)
+        grouped, touched, appended = _per_key(grouped, keys, spec.cdc.full_extract)
     at_fault = any_null(keys) | (col(_NO_SEQUENCE) > 0) | col(_REPEATED)
     notable = cache.keep(
         grouped.where(touched | at_fault).select(
@@ -159,13 +159,13 @@ def checked_rows(
         eager=False,
     )
     stats = _check(
-        lakehouse, task, source, notable, keys, order, col(_NO_SEQUENCE), F.lit(None),
+        lakehouse, spec, source, notable, keys, order, col(_NO_SEQUENCE), F.lit(None),
         counts={name: col(name) for name in (TOUCHED, APPENDED, _REPEATED)},
     )  # fmt: skip
     keyed = notable.where(~any_null(keys))
     if stats[_REPEATED]:
         repeated = keyed.where(col(_REPEATED)).select(*[col(k) for k in keys])
-        _check_repeats(task, flagged.join(repeated, keys, "left_semi"), keys, attributes)
+        _check_repeats(spec, flagged.join(repeated, keys, "left_semi"), keys, attributes)
     return Events(
         flagged.where(~any_null(keys)),
         keys,
@@ -230,7 +230,7 @@ def _narrow_aggregates() -> list[Column]:
     ]
 
 
-def _check_repeats(task: TaskRow, rows: DataFrame, keys: list[str], attributes: list[str]) -> None:
+def _check_repeats(spec: LoadSpec, rows: DataFrame, keys: list[str], attributes: list[str]) -> None:
     """Several bronze rows at one key and sequence: alike they count once, else a conflict."""
     from pyspark.sql import functions as F
 
@@ -238,16 +238,16 @@ def _check_repeats(task: TaskRow, rows: DataFrame, keys: list[str], attributes: 
     first = F.struct(*[col(k) for k in keys], col(SEQUENCE))
     clash = grouped.agg(F.min(F.when(col(_CLASH), first))).first()
     if clash is not None and clash[0] is not None:
-        _conflict(task, keys, clash[0], task.cdc.sequence_columns)
+        _conflict(spec, keys, clash[0], spec.cdc.sequence_columns)
 
 
 def flag(
-    task: TaskRow, source: DataFrame, keys: list[str], order: tuple[str, ...]
+    spec: LoadSpec, source: DataFrame, keys: list[str], order: tuple[str, ...]
 ) -> tuple[DataFrame, list[str]]:
     """The source with DELETED and SEQUENCE, columns not carried dropped; and its attributes."""
-    require_columns(source, keys, task, "key")
-    require_columns(source, list(order), task, "sequence")
-    flagged = without_excluded(_flagged(source, task, order), task, keep=(*keys, *INTERNAL))
+    require_columns(source, keys, spec, "key")
+    require_columns(source, list(order), spec, "sequence")
+    flagged = without_excluded(_flagged(source, spec, order), spec, keep=(*keys, *INTERNAL))
     return flagged, [c for c in flagged.columns if c not in (*keys, *INTERNAL)]
 
 
@@ -267,11 +267,11 @@ def latest_per_key(events: Events, with_it: Mapping[str, Column] | None = None) 
     )
 
 
-def _flagged(source: DataFrame, task: TaskRow, order: tuple[str, ...]) -> DataFrame:
+def _flagged(source: DataFrame, spec: LoadSpec, order: tuple[str, ...]) -> DataFrame:
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
-    condition = task.cdc.delete_condition
+    condition = spec.cdc.delete_condition
     try:
         deleted = F.coalesce(F.expr(condition), F.lit(False)) if condition else F.lit(False)
         sequence = ordered_by(order) if order else F.current_timestamp()
@@ -279,14 +279,14 @@ def _flagged(source: DataFrame, task: TaskRow, order: tuple[str, ...]) -> DataFr
     except AnalysisException as error:
         first = str(error).splitlines()[0]
         raise LoadError(
-            f"{task.destination}: delete_condition {condition!r} does not apply to source "
-            f"{task.source}: {first}"
+            f"{spec.destination}: delete_condition {condition!r} does not apply to source "
+            f"{spec.source}: {first}"
         ) from None
 
 
 def _check(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     source: DataFrame,
     grouped: DataFrame,
     keys: list[str],
@@ -308,26 +308,26 @@ def _check(
         *[F.count_if(keyed & test).alias(name) for name, test in (counts or {}).items()],
     ).first()
     assert stats is not None
-    handle_null_keys(lakehouse, task, source, keys, stats["nulls"].asDict())
+    handle_null_keys(lakehouse, spec, source, keys, stats["nulls"].asDict())
     if stats["no_seq"]:
         raise LoadError(
-            f"{task.destination}: NULL in sequence column {', '.join(order)} "
-            f"({stats['no_seq']} row(s)) of {task.source}"
+            f"{spec.destination}: NULL in sequence column {', '.join(order)} "
+            f"({stats['no_seq']} row(s)) of {spec.source}"
         )
     if clash := stats["clash"]:
-        _conflict(task, keys, clash, order)
+        _conflict(spec, keys, clash, order)
     return stats
 
 
-def _conflict(task: TaskRow, keys: list[str], clash: object, order: tuple[str, ...]) -> None:
+def _conflict(spec: LoadSpec, keys: list[str], clash: object, order: tuple[str, ...]) -> None:
     key = ", ".join(f"{name}={clash[name]!r}" for name in keys)  # type: ignore[index]
     if order:
         raise LoadError(
-            f"{task.destination}: source {task.source} has different rows for key ({key}) "
+            f"{spec.destination}: source {spec.source} has different rows for key ({key}) "
             f"with the same {', '.join(order)} = {clash[SEQUENCE]!r}"  # type: ignore[index]
         )
     raise LoadError(
-        f"{task.destination}: source {task.source} has different rows for key ({key}) "
+        f"{spec.destination}: source {spec.source} has different rows for key ({key}) "
         "and no sequence_column in cdc_source_config to order them"
     )
 

@@ -18,12 +18,11 @@ from medallion_orchestrator.loaders.common import (
     latest_version,
     read_source,
     require_columns,
-    target_name,
     without_excluded,
 )
 from medallion_orchestrator.loaders.keys import any_null, handle_null_keys, null_key_counts
 from medallion_orchestrator.loaders.schema import fingerprint, schema_changes
-from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.loaders.spec import LoadSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -31,17 +30,17 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-def load_fact_overwrite(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    source = facts(lakehouse, task)
-    target = target_name(lakehouse, task)
+def load_fact_overwrite(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
+    source = facts(lakehouse, spec)
+    target = spec.target(lakehouse)
     spark = lakehouse.spark
     writer_options = {}
     if spark.catalog.tableExists(target):
         current = spark.table(target)
         changes = schema_changes(current.schema, source.schema)
-        if changes and not task.cdc.allow_schema_change:
+        if changes and not spec.cdc.allow_schema_change:
             raise LoadError(
-                f"{task.destination}: source {task.source} schema changed "
+                f"{spec.destination}: source {spec.source} schema changed "
                 f"({', '.join(changes)}) and cdc_source_config.allow_schema_change is not "
                 "true; the target was left as it was"
             )
@@ -52,39 +51,39 @@ def load_fact_overwrite(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
             incoming = fingerprint(source)
             if incoming == fingerprint(current):
                 return LoadResult(
-                    task.destination,
+                    spec.destination,
                     0,
                     latest_version(lakehouse, target),
                     "unchanged: the source holds the rows the target has",
                 )
     else:
-        ensure_target_schema(lakehouse, task)
+        ensure_target_schema(lakehouse, spec)
     source.write.format("delta").mode("overwrite").options(**writer_options).saveAsTable(target)
     rows = spark.table(target).count()
     message = "overwritten" + (" (schema changed)" if writer_options else "")
-    return LoadResult(task.destination, rows, latest_version(lakehouse, target), message)
+    return LoadResult(spec.destination, rows, latest_version(lakehouse, target), message)
 
 
-def facts(lakehouse: Lakehouse, task: TaskRow) -> DataFrame:
+def facts(lakehouse: Lakehouse, spec: LoadSpec) -> DataFrame:
     """The source rows that are facts: not deleted, no NULL primary key, excluded dropped."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
-    source = read_source(lakehouse, task)
-    condition = task.cdc.delete_condition
+    source = read_source(lakehouse, spec)
+    condition = spec.cdc.delete_condition
     if condition:
         try:
             source = source.where(~F.coalesce(F.expr(condition), F.lit(False)))
         except AnalysisException as error:
             raise LoadError(
-                f"{task.destination}: delete_condition {condition!r} does not apply to source "
-                f"{task.source}: {str(error).splitlines()[0]}"
+                f"{spec.destination}: delete_condition {condition!r} does not apply to source "
+                f"{spec.source}: {str(error).splitlines()[0]}"
             ) from None
-    keys = list(task.primary_key_columns or ())
+    keys = list(spec.primary_keys)
     if keys:
-        require_columns(source, keys, task, "key")
+        require_columns(source, keys, spec, "key")
         counts = source.agg(null_key_counts(source, keys).alias("nulls")).first()
         assert counts is not None
-        handle_null_keys(lakehouse, task, source, keys, counts["nulls"].asDict())
+        handle_null_keys(lakehouse, spec, source, keys, counts["nulls"].asDict())
         source = source.where(~any_null(keys))
-    return without_excluded(source, task, keep=tuple(keys))
+    return without_excluded(source, spec, keep=tuple(keys))

@@ -20,12 +20,11 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     latest_version,
     require_columns,
-    target_name,
 )
 from medallion_orchestrator.loaders.fact_overwrite import facts
 from medallion_orchestrator.loaders.schema import fingerprint, schema_changes
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.metadata.expressions import expression_columns
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -35,21 +34,21 @@ if TYPE_CHECKING:
 MISMATCH = "DELTA_REPLACE_WHERE_MISMATCH"
 
 
-def load_fact_replace_where(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
+def load_fact_replace_where(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
     from pyspark.sql import functions as F
 
-    predicate = task.cdc.replace_where
+    predicate = spec.cdc.replace_where
     if predicate is None:
-        raise LoadError(f"{task.destination}: cdc_source_config.replace_where is not set")
-    source = facts(lakehouse, task)
-    require_columns(source, expression_columns(predicate), task, "replace_where")
-    target = target_name(lakehouse, task)
+        raise LoadError(f"{spec.destination}: cdc_source_config.replace_where is not set")
+    source = facts(lakehouse, spec)
+    require_columns(source, expression_columns(predicate), spec, "replace_where")
+    target = spec.target(lakehouse)
     rows = None
     if lakehouse.spark.catalog.tableExists(target):
         current = lakehouse.spark.table(target)
         if changes := schema_changes(current.schema, source.schema):
             raise LoadError(
-                f"{task.destination}: source {task.source} schema differs from the target's "
+                f"{spec.destination}: source {spec.source} schema differs from the target's "
                 f"({', '.join(changes)}): replace_where replaces rows, not the schema; the "
                 "target was left as it was"
             )
@@ -57,24 +56,24 @@ def load_fact_replace_where(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
         incoming = fingerprint(source)
         if incoming == fingerprint(current.where(F.expr(predicate))):
             return LoadResult(
-                task.destination,
+                spec.destination,
                 0,
                 latest_version(lakehouse, target),
                 f"unchanged: the target's rows where {predicate} are the source's",
             )
         rows = incoming[0]
     else:
-        _check_inside(source, predicate, task)
-        ensure_target_schema(lakehouse, task)
-    _replace(source, target, predicate, task)
+        _check_inside(source, predicate, spec)
+        ensure_target_schema(lakehouse, spec)
+    _replace(source, target, predicate, spec)
     if rows is None:
         rows = lakehouse.spark.table(target).count()
     return LoadResult(
-        task.destination, rows, latest_version(lakehouse, target), f"replaced where {predicate}"
+        spec.destination, rows, latest_version(lakehouse, target), f"replaced where {predicate}"
     )
 
 
-def _replace(source: DataFrame, target: str, predicate: str, task: TaskRow) -> None:
+def _replace(source: DataFrame, target: str, predicate: str, spec: LoadSpec) -> None:
     from pyspark.errors import AnalysisException
 
     writer = source.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
@@ -83,17 +82,17 @@ def _replace(source: DataFrame, target: str, predicate: str, task: TaskRow) -> N
     except AnalysisException as error:
         if _condition(error) != MISMATCH:
             raise
-        outside = _outside(source, predicate, task)
+        outside = _outside(source, predicate, spec)
         raise (outside or error) from None
 
 
-def _check_inside(source: DataFrame, predicate: str, task: TaskRow) -> None:
+def _check_inside(source: DataFrame, predicate: str, spec: LoadSpec) -> None:
     """Delta checks the predicate on an existing table only: a first load is checked here."""
-    if (error := _outside(source, predicate, task)) is not None:
+    if (error := _outside(source, predicate, spec)) is not None:
         raise error
 
 
-def _outside(source: DataFrame, predicate: str, task: TaskRow) -> LoadError | None:
+def _outside(source: DataFrame, predicate: str, spec: LoadSpec) -> LoadError | None:
     """The error of a source with rows the predicate does not hold for (false or NULL)."""
     from pyspark.sql import functions as F
 
@@ -101,7 +100,7 @@ def _outside(source: DataFrame, predicate: str, task: TaskRow) -> LoadError | No
     if not count:
         return None
     return LoadError(
-        f"{task.destination}: source {task.source} has {count} row(s) outside replace_where "
+        f"{spec.destination}: source {spec.source} has {count} row(s) outside replace_where "
         f"{predicate!r} ({MISMATCH}); the target was left as it was"
     )
 

@@ -6,30 +6,27 @@ tombstones).
 
 How, so that a failed or interrupted refresh leaves the target as it was: the row's own loader
 builds the table afresh in a scratch table beside it (`<table>__full_refresh`, with its own
-tombstones); then one commit replaces every row of the target with the scratch's (an overwrite
-`replaceWhere true` with `mergeSchema`: a data commit, which keeps the target's comment,
-properties and clustering); then the target's state properties and tombstones are set to the
-scratch's (one more commit, only when they differ), the rows its load quarantined are the
-target's, and the scratch tables are dropped. A
-failure before the replacing commit leaves the target at its version. One between the two
-commits leaves the rebuilt rows with the old state: a missing hydrate record is caught up by the
-next load (the snapshot's rows change nothing), but a snapshot version the refresh lowered
-(snapshots removed from the source) stays ahead of the rows: refresh again. A target that does
-not exist yet is simply loaded: its first load is full.
+tombstones; what it quarantines and says names the target); then one commit replaces every row
+of the target with the scratch's (an overwrite `replaceWhere true` with `mergeSchema`: a data
+commit, which keeps the target's comment, properties and clustering); then the target's state
+properties and tombstones are set to the scratch's (one more commit, only when they differ), and
+the scratch tables are dropped. A failure before the replacing commit leaves the target at its
+version. One between the two commits leaves the rebuilt rows with the old state: a missing
+hydrate record is caught up by the next load (the snapshot's rows change nothing), but a
+snapshot version the refresh lowered (snapshots removed from the source) stays ahead of the
+rows: refresh again. A target that does not exist yet is simply loaded: its first load is full.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders import hydrate, snapshot_state, tombstones
-from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
-from medallion_orchestrator.loaders.keys import move_quarantined
+from medallion_orchestrator.loaders.common import LoadResult, latest_version
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.table_settings import set_properties
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -41,30 +38,28 @@ STATE_PROPERTIES = (snapshot_state.PROPERTY, hydrate.PROPERTY)
 
 
 def fully_refreshed(
-    lakehouse: Lakehouse, task: TaskRow, load: Callable[[Lakehouse, TaskRow], LoadResult]
+    lakehouse: Lakehouse, spec: LoadSpec, load: Callable[[Lakehouse, LoadSpec], LoadResult]
 ) -> LoadResult:
     spark = lakehouse.spark
-    target = target_name(lakehouse, task)
+    target = spec.target(lakehouse)
     if not spark.catalog.tableExists(target):
-        return load(lakehouse, task)
-    scratch_task = replace(task, dst_table_name=f"{task.dst_table_name}{SCRATCH}")
-    scratch = target_name(lakehouse, scratch_task)
-    _drop(lakehouse, scratch_task)  # what an interrupted refresh left
+        return load(lakehouse, spec)
+    scratch = spec.writing(SCRATCH)  # its messages and quarantined rows name the target
+    _drop(lakehouse, scratch)  # what an interrupted refresh left
     try:
-        with leaving_no_uncommitted_target(lakehouse, scratch_task):
-            load(lakehouse, scratch_task)
-        rebuilt = spark.table(scratch)
+        with leaving_no_uncommitted_target(lakehouse, scratch):
+            load(lakehouse, scratch)
+        rebuilt = spark.table(scratch.target(lakehouse))
         rows = rebuilt.count()
         _replace_rows(rebuilt, target)
-        _reset_state(lakehouse, scratch, target)
-        _reset_tombstones(lakehouse, scratch_task, task)
+        _reset_state(lakehouse, scratch.target(lakehouse), target)
+        _reset_tombstones(lakehouse, scratch, spec)
     finally:
-        move_quarantined(lakehouse, scratch_task, task)
-        _drop(lakehouse, scratch_task)
-    message = f"fully refreshed: rebuilt from {task.source}"
-    if snapshot := task.cdc.initial_hydrate_source:
+        _drop(lakehouse, scratch)
+    message = f"fully refreshed: rebuilt from {spec.source}"
+    if snapshot := spec.cdc.initial_hydrate_source:
         message += f" and its initial hydrate {snapshot}"
-    return LoadResult(task.destination, rows, latest_version(lakehouse, target), message)
+    return LoadResult(spec.destination, rows, latest_version(lakehouse, target), message)
 
 
 def _replace_rows(rebuilt: DataFrame, target: str) -> None:
@@ -91,10 +86,10 @@ def _reset_state(lakehouse: Lakehouse, scratch: str, target: str) -> None:
         lakehouse.spark.sql(f"ALTER TABLE {target} UNSET TBLPROPERTIES ({listed})")
 
 
-def _reset_tombstones(lakehouse: Lakehouse, scratch: TaskRow, task: TaskRow) -> None:
+def _reset_tombstones(lakehouse: Lakehouse, scratch: LoadSpec, spec: LoadSpec) -> None:
     """The target's tombstones become the rebuilt table's (none: the table is dropped)."""
     spark = lakehouse.spark
-    kept, had = _tombstones_of(lakehouse, scratch), _tombstones_of(lakehouse, task)
+    kept, had = _tombstones_of(lakehouse, scratch), _tombstones_of(lakehouse, spec)
     if spark.catalog.tableExists(kept):
         writer = spark.table(kept).write.format("delta").mode("overwrite")
         writer.option("overwriteSchema", "true").saveAsTable(had)
@@ -102,12 +97,10 @@ def _reset_tombstones(lakehouse: Lakehouse, scratch: TaskRow, task: TaskRow) -> 
         spark.sql(f"DROP TABLE IF EXISTS {had}")
 
 
-def _drop(lakehouse: Lakehouse, scratch: TaskRow) -> None:
-    for table in (target_name(lakehouse, scratch), _tombstones_of(lakehouse, scratch)):
+def _drop(lakehouse: Lakehouse, scratch: LoadSpec) -> None:
+    for table in (scratch.target(lakehouse), _tombstones_of(lakehouse, scratch)):
         lakehouse.spark.sql(f"DROP TABLE IF EXISTS {table}")
 
 
-def _tombstones_of(lakehouse: Lakehouse, task: TaskRow) -> str:
-    assert task.dst_catalog and task.dst_schema and task.dst_table_name
-    name = task.dst_table_name + tombstones.SUFFIX
-    return lakehouse.table(task.dst_catalog, task.dst_schema, name)
+def _tombstones_of(lakehouse: Lakehouse, spec: LoadSpec) -> str:
+    return spec.writing(tombstones.SUFFIX).target(lakehouse)

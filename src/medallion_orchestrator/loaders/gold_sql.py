@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
+from medallion_orchestrator.loaders.common import LoadResult, latest_version
 from medallion_orchestrator.loaders.gold_build import (
     GoldBuild,
     Target,
@@ -33,6 +33,7 @@ from medallion_orchestrator.loaders.materialized_views import (
     refresh_statement,
     refreshed_state,
 )
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.metadata.sql_references import CatalogSpace, text_references
 from medallion_orchestrator.sql_statements import split_statements
@@ -70,7 +71,7 @@ def assess(
     states = _input_states(lakehouse, text, view, pins or {})
     planned = GoldBuild(fingerprint(text), states, sql=normalized_sql(text))
     previous = _last_build(lakehouse, ledger, task.destination)
-    target = _target(lakehouse, target_name(lakehouse, task), view or kept)
+    target = _target(lakehouse, LoadSpec.of(task).target(lakehouse), view or kept)
     why = reason(previous, planned, target, full_refresh, nondeterministic_calls(text))
     return Assessment(text, view, kept, planned, previous, target, why)
 
@@ -91,7 +92,7 @@ def load_gold_sql(
     statements = split_statements(assessed.text)
     if not statements:
         raise LoadError(f"{task.destination}: {task.sql_file_path} holds no statement")
-    target = target_name(lakehouse, task)
+    target = LoadSpec.of(task).target(lakehouse)
     kept_by_databricks = assessed.kept_by_databricks
     versionless = assessed.view or kept_by_databricks
     if assessed.reason is None:

@@ -23,11 +23,10 @@ from medallion_orchestrator.loaders.common import (
     LoadResult,
     latest_version,
     read_source,
-    target_name,
 )
 from medallion_orchestrator.loaders.snapshot_state import table_property
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.table_settings import set_properties
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -38,20 +37,20 @@ PROPERTY = "medallion.initial_hydrate"
 
 
 def with_initial_hydrate(
-    lakehouse: Lakehouse, task: TaskRow, load: Callable[[DataFrame], LoadResult]
+    lakehouse: Lakehouse, spec: LoadSpec, load: Callable[[DataFrame], LoadResult]
 ) -> LoadResult:
     """`load` of the change feed, with the hydrate snapshot's rows before it while they are
     still to apply; then the snapshot is recorded as applied."""
-    feed = read_source(lakehouse, task)
-    snapshot = task.cdc.initial_hydrate_source
-    target = target_name(lakehouse, task)
+    feed = read_source(lakehouse, spec)
+    snapshot = spec.cdc.initial_hydrate_source
+    target = spec.target(lakehouse)
     if snapshot is None or table_property(lakehouse, target, PROPERTY) == snapshot:
         return load(feed)
-    rows = read_source(lakehouse, task, snapshot)
-    needed = [*(task.business_key_columns or ()), *task.cdc.sequence_columns]
+    rows = read_source(lakehouse, spec, snapshot)
+    needed = [*(spec.keys), *spec.cdc.sequence_columns]
     if missing := [name for name in needed if name not in rows.columns]:
         raise LoadError(
-            f"{task.destination}: initial_hydrate_source {snapshot} lacks column(s) "
+            f"{spec.destination}: initial_hydrate_source {snapshot} lacks column(s) "
             f"{', '.join(missing)}: its rows need the keys and the sequence_by columns"
         )
     result = load(feed.unionByName(rows, allowMissingColumns=True))

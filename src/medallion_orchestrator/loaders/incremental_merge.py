@@ -18,11 +18,10 @@ from medallion_orchestrator.loaders.common import (
     col,
     read_source,
     require_columns,
-    target_name,
 )
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import Cache
 from medallion_orchestrator.loaders.upsert import upsert_latest
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -30,32 +29,32 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-def load_incremental_merge(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    keys = list(task.primary_key_columns or ())
-    watermark = task.cdc.watermark_column
-    source = read_source(lakehouse, task)
+def load_incremental_merge(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
+    keys = list(spec.primary_keys)
+    watermark = spec.cdc.watermark_column
+    source = read_source(lakehouse, spec)
     if watermark:
-        require_columns(source, [watermark], task, "watermark")
-        source = past_committed_watermark(lakehouse, task, source, watermark)
+        require_columns(source, [watermark], spec, "watermark")
+        source = past_committed_watermark(lakehouse, spec, source, watermark)
     with Cache() as cache:
-        order = task.cdc.sequence_columns or ((watermark,) if watermark else ())
-        return upsert_latest(lakehouse, task, source, keys, order, cache)
+        order = spec.cdc.sequence_columns or ((watermark,) if watermark else ())
+        return upsert_latest(lakehouse, spec, source, keys, order, cache)
 
 
 def past_committed_watermark(
-    lakehouse: Lakehouse, task: TaskRow, source: DataFrame, watermark: str
+    lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame, watermark: str
 ) -> DataFrame:
     """The source rows whose watermark is at least the largest one in the target."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import TimestampType
 
-    target = target_name(lakehouse, task)
+    target = spec.target(lakehouse)
     if not lakehouse.spark.catalog.tableExists(target):
         return source
     current = lakehouse.spark.table(target)
     if watermark not in current.columns:
         raise LoadError(
-            f"{task.destination}: watermark column {watermark} is not in the target, so the "
+            f"{spec.destination}: watermark column {watermark} is not in the target, so the "
             "committed watermark is unknown"
         )
     if isinstance(current.schema[watermark].dataType, TimestampType):

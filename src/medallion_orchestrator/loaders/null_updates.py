@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
-from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.loaders.spec import LoadSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, WindowSpec
@@ -22,15 +22,15 @@ DELETED_AT = "__medallion_deleted_at"
 _AT, _VALUE = "__medallion_at", "__medallion_value"
 
 
-def ignored_columns(task: TaskRow, attributes: list[str]) -> list[str]:
+def ignored_columns(spec: LoadSpec, attributes: list[str]) -> list[str]:
     """The `attributes` whose NULL in an update is ignored; a listed column that is not one of
     them is an error naming it."""
-    config = task.cdc
+    config = spec.cdc
     for name in ("ignore_null_updates_columns", "ignore_null_updates_except_columns"):
         if unknown := [c for c in getattr(config, name) or () if c not in attributes]:
             raise LoadError(
-                f"{task.destination}: cdc_source_config.{config.key(name)} names column(s) "
-                f"{', '.join(unknown)}, not carried from {task.source} to the target"
+                f"{spec.destination}: cdc_source_config.{config.key(name)} names column(s) "
+                f"{', '.join(unknown)}, not carried from {spec.source} to the target"
             )
     return config.null_ignoring(attributes)
 

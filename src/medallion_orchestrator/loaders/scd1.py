@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import Cache
 from medallion_orchestrator.loaders.tombstones import Tombstones
 from medallion_orchestrator.loaders.upsert import upsert_latest
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -24,21 +24,21 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-def load_scd1(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    return with_initial_hydrate(lakehouse, task, lambda source: _upserted(lakehouse, task, source))
+def load_scd1(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
+    return with_initial_hydrate(lakehouse, spec, lambda source: _upserted(lakehouse, spec, source))
 
 
-def _upserted(lakehouse: Lakehouse, task: TaskRow, source: DataFrame) -> LoadResult:
-    keys = list(task.business_key_columns or ())
-    config = task.cdc
+def _upserted(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadResult:
+    keys = list(spec.keys)
+    config = spec.cdc
     with Cache() as cache:
         return upsert_latest(
             lakehouse,
-            task,
+            spec,
             source,
             keys,
             config.sequence_columns,
             cache,
             full_extract=config.full_extract,
-            tombstones=Tombstones.of(lakehouse, task),
+            tombstones=Tombstones.of(lakehouse, spec),
         )

@@ -30,7 +30,6 @@ from medallion_orchestrator.loaders.common import (
     latest_version,
     literal,
     ordered_by,
-    target_name,
 )
 from medallion_orchestrator.loaders.events import (
     CURRENT,
@@ -43,6 +42,7 @@ from medallion_orchestrator.loaders.events import (
 )
 from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
 from medallion_orchestrator.loaders.null_updates import ignored_columns
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.loaders.versions import (
     MERGE_FROM,
@@ -51,7 +51,6 @@ from medallion_orchestrator.loaders.versions import (
     rebuild,
     replayed,
 )
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -62,47 +61,47 @@ if TYPE_CHECKING:
 BROADCAST_KEYS = 500_000
 
 
-def load_scd2(lakehouse: Lakehouse, task: TaskRow) -> LoadResult:
-    return with_initial_hydrate(lakehouse, task, lambda source: scd2_from(lakehouse, task, source))
+def load_scd2(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
+    return with_initial_hydrate(lakehouse, spec, lambda source: scd2_from(lakehouse, spec, source))
 
 
-def scd2_from(lakehouse: Lakehouse, task: TaskRow, source: DataFrame) -> LoadResult:
+def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadResult:
     """The SCD2 load of `source`, change events as the bronze table would hold them."""
-    keys = list(task.business_key_columns or ())
-    config = task.cdc
-    target = target_name(lakehouse, task)
+    keys = list(spec.keys)
+    config = spec.cdc
+    target = spec.target(lakehouse)
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):
             events = checked_rows(
-                lakehouse, task, source, keys, cache, config.sequence_columns, marks=None
+                lakehouse, spec, source, keys, cache, config.sequence_columns, marks=None
             )
-            surrogate = surrogate_column(task, source.columns)
-            chain = _chain(task, events, None, surrogate)
+            surrogate = surrogate_column(spec, source.columns)
+            chain = _chain(spec, events, None, surrogate)
             versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
             columns = [*chain.keys, *chain.attributes, *config.scd2_columns]
             versions = _with_surrogate(versions.select(*columns), chain, surrogate)
-            ensure_target_schema(lakehouse, task)
+            ensure_target_schema(lakehouse, spec)
             versions.write.format("delta").saveAsTable(target)
-            return created(lakehouse, task, target, lakehouse.spark.table(target).count())
+            return created(lakehouse, spec, target, lakehouse.spark.table(target).count())
         current = lakehouse.spark.table(target)
         order = config.sequence_columns
         stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
-        seen = partial(_marks, task, current, keys, stored)
-        events = checked_rows(lakehouse, task, source, keys, cache, order, marks=seen)
-        surrogate = surrogate_column(task, source.columns)
-        chain = _chain(task, events, current.columns, surrogate)
-        return _update(lakehouse, task, target, events, current, chain, surrogate, stored, cache)
+        seen = partial(_marks, spec, current, keys, stored)
+        events = checked_rows(lakehouse, spec, source, keys, cache, order, marks=seen)
+        surrogate = surrogate_column(spec, source.columns)
+        chain = _chain(spec, events, current.columns, surrogate)
+        return _update(lakehouse, spec, target, events, current, chain, surrogate, stored, cache)
 
 
-def tracked_columns(task: TaskRow, attributes: list[str]) -> frozenset[str]:
+def tracked_columns(spec: LoadSpec, attributes: list[str]) -> frozenset[str]:
     """The columns whose change makes a version; never the sequence column."""
-    config = task.cdc
+    config = spec.cdc
     listed = config.track_history_columns or config.track_history_except_columns or ()
     unknown = [name for name in listed if name not in attributes]
     if unknown:
         raise LoadError(
-            f"{task.destination}: cdc_source_config names column(s) {', '.join(unknown)} to "
-            f"track history by, not columns of {task.source} or of the target"
+            f"{spec.destination}: cdc_source_config names column(s) {', '.join(unknown)} to "
+            f"track history by, not columns of {spec.source} or of the target"
         )
     candidates = [name for name in attributes if name not in config.sequence_columns]
     if config.track_history_columns is not None:
@@ -111,31 +110,29 @@ def tracked_columns(task: TaskRow, attributes: list[str]) -> frozenset[str]:
     return frozenset(c for c in candidates if c not in excluded)
 
 
-def surrogate_column(task: TaskRow, source_columns: list[str]) -> str | None:
-    history = task.cdc.scd2_columns
+def surrogate_column(spec: LoadSpec, source_columns: list[str]) -> str | None:
+    history = spec.cdc.scd2_columns
     missing = [
-        name
-        for name in task.primary_key_columns or ()
-        if name not in source_columns and name not in history
+        name for name in spec.primary_keys if name not in source_columns and name not in history
     ]
     if len(missing) > 1:
         raise LoadError(
-            f"{task.destination}: primary_key_columns {', '.join(missing)} are not in "
-            f"{task.source}; one surrogate key column can be generated, not {len(missing)}"
+            f"{spec.destination}: primary_key_columns {', '.join(missing)} are not in "
+            f"{spec.source}; one surrogate key column can be generated, not {len(missing)}"
         )
     return missing[0] if missing else None
 
 
 def _chain(
-    task: TaskRow, events: Events, target_columns: list[str] | None, surrogate: str | None
+    spec: LoadSpec, events: Events, target_columns: list[str] | None, surrogate: str | None
 ) -> Chain:
     """The columns of the rebuild; `target_columns` None: the target does not exist yet."""
-    config = task.cdc
+    config = spec.cdc
     history = config.scd2_columns
     clashes = [name for name in (*history, surrogate) if name in events.attributes]
     if clashes:
         raise LoadError(
-            f"{task.destination}: source {task.source} has column(s) "
+            f"{spec.destination}: source {spec.source} has column(s) "
             f"{', '.join(map(str, clashes))} that the SCD2 target generates; name other "
             "history columns in cdc_source_config"
         )
@@ -144,8 +141,8 @@ def _chain(
     shared = [c for c in events.attributes if c in silver]
     new = [c for c in events.attributes if c not in silver]
     dropped = [c for c in silver if c not in events.attributes]
-    tracked = tracked_columns(task, [*shared, *new, *dropped])
-    ignored = frozenset(ignored_columns(task, [*shared, *new, *dropped]))
+    tracked = tracked_columns(spec, [*shared, *new, *dropped])
+    ignored = frozenset(ignored_columns(spec, [*shared, *new, *dropped]))
     return Chain(
         events.keys,
         shared,
@@ -170,7 +167,7 @@ def _with_surrogate(versions: DataFrame, chain: Chain, surrogate: str | None) ->
 
 def _update(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     target: str,
     events: Events,
     current: DataFrame,
@@ -182,20 +179,20 @@ def _update(
     assert events.touched is not None and events.appended is not None
     if events.touched_count == 0:
         return LoadResult(
-            task.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
+            spec.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
     located = current.select("*", field("_metadata", "file_path").alias(FILE))
     changes = []
     rebuilt_keys = events.touched
     if events.appended_count and not chain.new and not chain.dropped:
         appended = _small(events.appended, events.appended_count)
-        ordered = bool(task.cdc.sequence_columns)
+        ordered = bool(spec.cdc.sequence_columns)
         changes.append(appended_changes(events, appended, located, chain, ordered))
         rebuilt_keys = rebuilt_keys.join(appended.select(*chain.keys), chain.keys, "left_anti")
     if events.touched_count > events.appended_count or not changes:
         changes.append(
             _rebuilt(
-                task, events, located, _small(rebuilt_keys, events.touched_count), chain, stored
+                spec, events, located, _small(rebuilt_keys, events.touched_count), chain, stored
             )
         )
     staged = cache.keep(
@@ -208,7 +205,7 @@ def _update(
         inputs = ", ".join(f"s.`{c}`" for c in (*chain.keys, chain.effective_from))
         insert[surrogate] = f"xxhash64({inputs})"
     merge = Merge(f"{on} AND t.`{chain.effective_from}` = s.{MERGE_FROM}", update, insert)
-    return merge_staged(lakehouse, task, target, staged, merge)
+    return merge_staged(lakehouse, spec, target, staged, merge)
 
 
 def _small(keys: DataFrame, rows: int) -> DataFrame:
@@ -219,7 +216,7 @@ def _small(keys: DataFrame, rows: int) -> DataFrame:
 
 
 def _rebuilt(
-    task: TaskRow,
+    spec: LoadSpec,
     events: Events,
     located: DataFrame,
     touched: DataFrame,
@@ -229,7 +226,7 @@ def _rebuilt(
     """Staged rows of the `touched` keys, from their chains rebuilt (versions.py)."""
     existing = located.join(touched, chain.keys, "left_semi")
     bronze = bronze_events(events.frame.join(touched, chain.keys, "left_semi"))
-    if task.cdc.full_extract:
+    if spec.cdc.full_extract:
         gone = _missing_keys(events, existing, chain)
         bronze = bronze.unionByName(gone, allowMissingColumns=True)
     history = replayed(existing, chain, events.sequence_type, stored)
@@ -238,13 +235,13 @@ def _rebuilt(
 
 
 def _marks(
-    task: TaskRow, current: DataFrame, keys: list[str], stored: Column | None, kind: DataType
+    spec: LoadSpec, current: DataFrame, keys: list[str], stored: Column | None, kind: DataType
 ) -> DataFrame:
     """What silver reflects, per version: its start and newest folded sequence (upserts), its
     close (a delete) and, with a full extract, that the key has a current version."""
     from pyspark.sql import functions as F
 
-    config = task.cdc
+    config = spec.cdc
 
     def seen(sequence: Column, deleted: bool, where: Column) -> DataFrame:
         return current.where(where).select(
@@ -263,7 +260,7 @@ def _marks(
         marks = marks.unionByName(
             seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(starts.cast(kind)))
         )
-    if task.cdc.full_extract:
+    if spec.cdc.full_extract:
         currents = current.where(closes.isNull()).select(
             *[col(k) for k in keys],
             F.lit(None).cast(kind).alias(SEQUENCE),

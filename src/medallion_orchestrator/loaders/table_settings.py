@@ -13,20 +13,20 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.common import LoadResult, latest_version, target_name
-from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.loaders.common import LoadResult, latest_version
+from medallion_orchestrator.loaders.spec import LoadSpec
 
 if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 
-def with_table_settings(lakehouse: Lakehouse, task: TaskRow, result: LoadResult) -> LoadResult:
+def with_table_settings(lakehouse: Lakehouse, spec: LoadSpec, result: LoadResult) -> LoadResult:
     """`result` after the target's settings are made what the row says; its version then."""
-    config, spark = task.cdc, lakehouse.spark
+    config, spark = spec.cdc, lakehouse.spark
     wanted = dict(config.table_properties)
     if config.table_comment is not None:
         wanted["comment"] = config.table_comment
-    target = target_name(lakehouse, task)
+    target = spec.target(lakehouse)
     if not (wanted or config.cluster_by is not None) or not spark.catalog.tableExists(target):
         return result
     detail = spark.sql(f"DESCRIBE DETAIL {target}").first()
@@ -39,7 +39,7 @@ def with_table_settings(lakehouse: Lakehouse, task: TaskRow, result: LoadResult)
     if clustering is not None and list(detail["clusteringColumns"] or ()) != list(clustering):
         if missing := [c for c in clustering if c not in spark.table(target).columns]:
             raise LoadError(
-                f"{task.destination}: cdc_source_config.cluster_by names column(s) "
+                f"{spec.destination}: cdc_source_config.cluster_by names column(s) "
                 f"{', '.join(missing)} the target does not have"
             )
         columns = ", ".join(f"`{c}`" for c in clustering)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.loaders.commit import merge_staged
 from medallion_orchestrator.loaders.common import col, ensure_target_schema, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import DELETE, INSERT, OP, UPDATE, Cache, Merge
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -46,16 +46,15 @@ class Tombstones:
     retention_seconds: int
 
     @classmethod
-    def of(cls, lakehouse: Lakehouse, task: TaskRow) -> Tombstones | None:
+    def of(cls, lakehouse: Lakehouse, spec: LoadSpec) -> Tombstones | None:
         """The target's tombstones; None when its deletes are not sequenced or none are kept."""
-        config = task.cdc
+        config = spec.cdc
         if not (config.sequence_columns and config.delete_condition):
             return None
         if not config.tombstone_retention_seconds:
             return None
-        assert task.dst_catalog and task.dst_schema and task.dst_table_name
-        name = lakehouse.table(task.dst_catalog, task.dst_schema, task.dst_table_name + SUFFIX)
-        return cls(name, list(task.business_key_columns or ()), config.tombstone_retention_seconds)
+        table = spec.writing(SUFFIX).target(lakehouse)
+        return cls(table, list(spec.keys), config.tombstone_retention_seconds)
 
     def replayed(self, lakehouse: Lakehouse, kind: DataType) -> DataFrame | None:
         """The tombstones as delete events (keys, SEQUENCE of type `kind`, DELETED)."""
@@ -69,7 +68,7 @@ class Tombstones:
             F.lit(True).alias(DELETED),
         )
 
-    def record(self, lakehouse: Lakehouse, task: TaskRow, latest: DataFrame, cache: Cache) -> None:
+    def record(self, lakehouse: Lakehouse, spec: LoadSpec, latest: DataFrame, cache: Cache) -> None:
         """Keep the tombstones in step with each key's `latest` event (keys, SEQUENCE, DELETED),
         expired ones removed; no commit when nothing changes."""
         from pyspark.sql import functions as F
@@ -81,7 +80,7 @@ class Tombstones:
                 *keys, col(AT), F.current_timestamp().alias(RECORDED)
             )
             if fresh.take(1):
-                ensure_target_schema(lakehouse, task)
+                ensure_target_schema(lakehouse, spec)
                 fresh.write.format("delta").saveAsTable(self.table)
             return
         kept = spark.table(self.table).select(*keys, col(AT), col(RECORDED))
@@ -105,4 +104,4 @@ class Tombstones:
         on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in self.keys)
         values = {name: f"s.`{name}`" for name in (*self.keys, AT, RECORDED)}
         merge = Merge(on, values, values)
-        merge_staged(lakehouse, task, self.table, cache.keep(staged, eager=False), merge)
+        merge_staged(lakehouse, spec, self.table, cache.keep(staged, eager=False), merge)

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import literal, ordered_by
-from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.loaders.spec import LoadSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 
 def without_truncates(
-    task: TaskRow, source: DataFrame, order: tuple[str, ...]
+    spec: LoadSpec, source: DataFrame, order: tuple[str, ...]
 ) -> tuple[DataFrame, Column | None]:
     """The source without its truncate rows, and the newest truncate's sequence (a literal of
     the sequence's type), None when there is none."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
-    condition = task.cdc.truncate_condition
+    condition = spec.cdc.truncate_condition
     if condition is None:
         return source, None
     try:
@@ -36,16 +36,16 @@ def without_truncates(
         kind = truncates.schema["at"].dataType
     except AnalysisException as error:
         raise LoadError(
-            f"{task.destination}: cdc_source_config.{task.cdc.key('truncate_condition')} "
-            f"{condition!r} does not apply to source {task.source}: "
+            f"{spec.destination}: cdc_source_config.{spec.cdc.key('truncate_condition')} "
+            f"{condition!r} does not apply to source {spec.source}: "
             f"{str(error).splitlines()[0]}"
         ) from None
     row = truncates.agg(F.max("at"), F.count_if(F.col("at").isNull())).first()
     assert row is not None
     if row[1]:
         raise LoadError(
-            f"{task.destination}: NULL in sequence column {', '.join(order)} "
-            f"({row[1]} truncate row(s)) of {task.source}"
+            f"{spec.destination}: NULL in sequence column {', '.join(order)} "
+            f"({row[1]} truncate row(s)) of {spec.source}"
         )
     newest = None if row[0] is None else literal(row[0], kind)
     return source.where(~marked), newest

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medallion_orchestrator.metadata.model import TaskRow
+from medallion_orchestrator.loaders.spec import LoadSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -41,15 +41,15 @@ def has_committed_version(table_folder: Path) -> bool:
     return log.is_dir() and any(_COMMITTED.match(entry.name) for entry in log.iterdir())
 
 
-def clear_uncommitted_target(lakehouse: Lakehouse, task: TaskRow) -> bool:
-    """Remove the task's target folder if it holds no committed version; whether it did."""
-    folder = _uncommitted_folder(lakehouse, task)
+def clear_uncommitted_target(lakehouse: Lakehouse, spec: LoadSpec) -> bool:
+    """Remove the spec's target folder if it holds no committed version; whether it did."""
+    folder = _uncommitted_folder(lakehouse, spec)
     if folder is None:
         return False
     logger.warning(
         "%s: its folder %s holds no committed Delta version (an interrupted first create); "
         "removing it",
-        task.destination,
+        spec.destination,
         folder,
     )
     shutil.rmtree(folder)
@@ -57,26 +57,26 @@ def clear_uncommitted_target(lakehouse: Lakehouse, task: TaskRow) -> bool:
 
 
 @contextmanager
-def leaving_no_uncommitted_target(lakehouse: Lakehouse, task: TaskRow) -> Iterator[None]:
-    """Around one load of the task: its target is left as it was when the load fails."""
-    clear_uncommitted_target(lakehouse, task)  # what a killed first create left
+def leaving_no_uncommitted_target(lakehouse: Lakehouse, spec: LoadSpec) -> Iterator[None]:
+    """Around one load of the spec: its target is left as it was when the load fails."""
+    clear_uncommitted_target(lakehouse, spec)  # what a killed first create left
     try:
         yield
     except BaseException:
         try:
-            if _uncommitted_folder(lakehouse, task) is not None:
+            if _uncommitted_folder(lakehouse, spec) is not None:
                 _wait_for_cancelled_tasks(lakehouse.spark)
-                clear_uncommitted_target(lakehouse, task)
+                clear_uncommitted_target(lakehouse, spec)
         except Exception:  # the load's own error is the news
-            logger.exception("%s: could not clear what the failed load left", task.destination)
+            logger.exception("%s: could not clear what the failed load left", spec.destination)
         raise
 
 
-def _uncommitted_folder(lakehouse: Lakehouse, task: TaskRow) -> Path | None:
+def _uncommitted_folder(lakehouse: Lakehouse, spec: LoadSpec) -> Path | None:
     locate = getattr(lakehouse, "table_location", None)
-    if locate is None or not (task.dst_catalog and task.dst_schema and task.dst_table_name):
+    if locate is None:
         return None
-    folder = Path(locate(task.dst_catalog, task.dst_schema, task.dst_table_name))
+    folder = Path(locate(*spec.dst))
     return folder if folder.is_dir() and not has_committed_version(folder) else None
 
 

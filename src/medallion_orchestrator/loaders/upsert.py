@@ -21,7 +21,6 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     field,
     ordered_by,
-    target_name,
 )
 from medallion_orchestrator.loaders.events import (
     DELETED,
@@ -39,6 +38,7 @@ from medallion_orchestrator.loaders.null_updates import (
     with_kept,
 )
 from medallion_orchestrator.loaders.predicates import any_of
+from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import (
     DELETE,
     FILE,
@@ -51,7 +51,6 @@ from medallion_orchestrator.loaders.staging import (
 )
 from medallion_orchestrator.loaders.tombstones import Tombstones
 from medallion_orchestrator.loaders.truncates import before_truncate, without_truncates
-from medallion_orchestrator.metadata.model import TaskRow
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -64,7 +63,7 @@ STORED = "__medallion_stored"
 
 def upsert_latest(
     lakehouse: Lakehouse,
-    task: TaskRow,
+    spec: LoadSpec,
     source: DataFrame,
     keys: list[str],
     order: tuple[str, ...],
@@ -72,31 +71,31 @@ def upsert_latest(
     full_extract: bool = False,
     tombstones: Tombstones | None = None,
 ) -> LoadResult:
-    source, truncated_at = without_truncates(task, source, order)
-    events = change_events(lakehouse, task, source, keys, cache, order)
+    source, truncated_at = without_truncates(spec, source, order)
+    events = change_events(lakehouse, spec, source, keys, cache, order)
     kept = tombstones.replayed(lakehouse, events.sequence_type) if tombstones else None
     if kept is not None:
         events = replace(events, frame=events.frame.unionByName(kept, allowMissingColumns=True))
     if truncated_at is not None:
         events = replace(events, frame=events.frame.where(col(SEQUENCE) >= truncated_at))
-    ignored = ignored_columns(task, events.attributes)
+    ignored = ignored_columns(spec, events.attributes)
     latest = with_kept(latest_per_key(events, kept_aggregates(ignored)), ignored)
     if tombstones is not None:
         latest = cache.keep(latest, eager=False)
-        tombstones.record(lakehouse, task, latest, cache)
-    target = target_name(lakehouse, task)
+        tombstones.record(lakehouse, spec, latest, cache)
+    target = spec.target(lakehouse)
     spark = lakehouse.spark
     if not spark.catalog.tableExists(target):
-        ensure_target_schema(lakehouse, task)
+        ensure_target_schema(lakehouse, spec)
         fresh = latest.where(~col(DELETED)).drop(*INTERNAL, *bookkeeping(ignored))
         fresh.write.format("delta").saveAsTable(target)
-        return created(lakehouse, task, target, spark.table(target).count())
+        return created(lakehouse, spec, target, spark.table(target).count())
     staged = cache.keep(
         _staged(latest, spark.table(target), events, order, ignored, full_extract, truncated_at)
     )
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     values = assignments([*keys, *events.attributes])
-    return merge_staged(lakehouse, task, target, staged, Merge(condition, values, values))
+    return merge_staged(lakehouse, spec, target, staged, Merge(condition, values, values))
 
 
 def _staged(
