@@ -1,7 +1,7 @@
 """SCD2 history that only grows at its end: the difference from one join, no chain rebuild.
 
 A key qualifies when its one unseen event is one bronze row newer than anything silver has seen
-of it (Events.appended), the usual case of a daily load. Its history before that event cannot
+of it (events.Unseen.appended), the usual case of a daily load. Its history before that event cannot
 change, so the event only meets the key's current version, if any, as the rebuild would fold it:
 
 - an upsert changing a tracked column (NULL-safely) closes the current version at its sequence
@@ -32,11 +32,16 @@ BROADCAST_VERSIONS = 200_000  # current versions of appended keys joined by broa
 
 
 def appended_changes(
-    events: Events, appended: DataFrame, located: DataFrame, chain: Chain, ordered: bool
+    events: Events,
+    appended: DataFrame,
+    count: int,
+    located: DataFrame,
+    chain: Chain,
+    ordered: bool,
 ) -> DataFrame:
-    """Staged rows for the `appended` keys (keys, SEQUENCE of the new event); `located`: the
-    target with FILE. Not `ordered` (the load's time is the sequence), such a key has one
-    bronze row."""
+    """Staged rows for the `count` `appended` keys (keys, SEQUENCE of the new event);
+    `located`: the target with FILE. Not `ordered` (the load's time is the sequence), such a
+    key has one bronze row."""
     from pyspark.sql import functions as F
 
     assert not chain.new and not chain.dropped
@@ -50,7 +55,7 @@ def appended_changes(
         .join(appended.select(*[col(k) for k in keys]), keys, "left_semi")
         .select(*[col(k) for k in keys], existing)
     )
-    if events.appended_count <= BROADCAST_VERSIONS:
+    if count <= BROADCAST_VERSIONS:
         current = F.broadcast(current)
     joined = newest.join(current, keys, "left")
     if chain.ignored:  # a NULL in the event keeps the current version's value

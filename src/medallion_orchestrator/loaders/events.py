@@ -45,26 +45,30 @@ _NO_SEQUENCE = "__medallion_no_sequence"
 
 @dataclass(frozen=True)
 class Events:
-    """Change events: `keys`, SEQUENCE, DELETED and the `attributes` carried into silver.
-
-    From `change_events`, `frame` holds one row per key and sequence. From `checked_rows`, it
-    holds the bronze rows as they are (exact duplicates included), `touched` the keys with an
-    event silver has not seen (with a full extract, also current keys the source lacks), and
-    `appended` those of them (keys, SEQUENCE) whose one unseen event is one bronze row newer
-    than anything silver has seen of the key: history only grows at its end.
-    """
+    """Change events: `keys`, SEQUENCE, DELETED and the `attributes` carried into silver. From
+    `change_events`, `frame` holds one row per key and sequence; from `checked_rows` and
+    `unseen_rows`, the bronze rows as they are (exact duplicates included)."""
 
     frame: DataFrame
     keys: list[str]
     attributes: list[str]
-    touched: DataFrame | None = None
-    touched_count: int = 0
-    appended: DataFrame | None = None
-    appended_count: int = 0
 
     @property
     def sequence_type(self) -> DataType:
         return self.frame.schema[SEQUENCE].dataType
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """The keys with an event silver has not seen (with a full extract, also current keys the
+    source lacks): `touched`; and those of them (keys, SEQUENCE) whose one unseen event is one
+    bronze row newer than anything silver has seen of the key, so history only grows at its
+    end: `appended`. Each with its count."""
+
+    touched: DataFrame
+    touched_count: int
+    appended: DataFrame
+    appended_count: int
 
 
 # Marks: rows (keys, SEQUENCE, DELETED, SIDE) of what silver already reflects.
@@ -123,12 +127,41 @@ def checked_rows(
     keys: list[str],
     cache: Cache,
     order: tuple[str, ...],
-    marks: Callable[[DataType], DataFrame] | None,
 ) -> Events:
     """The bronze rows, checked like change_events but through a narrow shuffle of keys,
-    sequences and delete flags, which meets `marks(sequence_type)`, what silver already
-    reflects, in the same pass. Only the groups worth a look are kept: the touched keys and
-    the rows at fault. Keys with several rows at one sequence are then compared exactly."""
+    sequences and delete flags; only keys with several rows at one sequence are compared
+    exactly."""
+    events, _ = _checked(lakehouse, spec, source, keys, cache, order, None)
+    return events
+
+
+def unseen_rows(
+    lakehouse: Lakehouse,
+    spec: LoadSpec,
+    source: DataFrame,
+    keys: list[str],
+    cache: Cache,
+    order: tuple[str, ...],
+    marks: Callable[[DataType], DataFrame],
+) -> tuple[Events, Unseen]:
+    """The bronze rows checked as checked_rows checks them, and what of them silver has not
+    seen: the narrow shuffle meets `marks(sequence_type)`, what silver already reflects, in
+    the same pass."""
+    events, unseen = _checked(lakehouse, spec, source, keys, cache, order, marks)
+    assert unseen is not None
+    return events, unseen
+
+
+def _checked(
+    lakehouse: Lakehouse,
+    spec: LoadSpec,
+    source: DataFrame,
+    keys: list[str],
+    cache: Cache,
+    order: tuple[str, ...],
+    marks: Callable[[DataType], DataFrame] | None,
+) -> tuple[Events, Unseen | None]:
+    """Only the groups worth a look are kept: the touched keys and the rows at fault."""
     from pyspark.sql import functions as F
 
     flagged, attributes = flag(spec, source, keys, order)
@@ -166,15 +199,16 @@ def checked_rows(
     if stats[_REPEATED]:
         repeated = keyed.where(col(_REPEATED)).select(*[col(k) for k in keys])
         _check_repeats(spec, flagged.join(repeated, keys, "left_semi"), keys, attributes)
-    return Events(
-        flagged.where(~any_null(keys)),
-        keys,
-        attributes,
+    events = Events(flagged.where(~any_null(keys)), keys, attributes)
+    if marks is None:
+        return events, None
+    unseen = Unseen(
         keyed.where(col(TOUCHED)).select(*[col(k) for k in keys]),
         stats[TOUCHED],
         keyed.where(col(APPENDED)).select(*[col(k) for k in keys], col(SEQUENCE)),
         stats[APPENDED],
     )
+    return events, unseen
 
 
 def _per_key(

@@ -38,7 +38,9 @@ from medallion_orchestrator.loaders.events import (
     SEQUENCE,
     SIDE,
     Events,
+    Unseen,
     checked_rows,
+    unseen_rows,
 )
 from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
 from medallion_orchestrator.loaders.null_updates import ignored_columns
@@ -72,9 +74,7 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
     target = spec.target(lakehouse)
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):
-            events = checked_rows(
-                lakehouse, spec, source, keys, cache, config.sequence_columns, marks=None
-            )
+            events = checked_rows(lakehouse, spec, source, keys, cache, config.sequence_columns)
             surrogate = surrogate_column(spec, source.columns)
             chain = _chain(spec, events, None, surrogate)
             versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
@@ -87,10 +87,10 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
         order = config.sequence_columns
         stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
         seen = partial(_marks, spec, current, keys, stored)
-        events = checked_rows(lakehouse, spec, source, keys, cache, order, marks=seen)
+        events, unseen = unseen_rows(lakehouse, spec, source, keys, cache, order, marks=seen)
         surrogate = surrogate_column(spec, source.columns)
         chain = _chain(spec, events, current.columns, surrogate)
-        return _update(lakehouse, spec, target, events, current, chain, surrogate, stored, cache)
+        return _update(lakehouse, spec, events, unseen, current, chain, surrogate, stored, cache)
 
 
 def tracked_columns(spec: LoadSpec, attributes: list[str]) -> frozenset[str]:
@@ -168,33 +168,32 @@ def _with_surrogate(versions: DataFrame, chain: Chain, surrogate: str | None) ->
 def _update(
     lakehouse: Lakehouse,
     spec: LoadSpec,
-    target: str,
     events: Events,
+    unseen: Unseen,
     current: DataFrame,
     chain: Chain,
     surrogate: str | None,
     stored: Column | None,
     cache: Cache,
 ) -> LoadResult:
-    assert events.touched is not None and events.appended is not None
-    if events.touched_count == 0:
+    target = spec.target(lakehouse)
+    if unseen.touched_count == 0:
         return LoadResult(
             spec.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
     located = current.select("*", field("_metadata", "file_path").alias(FILE))
     changes = []
-    rebuilt_keys = events.touched
-    if events.appended_count and not chain.new and not chain.dropped:
-        appended = _small(events.appended, events.appended_count)
+    rebuilt_keys = unseen.touched
+    if unseen.appended_count and not chain.new and not chain.dropped:
+        appended = _small(unseen.appended, unseen.appended_count)
         ordered = bool(spec.cdc.sequence_columns)
-        changes.append(appended_changes(events, appended, located, chain, ordered))
-        rebuilt_keys = rebuilt_keys.join(appended.select(*chain.keys), chain.keys, "left_anti")
-    if events.touched_count > events.appended_count or not changes:
         changes.append(
-            _rebuilt(
-                spec, events, located, _small(rebuilt_keys, events.touched_count), chain, stored
-            )
+            appended_changes(events, appended, unseen.appended_count, located, chain, ordered)
         )
+        rebuilt_keys = rebuilt_keys.join(appended.select(*chain.keys), chain.keys, "left_anti")
+    if unseen.touched_count > unseen.appended_count or not changes:
+        touched = _small(rebuilt_keys, unseen.touched_count)
+        changes.append(_rebuilt(spec, events, located, touched, chain, stored))
     staged = cache.keep(
         reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), changes), eager=False
     )
