@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from medallion_orchestrator.application import Application
-from medallion_orchestrator.demo.bronze import write_bronze
+from medallion_orchestrator.demo.bronze import DATA_FOLDER, write_bronze
 from medallion_orchestrator.metadata.files import read_rows
 from medallion_orchestrator.orchestration import run_layer
 from medallion_orchestrator.run_request import RunRequest
@@ -98,7 +98,7 @@ def main() -> None:
         app.repository.init()
         rows = read_rows(app.layout.root / "metadata" / "demo")
         app.repository.upsert(rows)
-        write_bronze(app.lakehouse, day=1)
+        write_bronze(app.lakehouse, 1, app.layout.root / DATA_FOLDER)
         tasks = len(app.repository.active_rows(LAYER))
         master = app.spark.sparkContext.master
         print(f"layer {LAYER}: {tasks} tasks, Spark {master} on {os.cpu_count()} CPUs")

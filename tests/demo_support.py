@@ -12,6 +12,7 @@ from medallion_orchestrator.project import Pipeline
 ROOT = Path(__file__).resolve().parents[1]
 ROWS_FILE = ROOT / "metadata" / "demo" / "execution_table.yml"
 SQL_DIR = ROOT / "metadata" / "sql"
+BRONZE_DIR = ROOT / "metadata" / "demo_bronze"
 FIVETRAN_COLUMNS = {"_fivetran_synced", "_fivetran_deleted"}
 
 

@@ -2,9 +2,9 @@
 must leave in silver.
 
 `make demo` is `medallion demo`; then the README's `.venv/bin/medallion` lines run in turn, the
-last one loading day 2's bronze changes on top. What day 2 changes is documented in
-medallion_orchestrator/demo/bronze.py; each check below reads one documented key in silver after
-day 2, all in one `medallion sql -f`. Running day 2 again (bronze rewritten the same) must leave
+last one loading day 2's bronze changes on top. Day 2's changes are the data files'
+`day2` picks (metadata/demo_bronze/); CHECKS below say what silver holds after them, all read
+in one `medallion sql -f`. Running day 2 again (bronze rewritten the same) must leave
 every silver table at the same Delta version.
 """
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from demo_support import FIVETRAN_COLUMNS, columns_named_by, silver_rows
-from medallion_orchestrator.demo.bronze import bronze_tables, write_bronze
+from demo_support import BRONZE_DIR, FIVETRAN_COLUMNS, columns_named_by, silver_rows
+from medallion_orchestrator.demo.bronze import BronzeTables, write_bronze
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 pytestmark = pytest.mark.spark
@@ -27,7 +27,7 @@ def bronze_days(bronze_lakehouse: Lakehouse) -> dict[int, dict[str, set[str]]]:
     spark = bronze_lakehouse.spark
     days = {}
     for day in (1, 2):
-        written = write_bronze(bronze_lakehouse, day)
+        written = write_bronze(bronze_lakehouse, day, BRONZE_DIR)
         days[day] = {
             name: set(spark.table(bronze_lakehouse.table_of(name)).columns) for name in written
         }
@@ -39,7 +39,7 @@ def test_bronze_has_every_source_and_column(
     bronze_days: dict[int, dict[str, set[str]]], day: int
 ) -> None:
     written = bronze_days[day]
-    assert list(written) == bronze_tables()
+    assert list(written) == BronzeTables(BRONZE_DIR).names()
     assert len(written) >= 22
     for name, columns in written.items():
         assert columns >= FIVETRAN_COLUMNS, f"{name} lacks the Fivetran columns"
@@ -92,3 +92,17 @@ def test_day_two_holds_the_documented_events(
     ).collect()
     assert len(orders) == 3
     assert len({row["_fivetran_synced"] for row in orders}) == 1  # the day-1 max, shared
+
+
+def test_tables_of_rows_have_the_types_their_files_declare(
+    bronze_lakehouse: Lakehouse, bronze_days: dict[int, dict[str, set[str]]]
+) -> None:
+    from pyspark.sql.types import DataType
+
+    spark = bronze_lakehouse.spark
+    for table in BronzeTables(BRONZE_DIR).files:
+        if table.columns:
+            written = spark.table(bronze_lakehouse.table_of(f"dev_bronze.{table.key}")).schema
+            declared = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
+            expected = [(f.name, f.dataType) for f in DataType.fromDDL(declared).fields]
+            assert [(f.name, f.dataType) for f in written.fields[: len(expected)]] == expected

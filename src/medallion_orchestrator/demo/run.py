@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 from medallion_orchestrator.application import Application
-from medallion_orchestrator.demo.bronze import write_bronze
+from medallion_orchestrator.demo.bronze import DATA_FOLDER, write_bronze
 from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.metadata.files import read_rows
@@ -37,7 +37,7 @@ def run_demo(
         rows = _merged(rows, read_rows(app.layout.root / "metadata" / "demo_day2"))
     counts = app.repository.upsert(rows)
     logger.info("metadata rows: %d inserted, %d updated", counts.inserted, counts.updated)
-    tables = write_bronze(app.lakehouse, day)
+    tables = write_bronze(app.lakehouse, day, app.layout.root / DATA_FOLDER)
     logger.info("bronze day %d: %d tables written", day, len(tables))
     progress = RunProgress(app.clock)
     with watch(progress):
