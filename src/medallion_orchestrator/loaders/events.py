@@ -120,34 +120,24 @@ def _exactly_grouped(flagged: DataFrame, keys: list[str], attributes: list[str])
     )
 
 
-def checked_rows(
-    lakehouse: Lakehouse,
-    spec: LoadSpec,
-    source: DataFrame,
-    keys: list[str],
-    cache: Cache,
-    order: tuple[str, ...],
-) -> Events:
-    """The bronze rows, checked like change_events but through a narrow shuffle of keys,
-    sequences and delete flags; only keys with several rows at one sequence are compared
-    exactly."""
-    events, _ = _checked(lakehouse, spec, source, keys, cache, order, None)
-    return events
+def checked_rows(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame, cache: Cache) -> Events:
+    """The bronze rows, keyed and sequenced as `spec` says, checked like change_events but
+    through a narrow shuffle of keys, sequences and delete flags; only keys with several rows
+    at one sequence are compared exactly."""
+    return _checked(lakehouse, spec, source, cache, None)[0]
 
 
 def unseen_rows(
     lakehouse: Lakehouse,
     spec: LoadSpec,
     source: DataFrame,
-    keys: list[str],
     cache: Cache,
-    order: tuple[str, ...],
     marks: Callable[[DataType], DataFrame],
 ) -> tuple[Events, Unseen]:
     """The bronze rows checked as checked_rows checks them, and what of them silver has not
     seen: the narrow shuffle meets `marks(sequence_type)`, what silver already reflects, in
     the same pass."""
-    events, unseen = _checked(lakehouse, spec, source, keys, cache, order, marks)
+    events, unseen = _checked(lakehouse, spec, source, cache, marks)
     assert unseen is not None
     return events, unseen
 
@@ -156,14 +146,13 @@ def _checked(
     lakehouse: Lakehouse,
     spec: LoadSpec,
     source: DataFrame,
-    keys: list[str],
     cache: Cache,
-    order: tuple[str, ...],
     marks: Callable[[DataType], DataFrame] | None,
 ) -> tuple[Events, Unseen | None]:
     """Only the groups worth a look are kept: the touched keys and the rows at fault."""
     from pyspark.sql import functions as F
 
+    keys, order = list(spec.keys), spec.cdc.sequence_columns
     flagged, attributes = flag(spec, source, keys, order)
     narrow = flagged.select(
         *[col(k) for k in keys], col(SEQUENCE), col(DELETED), F.lit(_BRONZE).alias(SIDE)

@@ -69,12 +69,11 @@ def load_scd2(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
 
 def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadResult:
     """The SCD2 load of `source`, change events as the bronze table would hold them."""
-    keys = list(spec.keys)
     config = spec.cdc
     target = spec.target(lakehouse)
     with Cache() as cache:
         if not lakehouse.spark.catalog.tableExists(target):
-            events = checked_rows(lakehouse, spec, source, keys, cache, config.sequence_columns)
+            events = checked_rows(lakehouse, spec, source, cache)
             surrogate = surrogate_column(spec, source.columns)
             chain = _chain(spec, events, None, surrogate)
             versions = rebuild(bronze_events(events.frame), chain).where(col(OP).isNotNull())
@@ -86,8 +85,8 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
         current = lakehouse.spark.table(target)
         order = config.sequence_columns
         stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
-        seen = partial(_marks, spec, current, keys, stored)
-        events, unseen = unseen_rows(lakehouse, spec, source, keys, cache, order, marks=seen)
+        seen = partial(_marks, spec, current, stored)
+        events, unseen = unseen_rows(lakehouse, spec, source, cache, marks=seen)
         surrogate = surrogate_column(spec, source.columns)
         chain = _chain(spec, events, current.columns, surrogate)
         return _update(lakehouse, spec, events, unseen, current, chain, surrogate, stored, cache)
@@ -233,14 +232,12 @@ def _rebuilt(
     return rebuilt.where(col(OP).isNotNull())
 
 
-def _marks(
-    spec: LoadSpec, current: DataFrame, keys: list[str], stored: Column | None, kind: DataType
-) -> DataFrame:
+def _marks(spec: LoadSpec, current: DataFrame, stored: Column | None, kind: DataType) -> DataFrame:
     """What silver reflects, per version: its start and newest folded sequence (upserts), its
     close (a delete) and, with a full extract, that the key has a current version."""
     from pyspark.sql import functions as F
 
-    config = spec.cdc
+    config, keys = spec.cdc, list(spec.keys)
 
     def seen(sequence: Column, deleted: bool, where: Column) -> DataFrame:
         return current.where(where).select(
