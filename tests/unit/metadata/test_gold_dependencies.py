@@ -17,7 +17,7 @@ from medallion_orchestrator.orchestration import Scheduler, choose_scheduler
 from medallion_orchestrator.planning import plan_layer, plan_together
 from medallion_orchestrator.project import Environment, Pipeline
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PIPELINES = {
     "scd1": Pipeline("scd1", "silver/nb_silver_dim_loader", ("business_key_columns",)),
     "gold_sql": Pipeline("gold_sql", "gold/nb_gold_sql_loader", ("sql_file_path",)),
