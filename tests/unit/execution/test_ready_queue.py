@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from fakes import FakeClock, ScriptedRunner, plan_of
+from fakes import FakeClock, Interrupted, ScriptedRunner, plan_of, statuses
 from fakes import notebook_task as task
 from medallion_orchestrator.execution.ready_queue import ReadyQueue, ReadyQueueExecutor
 from medallion_orchestrator.execution.results import TaskOutcome, TaskResult, TaskStatus
@@ -16,10 +16,6 @@ from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.planning import NotebookTask, Plan
 
 SUCCESS = TaskOutcome(TaskStatus.SUCCESS, "ok")
-
-
-def statuses(results: tuple[TaskResult, ...]) -> dict[str, TaskStatus]:
-    return {result.key: result.status for result in results}
 
 
 def run_in_background(executor: ReadyQueueExecutor, plan: Plan) -> Callable[[], TaskResult]:
@@ -229,10 +225,6 @@ def test_a_cycle_or_unknown_dependency_runs_nothing() -> None:
     with pytest.raises(ValueError, match="depends_on cycle: a -> b -> a"):
         ReadyQueueExecutor(runner).execute(cyclic)
     assert runner.keys == []
-
-
-class Interrupted(BaseException):
-    pass
 
 
 def test_listeners_get_every_result_and_even_a_listener_raising_base_exception_is_contained() -> (
