@@ -182,3 +182,13 @@ class Interrupted(BaseException):
 
 class ConcurrentAppendException(Exception):
     """Named as delta-spark's Python class is: only its name and text matter to a classifier."""
+
+
+def taking(clock: FakeClock, seconds: float) -> Callable[[NotebookTask], TaskOutcome]:
+    """A ScriptedRunner step that succeeds once `seconds` have passed on `clock`."""
+
+    def step(_: NotebookTask) -> TaskOutcome:
+        clock.advance(seconds)
+        return TaskOutcome(TaskStatus.SUCCESS, "ok")
+
+    return step

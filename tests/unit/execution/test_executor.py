@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from fakes import FakeClock, Interrupted, ScriptedRunner, Step, statuses
+from fakes import FakeClock, Interrupted, ScriptedRunner, Step, statuses, taking
 from medallion_orchestrator.execution.executor import BatchExecutor
 from medallion_orchestrator.execution.results import TaskOutcome, TaskResult, TaskStatus
 from medallion_orchestrator.planning import Batch, NotebookTask, Plan
@@ -252,14 +252,9 @@ def test_results_carry_times_from_the_clock() -> None:
     clock = FakeClock()
     start = clock.now()
 
-    def takes(seconds: float) -> Callable[[NotebookTask], TaskOutcome]:
-        def step(task: NotebookTask) -> TaskOutcome:
-            clock.advance(seconds)
-            return SUCCESS
-
-        return step
-
-    runner = ScriptedRunner({"a": takes(2.0), "b": takes(3.5), "c": RuntimeError("x")})
+    runner = ScriptedRunner(
+        {"a": taking(clock, 2.0), "b": taking(clock, 3.5), "c": RuntimeError("x")}
+    )
     executor = BatchExecutor(runner, max_workers=1, clock=clock)
 
     run = executor.execute(make_plan(["a", "b"], ["c"], ["d"]))
