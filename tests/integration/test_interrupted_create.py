@@ -213,11 +213,6 @@ def test_a_first_create_cancelled_mid_job_leaves_no_target(
     lakehouse.sql(f"DROP TABLE {target.name}")
 
 
-@pytest.fixture()
-def app(spark, lakehouse_home: Path) -> Application:
-    return Application(home=lakehouse_home).replace(spark=spark)
-
-
 @pytest.mark.parametrize("pipeline", ["fact_overwrite", "fact_incremental_merge"])
 def test_the_fact_notebooks_load_after_a_killed_first_create(
     app: Application, unique: str, pipeline: str
