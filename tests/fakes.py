@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import groupby
 from typing import Any
 
-from medallion_orchestrator.execution.results import TaskOutcome, TaskStatus
+from medallion_orchestrator.execution.results import TaskOutcome, TaskResult, TaskStatus
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.planning import Batch, NotebookTask, Plan
 
@@ -170,3 +170,25 @@ def plan_of(*tasks: NotebookTask, layer: str = "bronze_to_silver") -> Plan:
             for order, group in groupby(ordered, key=lambda task: task.execution_order)
         ),
     )
+
+
+def statuses(results: tuple[TaskResult, ...]) -> dict[str, TaskStatus]:
+    return {result.key: result.status for result in results}
+
+
+class Interrupted(BaseException):
+    """Not an Exception: what stops a worker, as KeyboardInterrupt would."""
+
+
+class ConcurrentAppendException(Exception):
+    """Named as delta-spark's Python class is: only its name and text matter to a classifier."""
+
+
+def taking(clock: FakeClock, seconds: float) -> Callable[[NotebookTask], TaskOutcome]:
+    """A ScriptedRunner step that succeeds once `seconds` have passed on `clock`."""
+
+    def step(_: NotebookTask) -> TaskOutcome:
+        clock.advance(seconds)
+        return TaskOutcome(TaskStatus.SUCCESS, "ok")
+
+    return step

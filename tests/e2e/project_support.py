@@ -64,11 +64,15 @@ def rows_yaml(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def delta_log(home: Path, table: str) -> Path:
+    """The Delta log folder of a local table `catalog.schema.name`."""
+    catalog, schema, name = table.split(".")
+    return home / "warehouse" / f"{catalog}__{schema}.db" / name / "_delta_log"
+
+
 def commits(home: Path, table: str) -> list[str]:
     """The Delta commit files of a local table `catalog.schema.name`."""
-    catalog, schema, name = table.split(".")
-    log = home / "warehouse" / f"{catalog}__{schema}.db" / name / "_delta_log"
-    return sorted(path.name for path in log.glob("*.json"))
+    return sorted(path.name for path in delta_log(home, table).glob("*.json"))
 
 
 def csv_rows(result: subprocess.CompletedProcess[str]) -> list[str]:

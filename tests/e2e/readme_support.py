@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from pathlib import Path
 
-from cli_support import ROOT
+from cli_support import ROOT, medallion
 
 NOISE = ("WARNING", "log4j", "Falling back", "Traceback", "Setting default log level")
 
@@ -47,3 +48,16 @@ def readme_commands(title: str, document: str = "README.md") -> list[list[str]]:
 def quiet(result: subprocess.CompletedProcess[str]) -> None:
     for noise in NOISE:
         assert noise not in result.stderr, result.stderr
+
+
+def run_commands(
+    home: Path, title: str, document: str = "README.md"
+) -> list[tuple[list[str], subprocess.CompletedProcess[str]]]:
+    """Each `medallion ...` line under the heading run as written, in order, one process each
+    on `home`: its arguments and what it did, with no noise on standard error."""
+    results = []
+    for args in readme_commands(title, document):
+        result = medallion(home, *args)
+        quiet(result)
+        results.append((args, result))
+    return results

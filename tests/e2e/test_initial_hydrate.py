@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import medallion
-from e2e.readme_support import quiet, readme_commands
+from e2e.readme_support import run_commands
 
 pytestmark = pytest.mark.spark
 
@@ -29,11 +28,7 @@ def rows(output: str) -> list[list[str]]:
 
 def test_a_table_that_starts_from_a_snapshot(tmp_path: Path) -> None:
     home = tmp_path / ".medallion"
-    results = []
-    for args in readme_commands("A table that starts from a snapshot"):
-        result = medallion(home, *args)
-        quiet(result)
-        results.append(result)
+    results = [result for _, result in run_commands(home, "A table that starts from a snapshot")]
     *setup, first, loaded, _, again, misspelt, dry_run, refreshed, after = results
     for result in [*setup, first, again, dry_run, refreshed]:
         assert result.returncode == 0, result.stdout + result.stderr

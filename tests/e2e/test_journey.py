@@ -14,18 +14,14 @@ from pathlib import Path
 import pytest
 
 from cli_support import medallion
-from e2e.readme_support import quiet, readme_commands
+from e2e.readme_support import quiet, readme_commands, run_commands
 
 pytestmark = pytest.mark.spark
 
 
 def test_a_new_table_by_hand(tmp_path: Path) -> None:
     home = tmp_path / ".medallion"
-    results = []
-    for args in readme_commands("Your own table, by hand"):
-        result = medallion(home, *args)
-        quiet(result)
-        results.append((args, result))
+    results = run_commands(home, "Your own table, by hand")
     broken_run, runs, bad_sql = (result for _, result in results[-3:])
     for args, result in results[:-3]:
         assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from pathlib import Path
 
 import pytest
 
-from e2e.project_support import medallion, project_with, start
+from e2e.landed_files import LandedFiles
+from e2e.project_support import delta_log, medallion, project_with, start
 
 pytestmark = pytest.mark.spark
 
+# Reads the file its row's comment names: a FIFO nobody writes keeps it asleep until killed.
 SLEEPY = """import json
-import time
 from pathlib import Path
 
 task = json.loads(dbutils.widgets.get("task"))
-flag = Path(task["comment"])
-while flag.exists():
-    time.sleep(0.2)
+Path(task["comment"]).read_text()
 dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "woke up"}))
 """
+COMMIT = r"\d{20}\.json"
 
 
 def test_sigkill_half_way_then_repair(tmp_path: Path) -> None:
     project = project_with(tmp_path, {"sleepy": SLEEPY})
     home, flag = tmp_path / "home", tmp_path / "still-asleep"
-    flag.touch()
+    os.mkfifo(flag)
     rows = tmp_path / "rows.yml"
     rows.write_text(
         "rows:\n"
@@ -54,21 +55,26 @@ def test_sigkill_half_way_then_repair(tmp_path: Path) -> None:
     )
     assert setup.returncode == 0, setup.stderr
     assert medallion(project, home, "metadata", "load", str(rows)).returncode == 0
+    assert medallion(project, home, "init").returncode == 0  # the history tables, empty
 
-    process = start(project, home, "run", "--layer", "killable", "--verbose")
-    run_id, log = None, []
-    assert process.stderr is not None
-    for line in process.stderr:
-        log.append(line)
-        if found := re.search(r"run (\S+) of layer killable started", line):
-            run_id = found.group(1)
-        if "task_run_log: recorded dev_silver.k.a SUCCESS" in line:
-            break  # a finished, nap asleep, b not started: kill it half way
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    assert run_id is not None, "".join(log)
+    with LandedFiles(delta_log(home, "dev_silver.metadata.task_run_log")) as landed:
+        process = start(project, home, "run", "--layer", "killable")
+        try:
+            assert process.stderr is not None
+            log, found = [], None
+            for line in process.stderr:
+                log.append(line)
+                if found := re.search(r"run (\S+) of layer killable started", line):
+                    break
+            assert found is not None, "".join(log)
+            landed.next(COMMIT, 600)  # a's attempt recorded; nap cannot end, so b is not started
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+    run_id = found.group(1)
 
     flag.unlink()
+    flag.touch()  # a plain file: nap wakes at once
     repaired = medallion(project, home, "run", "--layer", "killable", "--repair", run_id)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "dev_silver.k.a" not in repaired.stdout.split("task")[-1].split("RESULT")[0]

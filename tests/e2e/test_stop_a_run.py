@@ -3,9 +3,12 @@ the run is recorded CANCELLED, the lock is released and the command exits 130.""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +17,9 @@ from e2e.project_support import commits, csv_rows, medallion, project_with, rows
 
 pytestmark = pytest.mark.spark
 
-# Sleeps in a Python UDF (about 40 s of Spark work per task), then commits to its target.
+# Its Spark job waits in a Python UDF on the FIFO its row's comment names, which nobody writes:
+# the task runs until it is cancelled, then commits to its target if it ever gets there.
 SLOW = """import json
-import time
 
 from pyspark.sql.functions import udf
 
@@ -24,10 +27,17 @@ from medallion_orchestrator.notebook_support import notebook_application
 
 task = json.loads(dbutils.widgets.get("task"))
 target = f"{task['dst_catalog']}.{task['dst_schema']}.{task['dst_table_name']}"
-nap = udf(lambda value: time.sleep(0.2) or value, "long")
-spark.range(0, 400, 1, 2).select(nap("id")).collect()
+never_written = task["comment"]
+
+
+def wait(value):
+    with open(never_written) as fifo:
+        return len(fifo.read()) + value
+
+
+spark.range(0, 2, 1, 2).select(udf(wait, "long")("id")).collect()
 notebook_application(spark).lakehouse.sql(f"INSERT INTO {target} VALUES (2)")
-dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "slept, then wrote"}))
+dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "woke, then wrote"}))
 """
 TARGETS = ["dev_silver.k.a", "dev_silver.k.b", "dev_silver.k.c"]
 
@@ -46,10 +56,12 @@ def wait_until_started(process: subprocess.Popen[str], tasks: set[str]) -> list[
 
 
 @pytest.fixture(scope="module")
-def stoppable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def stoppable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """A project whose layer `stoppable` has two slow tasks, then a third after them; its home
     holds the targets, one row each. Each test stops a run of it."""
     root = tmp_path_factory.mktemp("stoppable")
+    never_written = root / "never-written"
+    os.mkfifo(never_written)
     project, home = project_with(root, {"slow": SLOW}), root / "home"
     setup = medallion(
         project,
@@ -73,6 +85,7 @@ def stoppable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     "layer": "stoppable",
                     "execution_order": order,
                     "execution_pipeline": "slow",
+                    "comment": f"'{never_written}'",
                 }
                 for name, order in [("a", 1), ("b", 1), ("c", 2)]
             ]
@@ -80,7 +93,9 @@ def stoppable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     loaded = medallion(project, home, "metadata", "load", str(rows))
     assert loaded.returncode == 0, loaded.stderr
-    return project, home
+    yield project, home
+    with contextlib.suppress(OSError):  # no reader left: the FIFO has none to wake
+        os.close(os.open(never_written, os.O_WRONLY | os.O_NONBLOCK))
 
 
 LAST_RUN = (

@@ -1,4 +1,4 @@
-"""The demo's bronze data fits its metadata rows (tests/unit/test_demo_metadata.py checks the
+"""The demo's bronze data fits its metadata rows (tests/unit/demo/test_demo_metadata.py checks the
 rows and gold SQL themselves)."""
 
 from __future__ import annotations

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import ROOT
-from integration.helpers import gold_row, write_table
-from medallion_orchestrator import variables
+from integration.helpers import gold_row, version, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.gold_plan import gold_plan, render_plan
@@ -25,25 +23,9 @@ T0 = dt.datetime(2024, 1, 1)
 
 
 @pytest.fixture()
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """conf, notebooks and DDL of this repository; SQL files of the test's own."""
-    for part in ("conf", "notebooks"):
-        (tmp_path / part).symlink_to(ROOT / part)
-    (tmp_path / "metadata" / "sql").mkdir(parents=True)
-    (tmp_path / "metadata" / "ddl").symlink_to(ROOT / "metadata" / "ddl")
-    monkeypatch.setenv(variables.PROJECT_DIR, str(tmp_path))  # the gold notebook finds it too
-    return tmp_path
-
-
-@pytest.fixture()
-def gold_layer(
-    spark, lakehouse_home: Path, unique: str, project: Path
-) -> tuple[Application, str, str, Path]:
+def gold_layer(app: Application, unique: str, project: Path) -> tuple[Application, str, str, Path]:
     """Three gold rows over one silver table: a table, a table that reads it, a view."""
-    app = Application(
-        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
-    ).replace(spark=spark, layout=ProjectLayout(project))
-    app.repository.init()
+    app = app.replace(layout=ProjectLayout(project))
     orders, gold = f"dev_silver.{unique}.orders", f"dev_gold.{unique}"
     write_table(app.lakehouse, orders, [(1, 10, T0), (2, 5, T0)], "id INT, amount INT, day DATE")
     sql = project / "metadata" / "sql"
@@ -72,9 +54,7 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
         f"SELECT day, sum(amount) AS revenue, count(*) AS orders FROM {orders} GROUP BY day"
     )
     changed = gold_plan(app, "silver_to_gold")
-    version_before = app.spark.sql(
-        f"DESCRIBE HISTORY {app.lakehouse.table_of(f'{gold}.daily')}"
-    ).count()
+    version_before = version(app.lakehouse, f"{gold}.daily")
     second = run_layer(app, RunRequest("silver_to_gold"))
 
     assert first.succeeded and {r.status for r in first.results} == {TaskStatus.SUCCESS}
@@ -88,7 +68,7 @@ def test_the_plan_names_what_changed_and_the_run_builds_just_that(
     )
     assert set(states[f"{gold}.daily"].downstream) == {f"{gold}.best", f"{gold}.days"}
     assert states[f"{gold}.best"].state == states[f"{gold}.days"].state == "up to date"
-    assert version_before == 1  # the plan wrote nothing
+    assert version_before == 0  # the plan wrote nothing
     reasons = {r.key: (r.status, (r.build or {}).get("reason", "")) for r in second.results}
     assert reasons[f"{gold}.daily"] == (TaskStatus.SUCCESS, "sql_changed")
     assert reasons[f"{gold}.best"][1].startswith(f"inputs_changed: {gold}.daily version 0 -> 1")

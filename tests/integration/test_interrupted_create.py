@@ -4,9 +4,11 @@ a DROP TABLE works at once and the next load creates version 0. Every load goes 
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,21 +42,57 @@ class Target:
         return self.task.destination
 
 
+class RowsDone:
+    """What the create's rows tell through a FIFO: each row that starts, then each row written."""
+
+    def __init__(self, fifo: Path) -> None:
+        os.mkfifo(fifo)
+        self.fifo = fifo
+        self._fd = os.open(fifo, os.O_RDWR)  # open to read from now on: a row never waits
+        self._started = False
+        self._written = 0
+        self._unread = b""
+
+    def wait_for(self, rows: int, seconds: float = 60) -> None:
+        """Returns once a row has started and `rows` rows are written."""
+        deadline = time.monotonic() + seconds
+        while not (self._started and self._written >= rows):
+            left = max(0.0, deadline - time.monotonic())
+            assert select.select([self._fd], [], [], left)[0], "the create never got there"
+            *lines, self._unread = (self._unread + os.read(self._fd, 4096)).split(b"\n")
+            self._started = self._started or b"started" in lines
+            self._written += sum(line != b"started" for line in lines)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 @pytest.fixture()
-def rows_done(spark, tmp_path: Path) -> Callable[[], int]:
+def rows_done(spark, tmp_path: Path) -> Iterator[RowsDone]:
     """`nap(id)`: row k of the create takes 0.1 s per ten ids, so the load runs for seconds;
-    each row leaves a marker, counted by the returned function (-1 before any row started)."""
-    markers = tmp_path / "markers"
-    markers.mkdir()
+    each row tells the returned RowsDone when it starts and once it is written."""
+    watched = RowsDone(tmp_path / "rows")
+    fifo = str(watched.fifo)
+
+    def tell(line: str) -> None:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # nobody reads any more: the test has ended
+            return
+        try:
+            os.write(fd, f"{line}\n".encode())
+        finally:
+            os.close(fd)
 
     def nap(value: int) -> int:
-        (markers / "started").touch()
+        tell("started")
         time.sleep(0.1 * (value // ROWS_PER_PARTITION + 1))
-        (markers / str(value)).touch()
+        tell(str(value))
         return value
 
     spark.udf.register("nap", nap, "long")
-    return lambda: len(list(markers.iterdir())) - 1
+    yield watched
+    watched.close()
 
 
 def napped(frame):
@@ -140,14 +178,7 @@ def test_a_load_after_a_killed_first_create_succeeds(
     lakehouse.sql(f"DROP TABLE {target.name}")
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the create never got there"
-        time.sleep(0.05)
-
-
-def interrupt(spark, target: Target, rows: int, rows_done: Callable[[], int]) -> list[Exception]:
+def interrupt(spark, target: Target, rows: int, rows_done: RowsDone) -> list[Exception]:
     """Runs the load, cancels its Spark jobs once `rows` rows are written; what it raised."""
     group = f"interrupted-create-{target.name}"
     failed: list[Exception] = []
@@ -161,7 +192,7 @@ def interrupt(spark, target: Target, rows: int, rows_done: Callable[[], int]) ->
 
     loading = threading.Thread(target=load)
     loading.start()
-    wait_for(lambda: rows_done() >= rows)
+    rows_done.wait_for(rows)
     spark.sparkContext.cancelJobGroup(group)
     loading.join(timeout=120)
     return failed
@@ -170,7 +201,7 @@ def interrupt(spark, target: Target, rows: int, rows_done: Callable[[], int]) ->
 @pytest.mark.parametrize("target", KINDS, indirect=True)
 @pytest.mark.parametrize("rows", [0, ROWS // 4, ROWS * 3 // 4], ids=["started", "1/4", "3/4"])
 def test_a_first_create_cancelled_mid_job_leaves_no_target(
-    lakehouse, target: Target, rows_done: Callable[[], int], rows: int
+    lakehouse, target: Target, rows_done: RowsDone, rows: int
 ) -> None:
     failed = interrupt(lakehouse.spark, target, rows, rows_done)
 
@@ -180,11 +211,6 @@ def test_a_first_create_cancelled_mid_job_leaves_no_target(
     assert not lakehouse.spark.catalog.tableExists(lakehouse.table_of(target.name))
     assert_created_once(lakehouse, target, target.load())
     lakehouse.sql(f"DROP TABLE {target.name}")
-
-
-@pytest.fixture()
-def app(spark, lakehouse_home: Path) -> Application:
-    return Application(home=lakehouse_home).replace(spark=spark)
 
 
 @pytest.mark.parametrize("pipeline", ["fact_overwrite", "fact_incremental_merge"])

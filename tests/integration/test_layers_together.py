@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import ROOT, in_process
+from cli_support import in_process
 from integration.helpers import FIVETRAN, gold_row, task_row, write_table
-from medallion_orchestrator import variables
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.execution.results import TaskStatus
@@ -50,17 +49,9 @@ class HeldUntil:
 
 
 @pytest.fixture()
-def app(spark, lakehouse_home: Path, unique: str, tmp_path: Path, monkeypatch) -> Application:  # type: ignore[no-untyped-def]
+def app(app: Application, unique: str, project: Path) -> Application:
     """Silver customers and stores from bronze; gold per customer, per store and on gold."""
-    for part in ("conf", "notebooks"):
-        (tmp_path / part).symlink_to(ROOT / part)
-    (tmp_path / "metadata" / "sql").mkdir(parents=True)
-    (tmp_path / "metadata" / "ddl").symlink_to(ROOT / "metadata" / "ddl")
-    monkeypatch.setenv(variables.PROJECT_DIR, str(tmp_path))  # the gold notebook finds it too
-    app = Application(
-        home=lakehouse_home, metadata_table_override=f"dev_silver.{unique}_meta.execution_table"
-    ).replace(spark=spark, layout=ProjectLayout(tmp_path))
-    app.repository.init()
+    app = app.replace(layout=ProjectLayout(project))
     bronze, silver, gold = f"dev_bronze.{unique}", f"dev_silver.{unique}", f"dev_gold.{unique}"
     write_table(app.lakehouse, f"{bronze}.customers", [(1, "ann", DAY1, False)], SCHEMA)
     files = {
@@ -70,7 +61,7 @@ def app(spark, lakehouse_home: Path, unique: str, tmp_path: Path, monkeypatch) -
     }
     for name, select in files.items():
         sql = f"CREATE OR REPLACE TABLE {gold}.{name} AS\n{select}\n"
-        (tmp_path / "metadata" / "sql" / f"{name}.sql").write_text(sql)
+        (project / "metadata" / "sql" / f"{name}.sql").write_text(sql)
     app.repository.upsert(
         [
             task_row(f"{bronze}.customers", f"{silver}.customers", "scd1", 1, ["id"], FIVETRAN),

@@ -20,11 +20,6 @@ DAY2 = dt.datetime(2024, 1, 2)
 BRONZE_SCHEMA = "id INT, name STRING, _fivetran_synced TIMESTAMP, _fivetran_deleted BOOLEAN"
 
 
-@pytest.fixture()
-def app(spark, lakehouse_home: Path) -> Application:
-    return Application(home=lakehouse_home).replace(spark=spark)
-
-
 def run_task(app: Application, row):
     return app.runner.run(task_for(row, app.pipelines, app.environment))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from integration.auto_cdc_example import USERS_CDF
+from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
     COMMITS,
     LOADINGS,
@@ -199,8 +199,7 @@ def test_column_list_carries_only_its_columns_and_the_keys(listed: Any) -> None:
 # 4. apply_as_truncates (SCD1): a truncate empties the target of everything sequenced before it,
 # then the events after it apply. The AUTO CDC documentation's users feed with a truncate at 3
 # leaves 125 only. A truncate is table-wide, so each case loads a table of its own.
-USERS = "case STRING, userId INT, name STRING, city STRING, operation STRING, sequenceNum INT"
-USERS_ALONE = USERS.removeprefix("case STRING, ")
+USERS_BY_CASE = f"case STRING, {USERS}"
 TRUNCATE_AT_3 = (None, None, None, "TRUNCATE", 3)
 TRUNCATES = {
     "apply_as_deletes": "operation = 'DELETE'",
@@ -253,7 +252,7 @@ def truncated(spark, request) -> Any:  # type: ignore[no-untyped-def]
             ("scd1", request.param),
             {**config, "sequence_by": "sequenceNum"},
             {case: (batches, None)},
-            USERS,
+            USERS_BY_CASE,
             key="userId",
         )
         for case, (config, batches, _) in TRUNCATE_CASES.items()
@@ -273,7 +272,7 @@ def users_loaded(lakehouse: Lakehouse, unique: str) -> tuple[TaskRow, int | None
     """Users 123-126 loaded into a table of their own: its row, and the target's version."""
     source, target = f"dev_bronze.{unique}.users", f"dev_silver.{unique}.users"
     row = row_for(source, target, "scd1", ["userId"], {**DOCUMENTED, "sequence_by": "sequenceNum"})
-    bronze(lakehouse, source, USERS_CDF[:4], USERS_ALONE)
+    bronze(lakehouse, source, USERS_CDF[:4], USERS)
     load(lakehouse, row)
     return row, version(lakehouse, target)
 
@@ -282,7 +281,7 @@ def test_a_truncate_and_the_events_after_it_are_one_commit(
     lakehouse: Lakehouse, unique: str
 ) -> None:
     row, before = users_loaded(lakehouse, unique)
-    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS_ALONE)
+    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS)
     load(lakehouse, row)
     assert version(lakehouse, row.destination) == before + 1  # type: ignore[operator]
     expected = [(125, "Mercedes", "Guadalajara")]
@@ -294,7 +293,7 @@ def test_a_truncating_load_that_fails_to_commit_leaves_the_target_at_its_version
     lakehouse: Lakehouse, unique: str, how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     row, before = users_loaded(lakehouse, unique)
-    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS_ALONE)
+    bronze(lakehouse, row.source, [*USERS_CDF[4:], TRUNCATE_AT_3], USERS)
 
     def failing(*_: Any) -> None:
         raise RuntimeError("the commit failed")

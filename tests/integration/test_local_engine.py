@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,16 @@ NOTEBOOKS = {
         'spark.range(10**13, numPartitions=2).selectExpr("sum(id % 7) AS s").collect()'
     ],
     "hangs_in_python": ["while True:\n    pass"],
+    "signals_from_its_spark_job": [
+        'from pyspark.sql.functions import udf\nstarted = dbutils.widgets.get("started")',
+        "def signal(value):\n"
+        "    if value == 0:\n"
+        '        with open(started, "w") as fifo:\n'
+        '            fifo.write("running")\n'
+        "    return value",
+        'spark.range(10**13, numPartitions=2).select(udf(signal, "long")("id").alias("id"))'
+        '.selectExpr("sum(id % 7) AS s").collect()',
+    ],
     "sql_cell": [
         "# MAGIC %sql\n# MAGIC SELECT 42 AS answer",
         "dbutils.notebook.exit(str(_sqldf.first()[0]))",
@@ -73,12 +83,15 @@ def engine(spark, tmp_path_factory: pytest.TempPathFactory) -> LocalNotebookEngi
     return LocalNotebookEngine(spark, folder, lakehouse_for(spark))
 
 
-def wait_until_no_active_jobs(spark, deadline_seconds: float = 60) -> list[int]:
-    tracker = spark.sparkContext.statusTracker()
-    end = time.monotonic() + deadline_seconds
-    while (active := list(tracker.getActiveJobsIds())) and time.monotonic() < end:
-        time.sleep(0.2)
-    return active
+def active_jobs_once_notebooks_end(spark) -> list[int]:
+    """Spark's active jobs once every notebook thread has ended and Spark's listeners have heard
+    all it did: a job submitted now is handled after any cancellation, whose end is told first."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("medallion-notebook"):
+            thread.join(60)
+    assert spark.range(5).count() == 5
+    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty()
+    return list(spark.sparkContext.statusTracker().getActiveJobsIds())
 
 
 def test_exit_value_and_widgets(engine: LocalNotebookEngine) -> None:
@@ -155,16 +168,13 @@ def test_timeout_cancels_the_spark_jobs(engine: LocalNotebookEngine, spark) -> N
     outcome = runner.run(NotebookTask("dev_silver.x.slow", "hangs_in_spark", 1, 3))
     assert outcome.status is TaskStatus.TIMED_OUT
     assert "timed out after 3 seconds" in outcome.message
-    assert wait_until_no_active_jobs(spark) == []
-    assert spark.range(5).count() == 5
+    assert active_jobs_once_notebooks_end(spark) == []
 
 
 def test_timeout_interrupts_plain_python(engine: LocalNotebookEngine) -> None:
     with pytest.raises(NotebookTimedOut):
         engine.run("hangs_in_python", {}, 2)
-    threads = [
-        t for t in __import__("threading").enumerate() if t.name.startswith("medallion-notebook")
-    ]
+    threads = [t for t in threading.enumerate() if t.name.startswith("medallion-notebook")]
     for thread in threads:
         thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
@@ -180,25 +190,28 @@ def test_a_stopped_runner_starts_no_notebook(engine: LocalNotebookEngine, spark)
     runner.cancel_running()  # the stop lands before the task reaches the engine
     outcome = runner.run(NotebookTask("dev_silver.x.slow", "hangs_in_spark", 1, 60))
     assert (outcome.status, outcome.attempts) == (TaskStatus.CANCELLED, 0)
-    assert wait_until_no_active_jobs(spark, deadline_seconds=0) == []
+    assert active_jobs_once_notebooks_end(spark) == []
 
 
 def test_a_stop_during_a_run_cancels_it_and_its_spark_jobs(
-    engine: LocalNotebookEngine, spark
+    engine: LocalNotebookEngine, spark, tmp_path: Path
 ) -> None:
     runner = LocalNotebookRunner(engine)
-    stopper = threading.Thread(target=runner.cancel_running)
-    tracker = spark.sparkContext.statusTracker()
+    started = tmp_path / "started"
+    os.mkfifo(started)
 
     def stop_once_its_job_runs() -> None:
-        while not tracker.getActiveJobsIds():
-            time.sleep(0.05)
-        stopper.start()
+        started.read_text()  # returns once the job's first row has written to it
+        runner.cancel_running()
 
-    threading.Thread(target=stop_once_its_job_runs, daemon=True).start()
-    outcome = runner.run(NotebookTask("dev_silver.x.slow", "hangs_in_spark", 1, 600))
+    stopper = threading.Thread(target=stop_once_its_job_runs, daemon=True)
+    stopper.start()
+    task = NotebookTask(
+        "dev_silver.x.slow", "signals_from_its_spark_job", 1, 600, {"started": str(started)}
+    )
+    outcome = runner.run(task)
     stopper.join(60)
     assert not stopper.is_alive()
     assert outcome.status is TaskStatus.FAILED
     assert outcome.error_class == "NotebookFailed"  # StoppableRunner makes it CANCELLED
-    assert wait_until_no_active_jobs(spark) == []
+    assert active_jobs_once_notebooks_end(spark) == []

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from fakes import notebook_task as task
 from medallion_orchestrator.errors import ConfigError
 from medallion_orchestrator.history.timeline_figure import write_figure
 from medallion_orchestrator.plan_figure import PlacedTask, plan_figure, plan_picture
-from medallion_orchestrator.planning import Batch, NotebookTask, Plan
-
-
-def task(key: str, order: int, depends_on: tuple[str, ...] | None = None) -> NotebookTask:
-    return NotebookTask(key, f"nb/{key}", order, 60, depends_on=depends_on)
-
+from medallion_orchestrator.planning import Batch, Plan
 
 BATCHES = Plan(
     "bronze_to_silver",

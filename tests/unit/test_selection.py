@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from fakes import notebook_task as task
 from medallion_orchestrator.errors import InvalidMetadata
 from medallion_orchestrator.planning import Batch, Plan
 from medallion_orchestrator.selection import select_plan
-from medallion_orchestrator.tasks import NotebookTask
-
-
-def task(key: str, order: int, depends_on: tuple[str, ...] | None = None) -> NotebookTask:
-    return NotebookTask(key, "silver/nb", order, 60, depends_on=depends_on)
-
 
 BATCHES = Plan(
     "bronze_to_silver",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fakes import ConcurrentAppendException
 from medallion_orchestrator.transient import (
     is_concurrent_conflict,
     is_creation_race,
@@ -81,10 +82,6 @@ def test_conflicts_are_concurrent_conflicts(text: str) -> None:
 @pytest.mark.parametrize("text", OTHER_TRANSIENT + PERMANENT)
 def test_other_errors_are_not_concurrent_conflicts(text: str) -> None:
     assert not is_concurrent_conflict(text)
-
-
-class ConcurrentAppendException(Exception):
-    """Named as delta-spark's Python class is."""
 
 
 def test_an_exception_is_classified_by_its_class_and_its_causes() -> None:

@@ -16,7 +16,7 @@ from databricks.sdk.service import jobs
 
 from fake_databricks import FakeDatabricks, Scenario
 from fake_databricks.server import QUEUE_REASONS, Reports
-from fakes import FakeClock
+from fakes import ConcurrentAppendException, FakeClock
 from medallion_orchestrator.errors import ConfigError, LoadError
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.exit_contract import failure_value, success_value
@@ -161,10 +161,6 @@ def test_a_raised_delta_conflict_is_transient(server: FakeDatabricks, clock: Fak
         "DELTA_CONCURRENT_APPEND.WITHOUT_HINT",
         True,
     )
-
-
-class ConcurrentAppendException(Exception):
-    """Named as delta-spark's Python class is."""
 
 
 CONFLICT = "Files were added to the root of the table by a concurrent update. Try again."

@@ -82,7 +82,7 @@ def test_a_notebook_of_one_python_cell(tmp_path: Path) -> None:
 
 
 def test_the_projects_own_loader_notebooks_parse() -> None:
-    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    notebooks = Path(__file__).resolve().parents[3] / "notebooks"
     paths = sorted(notebooks.rglob("*.py"))
 
     assert paths, notebooks

@@ -708,7 +708,7 @@ def test_a_two_row_cycle_reads_a_to_b_to_a(tmp_path: Path) -> None:
 
 
 # `medallion metadata load`: the layers as they will be after the MERGE, not the file alone.
-DEMO = Path(__file__).resolve().parents[2] / "metadata"
+DEMO = Path(__file__).resolve().parents[3] / "metadata"
 
 
 def demo_gold_rows() -> list[TaskRow]:

@@ -10,13 +10,9 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeClock
+from fakes import ConcurrentAppendException, FakeClock
 from medallion_orchestrator.history.lock import LayerLock, LayerLocked, _locked_message
 from medallion_orchestrator.history.lock_table import Holder, local_time
-
-
-class ConcurrentAppendException(Exception):
-    """Named as Delta names it; only the name and text matter to the classifier."""
 
 
 class FakeLockTable:

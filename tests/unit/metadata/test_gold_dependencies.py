@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+import demo_support
 from fakes import task_row
 from medallion_orchestrator.errors import InvalidMetadata, Problem
 from medallion_orchestrator.metadata.gold_dependencies import cross_layer_reads, sql_edges
@@ -17,7 +17,6 @@ from medallion_orchestrator.orchestration import Scheduler, choose_scheduler
 from medallion_orchestrator.planning import plan_layer, plan_together
 from medallion_orchestrator.project import Environment, Pipeline
 
-ROOT = Path(__file__).resolve().parents[2]
 PIPELINES = {
     "scd1": Pipeline("scd1", "silver/nb_silver_dim_loader", ("business_key_columns",)),
     "gold_sql": Pipeline("gold_sql", "gold/nb_gold_sql_loader", ("sql_file_path",)),
@@ -321,24 +320,15 @@ def test_a_null_order_is_still_refused_on_a_row_without_sql(tmp_path: Path) -> N
     ]
 
 
-def demo_rows(**gold_columns: Any) -> list[TaskRow]:
-    raw = yaml.safe_load((ROOT / "metadata" / "demo" / "execution_table.yml").read_text())
-    rows = [TaskRow.from_mapping(values) for values in raw["rows"]]
+def active_demo_rows(**gold_columns: Any) -> list[TaskRow]:
+    """The demo's active rows, its gold rows with `gold_columns` in place of theirs."""
     return [
         TaskRow.from_mapping({**row.to_dict(), **gold_columns})
         if row.layer == "silver_to_gold"
         else row
-        for row in rows
+        for row in demo_support.demo_rows()
         if row.is_active_flag
     ]
-
-
-def demo_pipelines() -> dict[str, Pipeline]:
-    entries = yaml.safe_load((ROOT / "conf" / "pipelines.yml").read_text())["pipelines"]
-    return {
-        name: Pipeline(name, entry["notebook"], tuple(entry.get("requires") or ()))
-        for name, entry in entries.items()
-    }
 
 
 @pytest.mark.parametrize("catalogs", [{}, PROD_CATALOGS], ids=["dev", "prod"])
@@ -347,9 +337,9 @@ def test_the_demo_rows_and_gold_files_validate_and_order_themselves(
     catalogs: dict[str, str], gold_columns: dict[str, Any]
 ) -> None:
     rows, pipelines, sql_dir = (
-        demo_rows(**gold_columns),
-        demo_pipelines(),
-        ROOT / "metadata" / "sql",
+        active_demo_rows(**gold_columns),
+        demo_support.pipelines(),
+        demo_support.SQL_DIR,
     )
 
     assert validate_rows(rows, pipelines, sql_dir, catalogs) == []

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from fakes import FakeClock, ScriptedRunner, plan_of
+from fakes import FakeClock, Interrupted, ScriptedRunner, plan_of, statuses, taking
 from fakes import notebook_task as task
 from medallion_orchestrator.execution.ready_queue import ReadyQueue, ReadyQueueExecutor
 from medallion_orchestrator.execution.results import TaskOutcome, TaskResult, TaskStatus
@@ -16,10 +16,6 @@ from medallion_orchestrator.graph import TaskGraph
 from medallion_orchestrator.planning import NotebookTask, Plan
 
 SUCCESS = TaskOutcome(TaskStatus.SUCCESS, "ok")
-
-
-def statuses(results: tuple[TaskResult, ...]) -> dict[str, TaskStatus]:
-    return {result.key: result.status for result in results}
 
 
 def run_in_background(executor: ReadyQueueExecutor, plan: Plan) -> Callable[[], TaskResult]:
@@ -231,10 +227,6 @@ def test_a_cycle_or_unknown_dependency_runs_nothing() -> None:
     assert runner.keys == []
 
 
-class Interrupted(BaseException):
-    pass
-
-
 def test_listeners_get_every_result_and_even_a_listener_raising_base_exception_is_contained() -> (
     None
 ):
@@ -266,14 +258,7 @@ def test_results_carry_times_from_the_clock() -> None:
     clock = FakeClock()
     start = clock.now()
 
-    def takes(seconds: float) -> Callable[[NotebookTask], TaskOutcome]:
-        def step(_: NotebookTask) -> TaskOutcome:
-            clock.advance(seconds)
-            return SUCCESS
-
-        return step
-
-    runner = ScriptedRunner({"a": takes(2.0), "b": takes(3.5)})
+    runner = ScriptedRunner({"a": taking(clock, 2.0), "b": taking(clock, 3.5)})
     plan = plan_of(task("a"), task("b", 2, depends_on=("a",)))
 
     run = ReadyQueueExecutor(runner, max_workers=1, clock=clock).execute(plan)

@@ -11,7 +11,7 @@ from medallion_orchestrator.history.run_log import attempt_row, run_counts
 from medallion_orchestrator.metadata.ddl import add_columns_statement, columns
 from medallion_orchestrator.tasks import TaskResult, TaskStatus
 
-DDL = Path(__file__).resolve().parents[2] / "metadata" / "ddl"
+DDL = Path(__file__).resolve().parents[3] / "metadata" / "ddl"
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=timezone.utc)
 # task_run_log as the versions before error_class and transient created it
 OLD_TASK_RUN_LOG = [

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from fakes import FakeClock, ScriptedRunner, Step
+from fakes import FakeClock, Interrupted, ScriptedRunner, Step, statuses, taking
 from medallion_orchestrator.execution.executor import BatchExecutor
 from medallion_orchestrator.execution.results import TaskOutcome, TaskResult, TaskStatus
 from medallion_orchestrator.planning import Batch, NotebookTask, Plan
@@ -26,10 +26,6 @@ def make_plan(*batches: list[str]) -> Plan:
             for order, keys in enumerate(batches, start=1)
         ),
     )
-
-
-def statuses(results: tuple[TaskResult, ...]) -> dict[str, TaskStatus]:
-    return {result.key: result.status for result in results}
 
 
 def meet(barrier: threading.Barrier) -> Callable[[NotebookTask], TaskOutcome]:
@@ -100,10 +96,6 @@ def test_a_task_that_raises_fails_its_siblings_run_and_later_batches_are_skipped
     assert sorted(runner.keys) == ["a", "b"]
     assert not run.succeeded
     assert [result.key for result in run.not_succeeded] == ["a", "c", "d"]
-
-
-class Interrupted(BaseException):
-    pass
 
 
 def test_even_a_base_exception_becomes_a_failed_result() -> None:
@@ -260,14 +252,9 @@ def test_results_carry_times_from_the_clock() -> None:
     clock = FakeClock()
     start = clock.now()
 
-    def takes(seconds: float) -> Callable[[NotebookTask], TaskOutcome]:
-        def step(task: NotebookTask) -> TaskOutcome:
-            clock.advance(seconds)
-            return SUCCESS
-
-        return step
-
-    runner = ScriptedRunner({"a": takes(2.0), "b": takes(3.5), "c": RuntimeError("x")})
+    runner = ScriptedRunner(
+        {"a": taking(clock, 2.0), "b": taking(clock, 3.5), "c": RuntimeError("x")}
+    )
     executor = BatchExecutor(runner, max_workers=1, clock=clock)
 
     run = executor.execute(make_plan(["a", "b"], ["c"], ["d"]))
