@@ -19,6 +19,7 @@ from medallion_orchestrator.exit_value import run_and_exit
 from medallion_orchestrator.history.run_log import BUILD_STATE, HistoryTables
 from medallion_orchestrator.loaders.gold_pins import pins_from_text
 from medallion_orchestrator.loaders.dispatch import load_gold
+from medallion_orchestrator.loaders.gold_sql import GoldInputs
 from medallion_orchestrator.notebook_support import notebook_application, task_from_widgets, widget
 
 # COMMAND ----------
@@ -35,7 +36,8 @@ def load():
         widget(dbutils, "full_refresh_table").lower(),  # this one, named by --full-refresh
     )
     pins = pins_from_text(widget(dbutils, "pinned_versions"))  # the run's, when it pins them
-    return load_gold(app.lakehouse, task, app.layout.sql_dir, ledger, full_refresh, pins)
+    inputs = GoldInputs(app.layout.sql_dir, ledger, full_refresh, pins)
+    return load_gold(app.lakehouse, task, inputs)
 
 
 run_and_exit(dbutils, load)

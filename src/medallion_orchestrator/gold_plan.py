@@ -17,7 +17,7 @@ from sqlglot import exp
 from sqlglot.diff import Insert, Remove, Update
 
 from medallion_orchestrator.history.run_log import BUILD_STATE, HistoryTables
-from medallion_orchestrator.loaders.gold_sql import Assessment, assess
+from medallion_orchestrator.loaders.gold_sql import Assessment, GoldInputs, assess
 from medallion_orchestrator.metadata.gold_dependencies import is_sql_row
 from medallion_orchestrator.orchestration import plan, validated_rows
 
@@ -55,7 +55,7 @@ def gold_plan(
         if not is_sql_row(row, app.pipelines):
             continue
         rebuilt = full_refresh or task.key.lower() in refreshed
-        assessed = assess(app.lakehouse, row, app.layout.sql_dir, ledger, rebuilt)
+        assessed = assess(app.lakehouse, row, GoldInputs(app.layout.sql_dir, ledger, rebuilt))
         changes.append(_change(app.lakehouse, task.key, assessed, _downstream(task.key, readers)))
     return changes
 

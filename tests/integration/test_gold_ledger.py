@@ -18,7 +18,7 @@ from medallion_orchestrator.history.run_log import (
     attempt_row,
 )
 from medallion_orchestrator.loaders.common import latest_version
-from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.loaders.gold_sql import GoldInputs, load_gold_sql
 from medallion_orchestrator.loaders.materialized_views import check_fresh
 from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
 from medallion_orchestrator.tasks import LoadReport, TaskResult, TaskStatus
@@ -47,7 +47,8 @@ class Gold:
         (self.sql_dir / f"{self.destination.split('.')[-1]}.sql").write_text(sql)
 
     def build(self, full_refresh: bool = False) -> LoadReport:
-        report = load_gold_sql(self.lakehouse, self.row, self.sql_dir, self.ledger, full_refresh)
+        inputs = GoldInputs(self.sql_dir, self.ledger, full_refresh)
+        report = load_gold_sql(self.lakehouse, self.row, inputs)
         status = TaskStatus.UP_TO_DATE if report.up_to_date else TaskStatus.SUCCESS
         result = TaskResult(self.destination, "gold/nb", 1, status, "", T0, T0, 0.0, load=report)
         self.history._append("task_run_log", [attempt_row("r", "silver_to_gold", result, 1)])

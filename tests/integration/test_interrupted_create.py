@@ -19,6 +19,7 @@ from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
 from medallion_orchestrator.loaders import dispatch, fact_overwrite, upsert
 from medallion_orchestrator.loaders.common import LoadResult
+from medallion_orchestrator.loaders.gold_sql import GoldInputs
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.planning import task_for
 
@@ -117,7 +118,7 @@ def target(
         task = replace(row, sql_file_path="gold/g.sql")
         return Target(
             task,
-            lambda: dispatch.load_gold(lakehouse, task, sql_dir),
+            lambda: dispatch.load_gold(lakehouse, task, GoldInputs(sql_dir)),
             lakehouse.table_location("dev_gold", unique, "g"),
         )
     source = f"dev_bronze.{unique}.facts"

@@ -10,7 +10,7 @@ import pytest
 from integration.helpers import FIVETRAN, read_table, task_row, version, write_table
 from medallion_orchestrator.application import Application
 from medallion_orchestrator.execution.results import TaskStatus
-from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.loaders.gold_sql import GoldInputs, load_gold_sql
 from medallion_orchestrator.planning import task_for
 
 pytestmark = pytest.mark.spark
@@ -198,7 +198,7 @@ def test_gold_sql_runs_its_file(app: Application, unique: str, tmp_path: Path) -
         layer="silver_to_gold",
         sql_file_path="gold/daily.sql",
     )
-    result = load_gold_sql(app.lakehouse, row, tmp_path)
+    result = load_gold_sql(app.lakehouse, row, GoldInputs(tmp_path))
     assert result.rows_written == 2
     assert [r["revenue"] for r in read_table(app.lakehouse, f"dev_gold.{unique}.daily", "day")] == [
         15,

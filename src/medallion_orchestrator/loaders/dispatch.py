@@ -11,7 +11,6 @@ table loads end with the target's comment, properties and clustering as the row 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -19,8 +18,7 @@ from medallion_orchestrator.loaders.common import LoadResult
 from medallion_orchestrator.loaders.fact_overwrite import load_fact_overwrite
 from medallion_orchestrator.loaders.fact_replace_where import load_fact_replace_where
 from medallion_orchestrator.loaders.full_refresh import fully_refreshed
-from medallion_orchestrator.loaders.gold_pins import Pins
-from medallion_orchestrator.loaders.gold_sql import load_gold_sql
+from medallion_orchestrator.loaders.gold_sql import GoldInputs, load_gold_sql
 from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
 from medallion_orchestrator.loaders.scd1 import load_scd1
 from medallion_orchestrator.loaders.scd2 import load_scd2
@@ -85,13 +83,6 @@ def load_incremental(lakehouse: Lakehouse, task: TaskRow, full_refresh: bool = F
     return _loaded(lakehouse, LoadSpec.of(task), load_incremental_merge, full_refresh)
 
 
-def load_gold(
-    lakehouse: Lakehouse,
-    task: TaskRow,
-    sql_dir: Path,
-    ledger: str | None = None,
-    full_refresh: bool = False,
-    pins: Pins | None = None,
-) -> LoadResult:
+def load_gold(lakehouse: Lakehouse, task: TaskRow, inputs: GoldInputs) -> LoadResult:
     with leaving_no_uncommitted_target(lakehouse, LoadSpec.of(task)):
-        return load_gold_sql(lakehouse, task, sql_dir, ledger, full_refresh, pins)
+        return load_gold_sql(lakehouse, task, inputs)

@@ -43,6 +43,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class GoldInputs:
+    """What a gold build reads besides its row: the SQL folder, the build ledger, whether it is
+    rebuilt whatever changed, and the inputs' pinned Delta versions (`gold_pins`), by name."""
+
+    sql_dir: Path
+    ledger: str | None = None
+    full_refresh: bool = False
+    pins: Pins | None = None
+
+
+@dataclass(frozen=True)
 class Assessment:
     """A gold destination before its build: what would be built, against what was."""
 
@@ -55,39 +66,24 @@ class Assessment:
     reason: str | None  # None: up to date
 
 
-def assess(
-    lakehouse: Lakehouse,
-    task: TaskRow,
-    sql_dir: Path,
-    ledger: str | None = None,
-    full_refresh: bool = False,
-    pins: Pins | None = None,
-) -> Assessment:
+def assess(lakehouse: Lakehouse, task: TaskRow, inputs: GoldInputs) -> Assessment:
     """Reads the SQL file, the inputs' states (a pinned input: its pinned version), the ledger
     and the target; writes nothing."""
-    text = sql_file(task, sql_dir).read_text()
+    text = sql_file(task, inputs.sql_dir).read_text()
     view = creates_view(text)
     kept = creates_materialized_view(text) and lakehouse.keeps_materialized_views
-    states = _input_states(lakehouse, text, view, pins or {})
+    states = _input_states(lakehouse, text, view, inputs.pins or {})
     planned = GoldBuild(fingerprint(text), states, sql=normalized_sql(text))
-    previous = _last_build(lakehouse, ledger, task.destination)
+    previous = _last_build(lakehouse, inputs.ledger, task.destination)
     target = _target(lakehouse, LoadSpec.of(task).target(lakehouse), view or kept)
-    why = reason(previous, planned, target, full_refresh, nondeterministic_calls(text))
+    why = reason(previous, planned, target, inputs.full_refresh, nondeterministic_calls(text))
     return Assessment(text, view, kept, planned, previous, target, why)
 
 
-def load_gold_sql(
-    lakehouse: Lakehouse,
-    task: TaskRow,
-    sql_dir: Path,
-    ledger: str | None = None,
-    full_refresh: bool = False,
-    pins: Pins | None = None,
-) -> LoadResult:
-    """`pins`: inputs read at these Delta versions (`gold_pins`), by the rows' names."""
+def load_gold_sql(lakehouse: Lakehouse, task: TaskRow, inputs: GoldInputs) -> LoadResult:
     assert task.dst_catalog and task.dst_schema
     lakehouse.ensure_schema(task.dst_catalog, task.dst_schema)
-    assessed = assess(lakehouse, task, sql_dir, ledger, full_refresh, pins)
+    assessed = assess(lakehouse, task, inputs)
     space = CatalogSpace.of(lakehouse.catalogs)
     statements = split_statements(assessed.text)
     if not statements:
@@ -111,7 +107,7 @@ def load_gold_sql(
         statements = [refresh_statement(target)]
     for number, statement in enumerate(statements, start=1):
         try:
-            lakehouse.sql(pinned_sql(statement, pins or {}, space))
+            lakehouse.sql(pinned_sql(statement, inputs.pins or {}, space))
         except Exception as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise LoadError(
