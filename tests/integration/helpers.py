@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import fakes
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -47,29 +48,28 @@ def task_row(
     layer: str = "bronze_to_silver",
     **extra: Any,
 ) -> TaskRow:
+    """fakes.task_row for real tables, named catalog.schema.table; `keys` are the business keys
+    (the primary keys of an incremental merge)."""
     src = source.split(".") if source else [None, None, None]
-    dst = destination.split(".")
+    catalog, schema, name = destination.split(".")
     key_column = (
         "primary_key_columns" if pipeline == "fact_incremental_merge" else "business_key_columns"
     )
-    values: dict[str, Any] = {
-        "src_system": "test",
-        "src_catalog": src[0],
-        "src_schema": src[1],
-        "src_table_name": src[2],
-        "load_type": "cdc",
-        "dst_catalog": dst[0],
-        "dst_schema": dst[1],
-        "dst_table_name": dst[2],
-        "layer": layer,
-        "is_active_flag": True,
-        "execution_order": order,
-        "execution_pipeline": pipeline,
-        key_column: keys,
-        "cdc_source_config": json.dumps(config) if config else None,
-        **extra,
-    }
-    return TaskRow.from_mapping(values)
+    row = fakes.task_row(
+        src_system="test",
+        src_catalog=src[0],
+        src_schema=src[1],
+        src_table_name=src[2],
+        dst_catalog=catalog,
+        dst_schema=schema,
+        dst_table_name=name,
+        layer=layer,
+        execution_order=order,
+        execution_pipeline=pipeline,
+        business_key_columns=None,
+        cdc_source_config=json.dumps(config) if config else None,
+    )
+    return TaskRow.from_mapping(row.to_dict() | {key_column: keys} | extra)
 
 
 def gold_row(destination: str, sql_file_path: str) -> TaskRow:
