@@ -156,14 +156,12 @@ def task(pipeline: str, source: str, target: str, keys: list[str], config: dict)
 
 def time_ours(lakehouse, pipeline: str, target: str) -> float:  # type: ignore[no-untyped-def]
     """Day 1 (not timed) then day 2 (timed) into a fresh target."""
-    from medallion_orchestrator.loaders.scd1 import load_scd1
-    from medallion_orchestrator.loaders.scd2 import load_scd2
+    from medallion_orchestrator.loaders.dispatch import load_dimension
 
-    loader = {"scd1": load_scd1, "scd2": load_scd2}[pipeline]
     for number in (1, 2):
         row = task(pipeline, f"customers_day{number}", target, ["id"], CONFIG)
         started = time.perf_counter()
-        result = loader(lakehouse, row)
+        result = load_dimension(lakehouse, row)
         seconds = time.perf_counter() - started
         print(f"  ours {pipeline} day {number}: {seconds:.1f} s ({result.message})")
     return seconds
@@ -172,13 +170,13 @@ def time_ours(lakehouse, pipeline: str, target: str) -> float:  # type: ignore[n
 def rerun_unchanged(lakehouse, target: str) -> None:  # type: ignore[no-untyped-def]
     """Day 2 again into a loaded target: nothing to write, so no new Delta version."""
     from medallion_orchestrator.loaders.common import latest_version
-    from medallion_orchestrator.loaders.scd2 import load_scd2
+    from medallion_orchestrator.loaders.dispatch import load_dimension
 
     table = lakehouse.table("dev_silver", "bench", target)
     before = latest_version(lakehouse, table)
     row = task("scd2", "customers_day2", target, ["id"], CONFIG)
     started = time.perf_counter()
-    result = load_scd2(lakehouse, row)
+    result = load_dimension(lakehouse, row)
     seconds = time.perf_counter() - started
     status = "ok" if latest_version(lakehouse, table) == before else "WRONG"
     print(f"  ours scd2 day 2 again: {seconds:.1f} s ({result.message}; no new version: {status})")
@@ -208,7 +206,7 @@ def time_mack(spark, lakehouse, path: Path) -> float:  # type: ignore[no-untyped
 
 
 def time_incremental(lakehouse, rows: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
-    from medallion_orchestrator.loaders.incremental_merge import load_incremental_merge
+    from medallion_orchestrator.loaders.dispatch import load_incremental
 
     row = task(
         "fact_incremental_merge", "orders", "orders", ["order_id"],
@@ -225,11 +223,11 @@ def time_incremental(lakehouse, rows: int) -> tuple[int, float]:  # type: ignore
         "WHERE id % 10 = 0 OR id > " + str(rows)
     )
     write_bronze(lakehouse, day1, "orders")
-    load_incremental_merge(lakehouse, row)
+    load_incremental(lakehouse, row)
     write_bronze(lakehouse, f"{day1} UNION ALL {day2}", "orders")
     merged = lakehouse.spark.sql(day2).count()
     started = time.perf_counter()
-    result = load_incremental_merge(lakehouse, row)
+    result = load_incremental(lakehouse, row)
     seconds = time.perf_counter() - started
     print(f"  ours incremental day 2: {seconds:.1f} s ({result.message})")
     return merged, seconds

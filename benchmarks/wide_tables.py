@@ -39,14 +39,14 @@ def widened(query: str, columns: int) -> str:
 
 def day2_seconds(lakehouse, rows: int, columns: int, target: str) -> float:  # type: ignore[no-untyped-def]
     """Day 1 (not timed) then day 2 (timed) of `rows` keys at `columns` columns."""
-    from medallion_orchestrator.loaders.scd2 import load_scd2
+    from medallion_orchestrator.loaders.dispatch import load_dimension
 
     for day in (1, 2):
         write_bronze(lakehouse, widened(bronze_sql(rows, day), columns), f"wide_day{day}")
     for day in (1, 2):
         row = task("scd2", f"wide_day{day}", target, ["id"], CONFIG)
         started = time.perf_counter()
-        load_scd2(lakehouse, row)
+        load_dimension(lakehouse, row)
         seconds = time.perf_counter() - started
     current, closed = counts(lakehouse.spark, lakehouse.table("dev_silver", "bench", target))
     changed, new, deleted = rows // 10, rows // 100, rows // 200
