@@ -47,14 +47,15 @@ def test_the_jit_has_room_for_a_whole_run(spark) -> None:  # type: ignore[no-unt
 
 
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
-    """The orchestrator's own reads pass values as named parameters (`layer = :layer`). With
-    Delta's session extension, pyspark 4.1.0 and 4.1.4 leave them unbound whichever delta-spark
-    (4.1.0, 4.2.0, 4.3.1): UNBOUND_SQL_PARAMETER. This fails on such a pair."""
+    """The orchestrator's own reads pass values as parameters (`layer = :layer`), and so may a
+    user's notebook. Spark 4.1 binds them in its own parser, which Delta's extension parser
+    bypasses: without `parameterSubstitution.constantsOnly` this fails UNBOUND_SQL_PARAMETER."""
     spark.range(2).selectExpr("IF(id = 0, 'a', 'b') AS layer").createOrReplaceTempView("layers")
     query = "SELECT layer FROM layers WHERE layer = :layer OR :layer IS NULL ORDER BY layer"
 
     one = [row.layer for row in spark.sql(query, args={"layer": "a"}).collect()]
     every = [row.layer for row in spark.sql(query, args={"layer": None}).collect()]
+    positional = spark.sql("SELECT layer FROM layers WHERE layer = ?", args=["b"]).collect()
     spark.catalog.dropTempView("layers")
 
-    assert (one, every) == (["a"], ["a", "b"])
+    assert (one, every, [row.layer for row in positional]) == (["a"], ["a", "b"], ["b"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -325,15 +326,31 @@ def test_the_job_runs_the_spark_line_that_local_runs_test(bundle: dict[str, Any]
     assert match.group("scala") == "2.13", "Spark 4 and delta-spark's jars are Scala 2.13 only"
     pins = _constraints()
     local = {req.name: req.specifier for req in _requirements("local")}
-    for name in ("pyspark", "delta-spark"):
-        # delta-spark: the release built on the job's Spark (Delta 4.0 on Spark 4.0)
-        assert _line(pins[name]) == spark_line, f"constraints.txt: {name} {pins[name]}, job {key}"
-        assert pins[name] in local[name]
-        # the `local` range admits no other line than the job's
-        major, minor = (int(part) for part in spark_line.split("."))
-        below = f"{major}.{minor - 1}.99" if minor else f"{major - 1}.99.99"
-        for other in (f"{major}.{minor + 1}.0", below):
-            assert Version(other) not in local[name], f"{name}{local[name]} admits {other}"
+    assert _line(pins["pyspark"]) == spark_line, (
+        f"constraints.txt: pyspark {pins['pyspark']}, {key}"
+    )
+    assert pins["pyspark"] in local["pyspark"]
+    # the `local` range admits no other line than the job's
+    major, minor = (int(part) for part in spark_line.split("."))
+    below = f"{major}.{minor - 1}.99" if minor else f"{major - 1}.99.99"
+    for other in (f"{major}.{minor + 1}.0", below):
+        assert Version(other) not in local["pyspark"], f"pyspark{local['pyspark']} admits {other}"
+    assert pins["delta-spark"] in local["delta-spark"]
+
+
+def test_delta_spark_is_built_for_the_pinned_spark_line() -> None:
+    """From Delta 4.1 the jar names its Spark line (delta-spark_4.1_2.13), taken from pyspark's
+    version, and delta-spark's own metadata says which pyspark it was built with."""
+    pins = _constraints()
+    delta, pyspark = pins["delta-spark"], pins["pyspark"]
+    if delta < Version("4.1"):
+        assert _line(delta) == _line(pyspark), (
+            f"delta-spark {delta} is built on Spark {_line(delta)}"
+        )
+    assert Version(metadata.version("delta-spark")) == delta, "make setup: installed != pinned"
+    wanted = [Requirement(text) for text in metadata.requires("delta-spark") or []]
+    spark = next(req for req in wanted if _normalized(req.name) == "pyspark")
+    assert pyspark in spark.specifier, f"delta-spark {delta} wants pyspark{spark.specifier}"
 
 
 def test_the_wheel_declares_ranges_and_constraints_pin_them() -> None:

@@ -77,6 +77,9 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
         .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.sql.warehouse.dir", str(warehouse_dir(home)))
         .config("spark.sql.sources.default", "delta")
+        # Spark 4.1 binds `spark.sql(args=)` in its own parser, which Delta's extension parser
+        # skips (delta-io/delta#7640): bind after parsing instead, as Spark 4.0 did
+        .config("spark.sql.legacy.parameterSubstitution.constantsOnly", "true")
         # SHOW TABLES / SHOW SCHEMAS name their columns as Databricks does (database, ...)
         .config("spark.sql.legacy.keepCommandOutputSchema", "true")
         .config("spark.sql.shuffle.partitions", "4")
