@@ -4,8 +4,12 @@ Each `medallion` command starts a JVM that loads the same ~20,000 Spark and Delt
 class data sharing maps them from an archive instead (`-XX:SharedArchiveFile`). The first process
 that finds no archive for this Java, pyspark and delta-spark writes one when it ends: it stops
 Spark, asks the JVM to exit normally (the archive is written only then) and waits for it, about
-8 s once. Another process meanwhile runs without one. A JVM that cannot use an archive (another
-build) ignores it. `MEDALLION_CLASS_ARCHIVE=0` turns it off.
+8 s once. Another process meanwhile runs without one. `MEDALLION_CLASS_ARCHIVE=0` turns it off.
+
+Java maps an archive only if every jar on the class path has the size and time it had when the
+archive was written; otherwise it loads each class from the jars again, and says nothing. So an
+archive belongs to the jar files themselves, not to their versions (a reinstalled pyspark has new
+files), and one a JVM did not map is removed, for the next process to write one it can.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import contextlib
 import hashlib
 import logging
 import os
-from importlib.metadata import version
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,12 +30,48 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
+UNUSED_SECONDS = 7 * 24 * 3600
 QUIET = "-Xlog:cds*=off"  # an archive of another build is a warning on stdout; not ours to show
 
 
-def archive_path(cache: Path, java: Path, java_major: int) -> Path:
-    key = f"{java.resolve()}|{java_major}|{version('pyspark')}|{version('delta-spark')}"
-    return cache / f"spark-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsa"
+def archive_path(cache: Path, java: Path, java_major: int, class_path: Iterable[Path]) -> Path:
+    """The archive of this Java and these very jar files."""
+    key = hashlib.sha256(f"{java.resolve()}|{java_major}".encode())
+    for jar in class_path:
+        stat = jar.stat()
+        key.update(f"|{jar.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return cache / f"spark-{key.hexdigest()[:16]}.jsa"
+
+
+def spark_class_path() -> list[Path]:
+    """The jars a local JVM starts with: those of the Spark that pyspark launches."""
+    import pyspark
+
+    spark_home = Path(os.environ.get("SPARK_HOME") or Path(pyspark.__file__).parent)
+    return sorted((spark_home / "jars").glob("*.jar"))
+
+
+def drop_if_refused(spark: SparkSession, archive: Path, launched: float) -> None:
+    """Remove the archive this JVM was given if it did not map it (written from other jar
+    files, or by another Java build), unless another process has written it since the launch."""
+    process = getattr(spark.sparkContext._gateway, "proc", None)
+    if process is None or mapped_by(Path(f"/proc/{process.pid}/maps"), archive) is not False:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        if archive.stat().st_mtime < launched:
+            logger.debug("class archive %s was not mapped; removed for a new one", archive)
+            archive.unlink()
+
+
+def mapped_by(maps: Path, archive: Path) -> bool | None:
+    """Whether the process whose memory map `maps` is (/proc/<pid>/maps) maps `archive`; None
+    where there is no such file to read."""
+    try:
+        lines = maps.read_text().splitlines()
+    except OSError:
+        return None
+    name = str(archive.resolve())
+    return any(line.endswith(f" {name}") for line in lines)
 
 
 def java_options(archive: Path) -> tuple[str, bool]:
@@ -63,10 +104,21 @@ def _write(spark: SparkSession, archive: Path) -> None:
             process.wait(timeout=300)
         if _partial(archive).is_file():
             _partial(archive).replace(archive)
+            remove_unused(archive.parent, keep=archive, now=time.time())
     except Exception as error:  # an archive is a speed-up, never a reason to fail
         logger.debug("class archive not written: %s", error)
     finally:
         _lock(archive).unlink(missing_ok=True)
+
+
+def remove_unused(cache: Path, keep: Path, now: float) -> None:
+    """Archives of jar files no JVM has read for a week (an old virtual environment's), each
+    about 150 MB. One still in use is written again by its next process, once."""
+    for archive in cache.glob("spark-*.jsa"):
+        with contextlib.suppress(OSError):
+            stat = archive.stat()
+            if archive != keep and now - max(stat.st_atime, stat.st_mtime) > UNUSED_SECONDS:
+                archive.unlink()
 
 
 def _claim(archive: Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,9 @@ def local_spark(home: Path, cores: int | None = None) -> SparkSession:
         active = SparkSession.getActiveSession()
         if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
             return active
-        archive = class_archive.archive_path(class_cache(), java_executable(), check_java())
+        archive = class_archive.archive_path(
+            class_cache(), java_executable(), check_java(), class_archive.spark_class_path()
+        )
         return _start(home.resolve(), cores, archive)
 
 
@@ -66,6 +69,7 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PIN_THREAD", "true")
     archive_options, writes_archive = class_archive.java_options(archive)
+    launched = time.time()
     builder = (
         SparkSession.builder.master(f"local[{cores or '*'}]")
         .appName("medallion")
@@ -112,6 +116,8 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
     local_names.install()
     if writes_archive:
         class_archive.write_at_exit(spark, archive)
+    elif archive_options:
+        class_archive.drop_if_refused(spark, archive, launched)
     return spark
 
 
