@@ -20,7 +20,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,12 +31,28 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 UNUSED_SECONDS = 7 * 24 * 3600
+# what else spark-class puts on the JVM's class path (launcher's AbstractCommandBuilder)
+CLASS_PATH_VARIABLES = (
+    "SPARK_HOME",
+    "SPARK_CONF_DIR",
+    "SPARK_DIST_CLASSPATH",
+    "HADOOP_CONF_DIR",
+    "YARN_CONF_DIR",
+)
 QUIET = "-Xlog:cds*=off"  # an archive of another build is a warning on stdout; not ours to show
 
 
-def archive_path(cache: Path, java: Path, java_major: int, class_path: Iterable[Path]) -> Path:
-    """The archive of this Java and these very jar files."""
-    key = hashlib.sha256(f"{java.resolve()}|{java_major}".encode())
+def archive_path(
+    cache: Path,
+    java: Path,
+    java_major: int,
+    class_path: Iterable[Path],
+    launch: Mapping[str, str] = os.environ,
+) -> Path:
+    """The archive of this Java, these very jar files and the folders Spark's launcher puts on
+    the class path beside them (configuration folders, from `launch`'s variables)."""
+    folders = "|".join(f"{name}={launch.get(name, '')}" for name in CLASS_PATH_VARIABLES)
+    key = hashlib.sha256(f"{java.resolve()}|{java_major}|{folders}".encode())
     for jar in class_path:
         stat = jar.stat()
         key.update(f"|{jar.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -76,13 +92,24 @@ def mapped_by(maps: Path, archive: Path) -> bool | None:
 
 def java_options(archive: Path) -> tuple[str, bool]:
     """The JVM options, and whether this process writes the archive when it ends."""
-    if not variables.class_archive_wanted():
+    if not variables.class_archive_wanted() or not archivable(os.environ):
         return "", False
     if archive.is_file():
         return f"-XX:SharedArchiveFile={archive} {QUIET}", False
     if not _claim(archive):
         return "", False
     return f"-XX:ArchiveClassesAtExit={_partial(archive)} {QUIET}", True
+
+
+def archivable(launch: Mapping[str, str]) -> bool:
+    """Whether Java can write an archive for this launch: not with a non-empty folder on the
+    class path, as SPARK_CONF_DIR or HADOOP_CONF_DIR put there ("Cannot have non-empty directory
+    in paths", printed as the process ends)."""
+    folders = [launch.get(name, "") for name in CLASS_PATH_VARIABLES[1:]]
+    if not launch.get("SPARK_CONF_DIR") and launch.get("SPARK_HOME"):
+        folders.append(str(Path(launch["SPARK_HOME"]) / "conf"))
+    entries = [Path(entry) for value in folders for entry in value.split(os.pathsep) if entry]
+    return not any(entry.is_dir() and any(entry.iterdir()) for entry in entries)
 
 
 def write_at_exit(spark: SparkSession, archive: Path) -> None:

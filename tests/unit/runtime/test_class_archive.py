@@ -11,7 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from medallion_orchestrator.runtime.class_archive import archive_path, mapped_by, remove_unused
+from medallion_orchestrator.runtime.class_archive import (
+    archivable,
+    archive_path,
+    mapped_by,
+    remove_unused,
+)
 
 JAVA = Path("/usr/bin/java")
 
@@ -90,3 +95,29 @@ def test_archives_unread_for_a_week_are_removed_when_one_is_written(tmp_path: Pa
         "spark-old.jsa.lock",
         "spark-recent.jsa",
     ]
+
+
+def test_a_configuration_folder_on_the_class_path_gets_an_archive_of_its_own(
+    tmp_path: Path,
+) -> None:
+    jars = jars_in(tmp_path / "jars")
+    plain = archive_path(tmp_path, JAVA, 17, jars, {})
+
+    assert archive_path(tmp_path, JAVA, 17, jars, {"SPARK_CONF_DIR": str(tmp_path)}) != plain
+    assert archive_path(tmp_path, JAVA, 17, jars, {"HADOOP_CONF_DIR": str(tmp_path)}) != plain
+
+
+def test_no_archive_is_written_with_a_configuration_folder_on_the_class_path(
+    tmp_path: Path,
+) -> None:
+    settings = tmp_path / "conf"
+    settings.mkdir()
+    assert archivable({"SPARK_CONF_DIR": str(settings)})
+    (settings / "spark-defaults.conf").write_text("spark.eventLog.enabled true\n")
+
+    assert not archivable({"SPARK_CONF_DIR": str(settings)})
+    assert not archivable({"HADOOP_CONF_DIR": str(settings)})
+    assert not archivable({"SPARK_DIST_CLASSPATH": f"/nowhere.jar{os.pathsep}{settings}"})
+    assert not archivable({"SPARK_HOME": str(tmp_path)})
+    assert archivable({"SPARK_HOME": str(tmp_path), "SPARK_CONF_DIR": str(tmp_path / "none")})
+    assert archivable({})
