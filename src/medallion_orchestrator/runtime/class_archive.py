@@ -1,24 +1,26 @@
 """A class-data-sharing archive of the JVM's classes: a local session starts in about half the time.
 
-Each `medallion` command starts a JVM that loads the same ~20,000 Spark and Delta classes. Java's
+Each `medallion` command starts a JVM that loads the same ~28,000 Spark and Delta classes. Java's
 class data sharing maps them from an archive instead (`-XX:SharedArchiveFile`). The first process
-that finds no archive for this Java, pyspark and delta-spark writes one when it ends: it stops
-Spark, asks the JVM to exit normally (the archive is written only then) and waits for it, about
-8 s once. Another process meanwhile runs without one. `MEDALLION_CLASS_ARCHIVE=0` turns it off.
+that finds no archive starts one short process in the background (`archive_writer`): it runs a
+few Delta statements in a JVM that writes the archive as it exits, about 20 s once. Processes
+started meanwhile run without one; a long-lived process (a test session, a shell) never holds the
+others back by writing it only when it ends. `MEDALLION_CLASS_ARCHIVE=0` turns it off.
 
 Java maps an archive only if every jar on the class path has the size and time it had when the
 archive was written; otherwise it loads each class from the jars again, and says nothing. So an
 archive belongs to the jar files themselves, not to their versions (a reinstalled pyspark has new
-files), and one a JVM did not map is removed, for the next process to write one it can.
+files), and one a JVM did not map is removed and written again.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -39,6 +41,7 @@ CLASS_PATH_VARIABLES = (
     "HADOOP_CONF_DIR",
     "YARN_CONF_DIR",
 )
+WRITER = "medallion_orchestrator.runtime.archive_writer"
 QUIET = "-Xlog:cds*=off"  # an archive of another build is a warning on stdout; not ours to show
 
 
@@ -69,14 +72,16 @@ def spark_class_path() -> list[Path]:
 
 def drop_if_refused(spark: SparkSession, archive: Path, launched: float) -> None:
     """Remove the archive this JVM was given if it did not map it (written from other jar
-    files, or by another Java build), unless another process has written it since the launch."""
+    files, or by another Java build), unless another process has written it since the launch,
+    and have a new one written."""
     process = getattr(spark.sparkContext._gateway, "proc", None)
     if process is None or mapped_by(Path(f"/proc/{process.pid}/maps"), archive) is not False:
         return
     with contextlib.suppress(FileNotFoundError):
         if archive.stat().st_mtime < launched:
-            logger.debug("class archive %s was not mapped; removed for a new one", archive)
+            logger.debug("class archive %s was not mapped; written again", archive)
             archive.unlink()
+            write_in_background(archive)
 
 
 def mapped_by(maps: Path, archive: Path) -> bool | None:
@@ -90,15 +95,34 @@ def mapped_by(maps: Path, archive: Path) -> bool | None:
     return any(line.endswith(f" {name}") for line in lines)
 
 
-def java_options(archive: Path) -> tuple[str, bool]:
-    """The JVM options, and whether this process writes the archive when it ends."""
+def java_options(archive: Path) -> str:
+    """The JVM option that maps the archive; none while it is not written (its writing is then
+    started in the background)."""
     if not variables.class_archive_wanted() or not archivable(os.environ):
-        return "", False
+        return ""
     if archive.is_file():
-        return f"-XX:SharedArchiveFile={archive} {QUIET}", False
-    if not _claim(archive):
-        return "", False
-    return f"-XX:ArchiveClassesAtExit={_partial(archive)} {QUIET}", True
+        return f"-XX:SharedArchiveFile={archive} {QUIET}"
+    write_in_background(archive)
+    return ""
+
+
+def write_in_background(archive: Path) -> None:
+    """Start `archive_writer` for `archive` unless a live process is writing it: detached, so
+    that Ctrl-C on this command, or its end, does not stop it."""
+    if _alive(_lock(archive)):
+        return
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [sys.executable, "-m", WRITER, str(archive)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def writing_options(archive: Path) -> str:
+    return f"-XX:ArchiveClassesAtExit={_partial(archive)} {QUIET}"
 
 
 def archivable(launch: Mapping[str, str]) -> bool:
@@ -112,43 +136,7 @@ def archivable(launch: Mapping[str, str]) -> bool:
     return not any(entry.is_dir() and any(entry.iterdir()) for entry in entries)
 
 
-def write_at_exit(spark: SparkSession, archive: Path) -> None:
-    atexit.register(_write, spark, archive)
-
-
-def _write(spark: SparkSession, archive: Path) -> None:
-    from pyspark import SparkContext
-
-    process = getattr(spark.sparkContext._gateway, "proc", None)
-    jvm = SparkContext._jvm
-    logging.disable(logging.CRITICAL)  # the process is ending; py4j would log the JVM going away
-    try:
-        spark.stop()
-        if jvm is not None:
-            with contextlib.suppress(Exception):  # the connection ends with the JVM
-                jvm.java.lang.System.exit(0)
-        if process is not None:
-            process.wait(timeout=300)
-        if _partial(archive).is_file():
-            _partial(archive).replace(archive)
-            remove_unused(archive.parent, keep=archive, now=time.time())
-    except Exception as error:  # an archive is a speed-up, never a reason to fail
-        logger.debug("class archive not written: %s", error)
-    finally:
-        _lock(archive).unlink(missing_ok=True)
-
-
-def remove_unused(cache: Path, keep: Path, now: float) -> None:
-    """Archives of jar files no JVM has read for a week (an old virtual environment's), each
-    about 150 MB. One still in use is written again by its next process, once."""
-    for archive in cache.glob("spark-*.jsa"):
-        with contextlib.suppress(OSError):
-            stat = archive.stat()
-            if archive != keep and now - max(stat.st_atime, stat.st_mtime) > UNUSED_SECONDS:
-                archive.unlink()
-
-
-def _claim(archive: Path) -> bool:
+def claim(archive: Path) -> bool:
     """One writer per archive: a lock file holding its pid; a dead writer's lock is taken over."""
     archive.parent.mkdir(parents=True, exist_ok=True)
     lock = _lock(archive)
@@ -164,6 +152,46 @@ def _claim(archive: Path) -> bool:
             file.write(str(os.getpid()))
         return True
     return False
+
+
+def finish(spark: SparkSession, archive: Path) -> None:
+    """Stop the writing JVM, which writes the archive as it exits normally, and put the archive
+    in place; the claim is given up in any case."""
+    from pyspark import SparkContext
+
+    process = getattr(spark.sparkContext._gateway, "proc", None)
+    jvm = SparkContext._jvm
+    logging.disable(logging.CRITICAL)  # py4j would log the JVM going away
+    try:
+        spark.stop()
+        if jvm is not None:
+            with contextlib.suppress(Exception):  # the connection ends with the JVM
+                jvm.java.lang.System.exit(0)
+        if process is not None:
+            process.wait(timeout=300)
+        if _partial(archive).is_file():
+            _partial(archive).replace(archive)
+            remove_unused(archive.parent, keep=archive, now=time.time())
+    finally:
+        release(archive)
+
+
+def release(archive: Path) -> None:
+    _lock(archive).unlink(missing_ok=True)
+
+
+def remove_unused(cache: Path, keep: Path, now: float) -> None:
+    """Archives of jar files no JVM has read for a week (an old virtual environment's), each
+    about 150 MB, and the partial archives of writers that died. One still in use is written
+    again by its next process, once."""
+    for archive in cache.glob("spark-*.jsa"):
+        with contextlib.suppress(OSError):
+            stat = archive.stat()
+            if archive != keep and now - max(stat.st_atime, stat.st_mtime) > UNUSED_SECONDS:
+                archive.unlink()
+    for partial in cache.glob("spark-*.jsa.partial"):
+        if not _alive(_lock(partial.with_suffix(""))):
+            partial.unlink(missing_ok=True)
 
 
 def _alive(lock: Path) -> bool:

@@ -50,17 +50,33 @@ def local_spark(home: Path, cores: int | None = None) -> SparkSession:
         active = SparkSession.getActiveSession()
         if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
             return active
-        archive = class_archive.archive_path(
-            class_cache(), java_executable(), check_java(), class_archive.spark_class_path()
-        )
-        return _start(home.resolve(), cores, archive)
+        archive = archive_of_this_install()
+        launched = time.time()
+        archive_options = class_archive.java_options(archive)
+        spark = _start(home.resolve(), cores, archive_options)
+        if archive_options:
+            class_archive.drop_if_refused(spark, archive, launched)
+        return spark
+
+
+def archive_of_this_install() -> Path:
+    """The class archive of this Java and these jar files (runtime/class_archive.py)."""
+    return class_archive.archive_path(
+        class_cache(), java_executable(), check_java(), class_archive.spark_class_path()
+    )
+
+
+def archive_writing_spark(home: Path, archive: Path) -> SparkSession:
+    """A session whose JVM writes `archive` when it exits (runtime/archive_writer.py)."""
+    with _lock:
+        return _start(home.resolve(), 1, class_archive.writing_options(archive))
 
 
 def class_cache() -> Path:
     return ivy_dir().parent / "classes"
 
 
-def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
+def _start(home: Path, cores: int | None, archive_options: str) -> SparkSession:
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
@@ -68,8 +84,6 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
 
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PIN_THREAD", "true")
-    archive_options, writes_archive = class_archive.java_options(archive)
-    launched = time.time()
     builder = (
         SparkSession.builder.master(f"local[{cores or '*'}]")
         .appName("medallion")
@@ -114,10 +128,6 @@ def _start(home: Path, cores: int | None, archive: Path) -> SparkSession:
         raise EnvironmentProblem(_start_failure(error, spark_log(home))) from None
     spark.sparkContext.setLogLevel("ERROR")
     local_names.install()
-    if writes_archive:
-        class_archive.write_at_exit(spark, archive)
-    elif archive_options:
-        class_archive.drop_if_refused(spark, archive, launched)
     return spark
 
 

@@ -9,16 +9,31 @@ version and new files.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from medallion_orchestrator.runtime.class_archive import (
     archivable,
     archive_path,
+    claim,
     mapped_by,
+    release,
     remove_unused,
 )
 
 JAVA = Path("/usr/bin/java")
+
+
+def ended_pid() -> int:
+    """The pid of a process that has ended."""
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(finished.stdout)
 
 
 def jars_in(folder: Path) -> list[Path]:
@@ -86,14 +101,19 @@ def test_archives_unread_for_a_week_are_removed_when_one_is_written(tmp_path: Pa
     for archive, days in ((kept, 30), (recent, 2), (unused, 8)):
         archive.write_bytes(b"CDS")
         os.utime(archive, (now - days * 86400, now - days * 86400))
-    (tmp_path / "spark-old.jsa.lock").write_text("123")
+    (tmp_path / "spark-writing.jsa.partial").write_bytes(b"CDS")
+    (tmp_path / "spark-writing.jsa.lock").write_text(str(os.getpid()))
+    (tmp_path / "spark-killed.jsa.partial").write_bytes(b"CDS")
+    (tmp_path / "spark-killed.jsa.lock").write_text(str(ended_pid()))
 
     remove_unused(tmp_path, keep=kept, now=now)
 
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "spark-kept.jsa",
-        "spark-old.jsa.lock",
+        "spark-killed.jsa.lock",
         "spark-recent.jsa",
+        "spark-writing.jsa.lock",
+        "spark-writing.jsa.partial",
     ]
 
 
@@ -121,3 +141,19 @@ def test_no_archive_is_written_with_a_configuration_folder_on_the_class_path(
     assert not archivable({"SPARK_HOME": str(tmp_path)})
     assert archivable({"SPARK_HOME": str(tmp_path), "SPARK_CONF_DIR": str(tmp_path / "none")})
     assert archivable({})
+
+
+def test_one_process_writes_an_archive_at_a_time(tmp_path: Path) -> None:
+    archive = tmp_path / "classes" / "spark-0123.jsa"
+
+    assert claim(archive)
+    assert not claim(archive)  # this process is alive and holds it
+    release(archive)
+    assert claim(archive)
+
+
+def test_the_claim_of_a_writer_that_died_is_taken_over(tmp_path: Path) -> None:
+    archive = tmp_path / "spark-0123.jsa"
+    archive.with_suffix(".jsa.lock").write_text(str(ended_pid()))
+
+    assert claim(archive)
