@@ -123,7 +123,7 @@ def prepare(home: Path) -> None:
 
 def probe(home: Path) -> None:
     """Time stamps and step spans of one fresh `run_layer` (run in its own process)."""
-    from startup_split import instrument, jvm_cpu_seconds
+    from startup_split import class_archive_mapped, instrument, jvm_cpu_seconds
 
     from medallion_orchestrator.application import Application
     from medallion_orchestrator.orchestration import run_layer
@@ -137,6 +137,7 @@ def probe(home: Path) -> None:
     stamps["spark_started"] = time.time()
     process = app.spark.sparkContext._gateway.proc  # type: ignore[union-attr]
     stamps["cpu_spark_started"] = jvm_cpu_seconds(process.pid)
+    stamps["archive_mapped"] = class_archive_mapped(process.pid)
     runner = app.runner
 
     class FirstStart:

@@ -77,6 +77,16 @@ def jvm_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def class_archive_mapped(pid: int) -> float | None:
+    """1.0 if the JVM maps a class archive of medallion's (runtime/class_archive.py), else 0.0;
+    None where /proc cannot tell (not Linux)."""
+    try:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    except OSError:
+        return None
+    return float(any("/classes/spark-" in line and line.endswith(".jsa") for line in lines))
+
+
 def report(runs: Mapping[str, Mapping[str, Any]], launched: Mapping[str, float]) -> None:
     """One table: each version's split, the last column after/before when there are two."""
     names = list(runs)
@@ -121,6 +131,8 @@ def _lines(
     lines.append(
         ("JVM CPU, launch -> session ready", each(stamp("cpu_launched", "cpu_spark_started")))
     )
+    mapped = each(lambda _, run: run.get("archive_mapped"))
+    lines.append(("class archive mapped (1 yes, 0 no)", mapped))
     lines.append(
         (
             "JVM CPU, ready -> first task start",
