@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from chispa import assert_df_equality
+from chispa.rows_comparer import assert_basic_rows_equality
+from pyspark.sql import Row
+from pyspark.sql.types import StructType
 
 from integration.helpers import task_row, version, write_table
 from medallion_orchestrator.loaders import commit, events
@@ -20,9 +23,6 @@ from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.metadata.model import TaskRow
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 from names import fresh_name
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
 
 LOADERS = {
     "scd1": load_scd1,
@@ -106,6 +106,7 @@ def load_cases(
         "before": before,
         "rerun": rerun,
         "after": version(lakehouse, target),
+        "table": Snapshot.of(lakehouse, target),
     }
 
 
@@ -120,20 +121,78 @@ def assert_table(
     rows: list[tuple[Any, ...]],
     schema: str,
     where: str | None = None,
-    derive: Callable[[DataFrame], DataFrame] | None = None,
+    derive: Derived | None = None,
 ) -> None:
-    """The whole table (or the rows `where` selects) equals `rows`, in any order; `derive`
-    adds computed columns to the expected rows."""
+    """The whole table (or the rows `where` selects) equals `rows`, in any order, column by
+    column of `schema` and of what `derive` adds to each expected row."""
     actual = lakehouse.spark.table(lakehouse.table_of(name))
     if where:
         actual = actual.where(where)
-    expected = lakehouse.spark.createDataFrame(rows, schema)
-    if derive:
-        expected = derive(expected)
-    assert_df_equality(
-        actual,
-        expected,
-        ignore_row_order=True,
-        ignore_nullable=True,
-        ignore_column_order=True,
-    )
+    assert_rows(Snapshot(actual.schema, actual.collect()), rows, schema, derive)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A table's rows read once: a module fixture's target, whose tests only compare slices."""
+
+    schema: StructType
+    rows: list[Row]
+
+    @classmethod
+    def of(cls, lakehouse: Lakehouse, name: str) -> Snapshot:
+        frame = lakehouse.spark.table(lakehouse.table_of(name))
+        return cls(frame.schema, frame.collect())
+
+    def where(self, column: str, value: Any) -> Snapshot:
+        return Snapshot(self.schema, [row for row in self.rows if row[column] == value])
+
+    def without(self, *columns: str) -> Snapshot:
+        kept = StructType([field for field in self.schema.fields if field.name not in columns])
+        shaped = Row(*kept.names)
+        return Snapshot(kept, [shaped(*[row[name] for name in kept.names]) for row in self.rows])
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column of the table computed from each expected row (as a dict), with its type."""
+
+    name: str
+    kind: str
+    value: Callable[[dict[str, Any]], Any]
+
+
+IS_CURRENT = Derived("is_current", "BOOLEAN", lambda row: row["effective_to"] is None)
+
+
+def assert_rows(
+    actual: Snapshot, rows: list[tuple[Any, ...]], schema: str, derive: Derived | None = None
+) -> None:
+    """Same columns (names and types, nullability aside, in any order) and the same rows in any
+    order; chispa's table of both sides when they differ."""
+    declared = f"{schema}, `{derive.name}` {derive.kind}" if derive else schema
+    expected_schema = StructType.fromDDL(declared)
+    wanted = {field.name: field.dataType.simpleString() for field in expected_schema.fields}
+    found = {field.name: field.dataType.simpleString() for field in actual.schema.fields}
+    assert found == wanted, f"columns differ:\n  table    {found}\n  expected {wanted}"
+    names = list(wanted)
+    given_names = names[:-1] if derive else names
+    shaped = Row(*names)
+    expected = []
+    for values in rows:
+        given = dict(zip(given_names, values, strict=True))
+        if derive:
+            given[derive.name] = derive.value(given)
+        expected.append(shaped(*[_plain(given[name]) for name in names]))
+    table = [shaped(*[_plain(row[name]) for name in names]) for row in actual.rows]
+    assert_basic_rows_equality(sorted(table, key=repr), sorted(expected, key=repr))
+
+
+def _plain(value: Any) -> Any:
+    """Structs as tuples, so a struct read back equals the tuple it was given as."""
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -18,8 +18,10 @@ import pytest
 from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
     COMMITS,
+    IS_CURRENT,
     LOADINGS,
     PATHS,
+    assert_rows,
     assert_table,
     bronze,
     fresh_schema,
@@ -49,13 +51,9 @@ def assert_case(
     derive = None
     if pipeline == "scd2":
         columns += f", effective_from {sequence}, effective_to {sequence}"
-
-        def derive(frame):  # type: ignore[no-untyped-def]
-            return frame.withColumn("is_current", frame["effective_to"].isNull())
-
+        derive = IS_CURRENT
     expected = [(case, *row) for row in rows]
-    where = f"`case` = '{case}'"
-    assert_table(loads["lakehouse"], loads["target"], expected, columns, where, derive)
+    assert_rows(loads["table"].where("case", case), expected, columns, derive)
     assert (loads["after"], loads["rerun"].rows_written) == (loads["before"], 0)
 
 
@@ -325,8 +323,7 @@ def test_auto_cdc_history_columns_give_every_scd2_case_its_versions(
 ) -> None:
     _, loads = auto_cdc_history
     expected = [(case, *row) for row in SCD2_CASES[case][1]]
-    where = f"`case` = '{case}'"
-    assert_table(loads["lakehouse"], loads["target"], expected, AUTO_CDC_SILVER, where)
+    assert_rows(loads["table"].where("case", case), expected, AUTO_CDC_SILVER)
     assert (loads["after"], loads["rerun"].rows_written) == (loads["before"], 0)
 
 

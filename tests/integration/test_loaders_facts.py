@@ -9,6 +9,7 @@ import pytest
 
 from integration.loader_support import (
     COMMITS,
+    IS_CURRENT,
     assert_table,
     bronze,
     committing,
@@ -199,10 +200,5 @@ def test_schema_drift_adds_new_columns_keeps_dropped_ones_and_never_copies_exclu
     with committing(how):
         load(lakehouse, row)
     schema, expected = DRIFT_EXPECTED[pipeline]
-    derive = None
-    if pipeline == "scd2":
-
-        def derive(frame):  # type: ignore[no-untyped-def]
-            return frame.withColumn("is_current", frame["effective_to"].isNull())
-
+    derive = IS_CURRENT if pipeline == "scd2" else None
     assert_table(lakehouse, target, expected, schema, derive=derive)

@@ -14,6 +14,7 @@ import pytest
 from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
     COMMITS,
+    assert_rows,
     assert_table,
     bronze,
     fresh_schema,
@@ -102,7 +103,7 @@ def cases(spark, request) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("case", list(CASES))
 def test_scd1_case(cases: dict[str, Any], case: str) -> None:
     expected = [(case, *row) for row in CASES[case][1]]
-    assert_table(cases["lakehouse"], cases["target"], expected, SILVER, f"`case` = '{case}'")
+    assert_rows(cases["table"].where("case", case), expected, SILVER)
 
 
 def test_a_rerun_with_no_new_bronze_data_commits_nothing(cases: dict[str, Any]) -> None:

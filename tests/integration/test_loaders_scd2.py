@@ -13,7 +13,10 @@ import pytest
 
 from integration.auto_cdc_example import USERS, USERS_CDF
 from integration.loader_support import (
+    IS_CURRENT,
     LOADINGS,
+    Derived,
+    assert_rows,
     assert_table,
     bronze,
     fresh_schema,
@@ -121,18 +124,6 @@ CASES: dict[str, tuple[list[list[tuple[Any, ...]]], list[tuple[Any, ...]]]] = {
 }
 
 
-def derived(frame):  # type: ignore[no-untyped-def]
-    """Expected surrogate key and is_current, computed as the loader documents them."""
-    from pyspark.sql import functions as F
-
-    return frame.withColumns(
-        {
-            "customer_sk": F.xxhash64("case", "id", "effective_from"),
-            "is_current": F.col("effective_to").isNull(),
-        }
-    )
-
-
 @pytest.fixture(scope="module", params=LOADINGS)
 def cases(spark, request) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Every case loaded LOADS times and once more with nothing new: committed by MERGE or by
@@ -148,9 +139,18 @@ def cases(spark, request) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("case", list(CASES))
 def test_scd2_case(cases: dict[str, Any], case: str) -> None:
     expected = [(case, *version_row) for version_row in CASES[case][1]]
-    assert_table(
-        cases["lakehouse"], cases["target"], expected, SILVER, f"`case` = '{case}'", derived
-    )
+    versions = cases["table"].where("case", case).without("customer_sk")
+    assert_rows(versions, expected, SILVER, IS_CURRENT)
+
+
+def test_each_surrogate_key_is_the_hash_of_the_key_and_its_start(cases: dict[str, Any]) -> None:
+    """customer_sk as the loader documents it, on every version of every case."""
+    table = cases["lakehouse"].table_of(cases["target"])
+    query = f"""SELECT count(*) AS versions,
+        count_if(customer_sk <=> xxhash64(`case`, id, effective_from)) AS hashed FROM {table}"""
+    counts = cases["lakehouse"].spark.sql(query).first()
+    assert counts["versions"] == sum(len(rows) for _, rows in CASES.values())
+    assert counts["hashed"] == counts["versions"]
 
 
 def test_a_rerun_with_no_new_bronze_data_commits_nothing(cases: dict[str, Any]) -> None:
@@ -203,7 +203,7 @@ def test_the_auto_cdc_documentation_example(
         target,
         expected,
         HISTORY,
-        derive=lambda frame: frame.withColumn("is_current", frame["__END_AT"].isNull()),
+        derive=Derived("is_current", "BOOLEAN", lambda row: row["__END_AT"] is None),
     )
 
 
@@ -255,7 +255,7 @@ def test_full_extract_closes_missing_keys_and_reopens_returning_ones(
         target,
         [(1, "a", 1, 1, None), (2, "b", 1, 1, 2), (2, "b2", 3, 3, None), (3, "c", 2, 1, None)],
         "id INT, name STRING, seq INT, effective_from INT, effective_to INT",
-        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+        derive=IS_CURRENT,
     )
 
 
@@ -295,5 +295,5 @@ def test_keys_whose_new_event_is_their_newest_skip_the_rebuild(
         target,
         expected,
         f"{schema}, effective_from INT, effective_to INT",
-        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+        derive=IS_CURRENT,
     )

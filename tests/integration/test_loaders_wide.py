@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from integration.loader_support import assert_table, bronze, committing, load, row_for
+from integration.loader_support import (
+    IS_CURRENT,
+    assert_table,
+    bronze,
+    committing,
+    load,
+    row_for,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -63,5 +70,5 @@ def test_a_700_column_table_loads_and_changes_as_a_narrow_one(
         target,
         expected,
         f"{silver}, effective_from INT, effective_to INT",
-        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+        derive=IS_CURRENT,
     )
