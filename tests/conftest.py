@@ -21,7 +21,7 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def spark(lakehouse_home: Path) -> Iterator[object]:
     from medallion_orchestrator.runtime.local_spark import local_spark
 
-    session = local_spark(lakehouse_home, cores=2, full_jit=True)  # it lives for the whole run
+    session = local_spark(lakehouse_home, cores=2)
     yield session
     session.stop()
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from integration.loader_support import assert_table, bronze, last_operation, load, row_for, version
+from integration.loader_support import (
+    IS_CURRENT,
+    assert_table,
+    bronze,
+    last_operation,
+    load,
+    row_for,
+    version,
+)
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -65,7 +73,7 @@ def test_a_file_without_changes_keeps_the_merge_and_the_file(
         target,
         expected,
         f"{BRONZE}, effective_from INT, effective_to INT",
-        derive=lambda frame: frame.withColumn("is_current", frame["effective_to"].isNull()),
+        derive=IS_CURRENT,
     )
 
 

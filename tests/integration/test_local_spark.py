@@ -46,12 +46,6 @@ def test_the_jit_has_room_for_a_whole_run(spark) -> None:  # type: ignore[no-unt
     assert int(vm_option(spark, "ReservedCodeCacheSize")) >= 240 * 1024 * 1024
 
 
-def test_the_test_session_jvm_has_the_optimizing_compiler(spark) -> None:  # type: ignore[no-untyped-def]
-    """It lives for the whole run (tests/conftest.py asks for full_jit); a command's JVM does not
-    (QUICK_JIT, which the processes of tests/e2e run with)."""
-    assert vm_option(spark, "TieredStopAtLevel") == "4"
-
-
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
     """The orchestrator's own reads pass values as parameters (`layer = :layer`), and so may a
     user's notebook. Spark 4.1 binds them in its own parser, which Delta's extension parser
