@@ -16,8 +16,8 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[1]
 # Each command is a new JVM doing little work on a few rows: with Spark's expressions interpreted
 # instead of compiled to Java a demo takes a quarter less time (each query's code was compiled once
-# and used once). Users' JVMs compile them: loads need it; the in-process tests run loaders with
-# code generation on. The JIT is the product's own (runtime/local_spark.QUICK_JIT): a test's JVM
+# and used once). Users' JVMs compile them, and so do the test session's modules marked `codegen`
+# (tests/conftest.py). The JIT is the product's own (runtime/local_spark.QUICK_JIT): a test's JVM
 # is no kinder than a user's.
 QUICK_JVM = {
     "JAVA_TOOL_OPTIONS": " ".join(

@@ -17,13 +17,42 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lakehouse")
 
 
+# Spark evaluates expressions the same compiled or interpreted (its own tests check every
+# expression both ways). The loader tests' loads are a few rows each, where compiling each query's
+# code costs more than running it: the session interprets, and modules marked `codegen` (wide
+# tables, where code size limits bite) compile, as users' sessions always do.
+INTERPRETED = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+COMPILED = {"spark.sql.codegen.wholeStage": "true", "spark.sql.codegen.factoryMode": "FALLBACK"}
+
+
 @pytest.fixture(scope="session")
 def spark(lakehouse_home: Path) -> Iterator[object]:
     from medallion_orchestrator.runtime.local_spark import local_spark
 
-    session = local_spark(lakehouse_home, cores=2)
+    session = local_spark(lakehouse_home, cores=2, full_jit=True)  # it lives for the whole run
+    _configure(session, INTERPRETED)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_where_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A module marked `codegen` runs on the session with code generation on."""
+    if request.node.get_closest_marker("codegen") is None:
+        yield
+        return
+    session = request.getfixturevalue("spark")
+    _configure(session, COMPILED)
+    yield
+    _configure(session, INTERPRETED)
+
+
+def _configure(session: object, settings: dict[str, str]) -> None:
+    for key, value in settings.items():
+        session.conf.set(key, value)  # type: ignore[attr-defined]
 
 
 @pytest.fixture()

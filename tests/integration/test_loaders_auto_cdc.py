@@ -132,7 +132,15 @@ NULL_CASES = {
     "a_delete_forgets_the_values": ([[FIRST, GONE, BACK]], None),
     "a_late_value_never_overwrites_a_newer_one": ([[NEWER], [LATE, LATER]], None),
 }
-NULL_PATHS = [(form, *path) for form in FORMS for path in PATHS]
+# The forms decide the staged rows' values before the commit, which writes them as given: each
+# form runs on both pipelines' ways of staging (SCD2's appended and rebuilt chains), and only
+# the default form on every commit path as well.
+NULL_PATHS = [
+    (form, *path)
+    for form in FORMS
+    for path in PATHS
+    if form == "default" or path in (("scd1", "merge"), ("scd2", "merge"), ("scd2", "rebuild"))
+]
 
 
 def null_updates_expected(pipeline: str, form: str, case: str) -> list[tuple[Any, ...]]:

@@ -16,7 +16,7 @@ from integration.loader_support import (
     row_for,
 )
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.codegen]
 
 COLUMNS = 700
 PAYLOAD = [f"c{number:03d}" for number in range(1, COLUMNS - 3 + 1)]  # besides id, seq, deleted
@@ -72,3 +72,8 @@ def test_a_700_column_table_loads_and_changes_as_a_narrow_one(
         f"{silver}, effective_from INT, effective_to INT",
         derive=IS_CURRENT,
     )
+
+
+def test_this_module_loads_with_code_generation_on(spark) -> None:  # type: ignore[no-untyped-def]
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "true"
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "FALLBACK"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.codegen]
 
 OTHER_PLANS = 150
 
@@ -44,6 +44,12 @@ def vm_option(spark, name: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_the_jit_has_room_for_a_whole_run(spark) -> None:  # type: ignore[no-untyped-def]
     assert int(vm_option(spark, "ReservedCodeCacheSize")) >= 240 * 1024 * 1024
+
+
+def test_the_test_session_jvm_has_the_optimizing_compiler(spark) -> None:  # type: ignore[no-untyped-def]
+    """It lives for the whole run (tests/conftest.py asks for full_jit); a command's JVM does not
+    (QUICK_JIT, which the processes of tests/e2e run with)."""
+    assert vm_option(spark, "TieredStopAtLevel") == "4"
 
 
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]

@@ -37,8 +37,9 @@ def warehouse_dir(home: Path) -> Path:
     return home / "warehouse"
 
 
-def local_spark(home: Path, cores: int | None = None) -> SparkSession:
-    """The process's local session for `home`; started once, then shared by every thread."""
+def local_spark(home: Path, cores: int | None = None, full_jit: bool | None = None) -> SparkSession:
+    """The process's local session for `home`; started once, then shared by every thread.
+    `full_jit`: the optimizing compiler too (default: MEDALLION_JIT), for a JVM that lives long."""
     with _lock:
         try:
             from pyspark.sql import SparkSession
@@ -53,7 +54,8 @@ def local_spark(home: Path, cores: int | None = None) -> SparkSession:
         archive = archive_of_this_install()
         launched = time.time()
         archive_options = class_archive.java_options(archive)
-        spark = _start(home.resolve(), cores, archive_options)
+        jit = _jit(variables.full_jit() if full_jit is None else full_jit)
+        spark = _start(home.resolve(), cores, f"{archive_options} {jit}")
         if archive_options:
             class_archive.drop_if_refused(spark, archive, launched)
         return spark
@@ -69,14 +71,18 @@ def archive_of_this_install() -> Path:
 def archive_writing_spark(home: Path, archive: Path) -> SparkSession:
     """A session whose JVM writes `archive` when it exits (runtime/archive_writer.py)."""
     with _lock:
-        return _start(home.resolve(), 1, class_archive.writing_options(archive))
+        return _start(
+            home.resolve(),
+            1,
+            f"{class_archive.writing_options(archive)} {_jit(variables.full_jit())}",
+        )
 
 
 def class_cache() -> Path:
     return ivy_dir().parent / "classes"
 
 
-def _start(home: Path, cores: int | None, archive_options: str) -> SparkSession:
+def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
@@ -115,7 +121,7 @@ def _start(home: Path, cores: int | None, archive_options: str) -> SparkSession:
         .config("spark.driver.memory", variables.driver_memory())
         .config(
             "spark.driver.extraJavaOptions",
-            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {archive_options} {_jit()}".strip(),
+            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {java_options}".strip(),
         )
     )
     try:
@@ -131,10 +137,11 @@ def _start(home: Path, cores: int | None, archive_options: str) -> SparkSession:
     return spark
 
 
-def _jit() -> str:
-    """The quick compiler only, unless MEDALLION_JIT=full: a fresh JVM's first Delta reads and
-    writes then cost about 40 % less CPU (benchmarks/overhead.py), long heavy loads some more."""
-    return "" if variables.full_jit() else QUICK_JIT
+def _jit(full: bool) -> str:
+    """The quick compiler only, unless `full`: a fresh JVM's first Delta reads and writes then
+    cost about 40 % less CPU (benchmarks/overhead.py); a JVM that runs for many minutes gains
+    from the optimizing compiler (the test session's: a load costs about a third less CPU)."""
+    return "" if full else QUICK_JIT
 
 
 def spark_log(home: Path) -> Path:
