@@ -23,7 +23,7 @@ from medallion_orchestrator.loaders.materialized_views import check_fresh
 from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
 from medallion_orchestrator.tasks import LoadReport, TaskResult, TaskStatus
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.codegen]
 
 T0 = dt.datetime(2024, 1, 1)
 DDL = Path(__file__).resolve().parents[2] / "metadata" / "ddl"

@@ -16,7 +16,7 @@ from medallion_orchestrator.notebook_engine.engine import LocalNotebookEngine
 from medallion_orchestrator.runners.engine_runner import LocalNotebookRunner
 from medallion_orchestrator.tasks import NotebookTask, TaskStatus
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.codegen]
 
 OWN_LOADER = """# Databricks notebook source
 import json
