@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 BROADCAST_KEYS = 500_000
+_MARK = "__medallion_mark"
 
 
 def load_scd2(lakehouse: Lakehouse, spec: LoadSpec) -> LoadResult:
@@ -234,37 +235,34 @@ def _rebuilt(
 
 def _marks(spec: LoadSpec, current: DataFrame, stored: Column | None, kind: DataType) -> DataFrame:
     """What silver reflects, per version: its start and newest folded sequence (upserts), its
-    close (a delete) and, with a full extract, that the key has a current version."""
+    close (a delete) and, with a full extract, that the key has a current version. One scan of
+    the target: each Delta scan in a plan costs its own file listing, more than the rows."""
     from pyspark.sql import functions as F
 
     config, keys = spec.cdc, list(spec.keys)
-
-    def seen(sequence: Column, deleted: bool, where: Column) -> DataFrame:
-        return current.where(where).select(
-            *[col(k) for k in keys],
-            sequence.cast(kind).alias(SEQUENCE),
-            F.lit(deleted).alias(DELETED),
-            F.lit(SEEN).alias(SIDE),
-        )
-
     starts, closes = col(config.effective_from_column), col(config.effective_to_column)
-    marks = seen(starts, False, starts.cast(kind).isNotNull()).unionByName(
-        seen(closes, True, closes.cast(kind).isNotNull())
-    )
+
+    def mark(sequence: Column, deleted: Column, side: int, where: Column) -> Column:
+        fields = (sequence.alias(SEQUENCE), deleted.alias(DELETED), F.lit(side).alias(SIDE))
+        return F.when(where, F.struct(*fields))
+
+    begun, ended = starts.cast(kind), closes.cast(kind)
+    marks = [
+        mark(begun, F.lit(False), SEEN, begun.isNotNull()),
+        mark(ended, F.lit(True), SEEN, ended.isNotNull()),
+    ]
     if stored is not None:  # the newest sequence folded into a version, when not its start
         folded = stored.cast(kind)
-        marks = marks.unionByName(
-            seen(stored, False, folded.isNotNull() & ~folded.eqNullSafe(starts.cast(kind)))
-        )
+        newer = folded.isNotNull() & ~folded.eqNullSafe(begun)
+        marks.append(mark(folded, F.lit(False), SEEN, newer))
     if spec.cdc.full_extract:
-        currents = current.where(closes.isNull()).select(
-            *[col(k) for k in keys],
-            F.lit(None).cast(kind).alias(SEQUENCE),
-            F.lit(None).cast("boolean").alias(DELETED),
-            F.lit(CURRENT).alias(SIDE),
-        )
-        marks = marks.unionByName(currents)
-    return marks
+        nothing = F.lit(None).cast(kind), F.lit(None).cast("boolean")
+        marks.append(mark(*nothing, CURRENT, closes.isNull()))
+    return (
+        current.select(*[col(k) for k in keys], F.explode(F.array(*marks)).alias(_MARK))
+        .where(col(_MARK).isNotNull())
+        .select(*[col(k) for k in keys], f"{_MARK}.*")
+    )
 
 
 def _missing_keys(events: Events, existing: DataFrame, chain: Chain) -> DataFrame:
