@@ -15,6 +15,7 @@ something. Nothing here talks to Spark.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import shutil
@@ -41,6 +42,23 @@ def split_database(database: str) -> tuple[str, str] | None:
 def is_spark_database(name: str) -> bool:
     """A database of Spark's own, named as it is: a mapped `catalog__schema`, or `global_temp`."""
     return SEPARATOR in name or name.lower() == "global_temp"
+
+
+def matches_like(name: str, pattern: str) -> bool:
+    """SHOW ... LIKE and the catalog API's patterns: `*` any characters, `|` alternatives,
+    case-insensitive."""
+    return any(fnmatch.fnmatch(name.lower(), part.strip().lower()) for part in pattern.split("|"))
+
+
+class LocalCatalogError(Exception):
+    """A catalog command refused, worded like Spark's errors: `[CLASS] message`."""
+
+    def __init__(self, error_class: str, message: str) -> None:
+        super().__init__(f"[{error_class}] {message}")
+        self.error_class = error_class
+
+    def getCondition(self) -> str:
+        return self.error_class
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ Catalog commands, which open-source Spark lacks, are answered here from the stor
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import shutil
 import threading
@@ -27,8 +26,10 @@ from sqlglot import exp
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, quote, rewrite_three_part
 from medallion_orchestrator.runtime.local_catalog import (
     CatalogStore,
+    LocalCatalogError,
     SchemaEntry,
     database_name,
+    matches_like,
     split_database,
 )
 from medallion_orchestrator.runtime.local_ddl import delta_create_statement, schema_entry
@@ -42,7 +43,7 @@ from medallion_orchestrator.runtime.local_materialized_views import (
     refresh_events,
     stand_in,
 )
-from medallion_orchestrator.runtime.local_names import plain_sql
+from medallion_orchestrator.runtime.local_names import plain_catalog, plain_sql
 from medallion_orchestrator.runtime.local_statements import (
     CURRENT_CATALOG,
     DEFAULT_SCHEMA,
@@ -57,17 +58,6 @@ if TYPE_CHECKING:
 
 
 _event_logs = itertools.count(1)
-
-
-class LocalCatalogError(Exception):
-    """A catalog command refused, worded like Spark's errors: `[CLASS] message`."""
-
-    def __init__(self, error_class: str, message: str) -> None:
-        super().__init__(f"[{error_class}] {message}")
-        self.error_class = error_class
-
-    def getCondition(self) -> str:
-        return self.error_class
 
 
 class LocalSession:
@@ -307,7 +297,7 @@ class LocalLakehouse(Lakehouse):
     def _answer_show_catalogs(self, parsed: Statement) -> DataFrame:
         names = sorted(self.store.catalogs())
         if parsed.like:
-            names = [n for n in names if _like(n, parsed.like)]
+            names = [n for n in names if matches_like(n, parsed.like)]
         return self.spark.createDataFrame([(n,) for n in names], "catalog string")
 
     def _answer_show_schemas(self, parsed: Statement) -> DataFrame:
@@ -318,7 +308,7 @@ class LocalLakehouse(Lakehouse):
             if (split := split_database(database)) and split[0] == catalog
         )
         if parsed.like:
-            schemas = [s for s in schemas if _like(s, parsed.like)]
+            schemas = [s for s in schemas if matches_like(s, parsed.like)]
         return self.spark.createDataFrame([(s,) for s in schemas], "databaseName string")
 
     def _answer_show_create(self, parsed: Statement) -> DataFrame:
@@ -335,7 +325,7 @@ class LocalLakehouse(Lakehouse):
         database = self._schema_database(parsed)
         self.session.register_all(database)
         frame = self._sql(self._local_text(parsed))
-        if database not in {d.name for d in self.spark.catalog.listDatabases()}:
+        if database not in {d.name for d in plain_catalog(self.spark, "listDatabases")}:
             self._drop_database(database, in_spark=False)
         return frame
 
@@ -456,7 +446,7 @@ class LocalLakehouse(Lakehouse):
         """Kept, and current, so that pyspark's own one-part names find what SQL made there."""
         self.ensure_schema(CURRENT_CATALOG, DEFAULT_SCHEMA)
         database = self.database(CURRENT_CATALOG, DEFAULT_SCHEMA)
-        if self.spark.catalog.currentDatabase() != database:
+        if plain_catalog(self.spark, "currentDatabase") != database:
             self._sql(f"USE {quote(database)}")
 
     def _kept_in_default(self, name: str) -> bool:
@@ -495,11 +485,6 @@ def _local_tables(statement: str) -> list[tuple[str, str]]:
         for table in tree.find_all(exp.Table)
         if table.db and split_database(table.db.lower())
     ]
-
-
-def _like(name: str, pattern: str) -> bool:
-    """SHOW ... LIKE: `*` any characters, `|` alternatives, case-insensitive."""
-    return any(fnmatch.fnmatch(name.lower(), part.strip().lower()) for part in pattern.split("|"))
 
 
 def sql_string(text: str) -> str:

@@ -1,11 +1,12 @@
 """Three-level names in pyspark's own API on a local session, as notebooks use them on Databricks.
 
 `spark.table("dev_silver.shop.customers")`, `df.write.saveAsTable("a.b.c")`,
-`spark.catalog.tableExists("a.b.c")`, `DeltaTable.forName(spark, "a.b.c")` and `spark.sql(...)`
-work unchanged in a user's notebook on Databricks; open-source Spark has one catalog, so locally
-each of these methods is wrapped to map the name (or the statement) through the local lakehouse
-first. Only a session started by `local_spark` is touched: `install` runs there and nowhere else,
-and a session without a medallion home is passed through as it is.
+`DeltaTable.forName(spark, "a.b.c")` and `spark.sql(...)` work unchanged in a user's notebook on
+Databricks; open-source Spark has one catalog, so locally each of these methods is wrapped to map
+the name (or the statement) through the local lakehouse first. `spark.catalog` is wrapped the same
+way, and answers in the user's names (`local_catalog_api`). Only a session started by
+`local_spark` is touched: `install` runs there and nowhere else, and a session without a medallion
+home is passed through as it is.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.runtime.lakehouse import quote
 from medallion_orchestrator.runtime.local_catalog import is_spark_database
-from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG
+from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG, DEFAULT_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,7 +45,6 @@ def install() -> None:
             return
         from delta.tables import DeltaTable
         from pyspark.sql import SparkSession
-        from pyspark.sql.catalog import Catalog
         from pyspark.sql.classic.dataframe import DataFrame
         from pyspark.sql.readwriter import DataFrameReader, DataFrameWriter
 
@@ -53,15 +54,11 @@ def install() -> None:
         _wrap_name(DataFrameWriter, "saveAsTable", lambda self: self._spark)
         _wrap_name(DataFrameWriter, "insertInto", lambda self: self._spark)
         _wrap_name(DataFrame, "writeTo", lambda self: self.sparkSession)
-        for method in ("tableExists", "getTable", "listColumns"):
-            _wrap_name(Catalog, method, lambda self: self._sparkSession)
-        for method in ("databaseExists", "listTables"):
-            _wrap_name(Catalog, method, lambda self: self._sparkSession, schema=True)
         original = DeltaTable.forName.__func__  # type: ignore[attr-defined]
 
         @functools.wraps(original)
         def for_name(cls: Any, spark: SparkSession, name: str) -> Any:
-            return original(cls, spark, _table_name(spark, name))
+            return original(cls, spark, table_name(spark, name))
 
         DeltaTable.forName = classmethod(for_name)  # type: ignore[method-assign,assignment]
         _done = True
@@ -72,7 +69,7 @@ def _wrap_sql(session_class: type) -> None:
 
     @functools.wraps(original)
     def sql(self: SparkSession, sqlQuery: str, args: Any = None, **kwargs: Any) -> Any:
-        lakehouse = None if kwargs or not _MAYBE_CATALOG.search(sqlQuery) else _lakehouse(self)
+        lakehouse = None if kwargs or not _MAYBE_CATALOG.search(sqlQuery) else local_lakehouse(self)
         if lakehouse is None:
             return original(self, sqlQuery, args, **kwargs)
         return lakehouse.sql(sqlQuery, args)
@@ -86,48 +83,66 @@ def plain_sql(spark: SparkSession, statement: str, args: Any = None) -> Any:
     return getattr(method, "__wrapped__", method)(spark, statement, args)
 
 
-def _wrap_name(
-    owner: type, method_name: str, session_of: Callable[[Any], Any], schema: bool = False
-) -> None:
+def plain_catalog(spark: SparkSession, method_name: str, *args: Any) -> Any:
+    """Spark's own `spark.catalog` method, past the wrapper: local names in and out."""
+    method = getattr(type(spark.catalog), method_name)
+    return getattr(method, "__wrapped__", method)(spark.catalog, *args)
+
+
+def _wrap_name(owner: type, method_name: str, session_of: Callable[[Any], Any]) -> None:
     original = getattr(owner, method_name)
 
     @functools.wraps(original)
     def wrapper(self: Any, name: Any = None, *args: Any, **kwargs: Any) -> Any:
         if isinstance(name, str):
-            spark = session_of(self)
-            name = _schema_name(spark, name) if schema else _table_name(spark, name)
+            name = table_name(session_of(self), name)
         return original(self, name, *args, **kwargs)
 
     setattr(owner, method_name, wrapper)
 
 
-def _table_name(spark: SparkSession, name: str) -> str:
-    parts = _in_current_catalog(_parts(name), 3)
-    lakehouse = _lakehouse(spark) if len(parts) == 3 and not is_spark_database(parts[1]) else None
+def table_name(spark: SparkSession, name: str) -> str:
+    """The local name of a user's table (`a.b.t` -> `a__b`.`t`, registered); others as given."""
+    parts = in_current_catalog(name_parts(name), 3)
+    lakehouse = (
+        local_lakehouse(spark) if len(parts) == 3 and not is_spark_database(parts[1]) else None
+    )
     return name if lakehouse is None else lakehouse.table(*parts)
 
 
-def _schema_name(spark: SparkSession, name: str) -> str:
-    parts = _in_current_catalog(_parts(name), 2)
-    lakehouse = _lakehouse(spark) if len(parts) == 2 and not is_spark_database(parts[1]) else None
+def schema_name(spark: SparkSession, name: str) -> str:
+    """The local name of a user's schema (`a.b` -> `a__b`); others as given."""
+    database = local_database(spark, in_current_catalog(name_parts(name), 2))
+    return name if database is None else quote(database)
+
+
+def local_database(spark: SparkSession, parts: list[str]) -> str | None:
+    """`catalog__schema` for a user's [catalog, schema]; None outside the mapping. The current
+    catalog's `default` schema always exists, as on Databricks."""
+    lakehouse = (
+        local_lakehouse(spark) if len(parts) == 2 and not is_spark_database(parts[1]) else None
+    )
     if lakehouse is None:
-        return name
+        return None
+    if [part.lower() for part in parts] == [CURRENT_CATALOG, DEFAULT_SCHEMA]:
+        lakehouse.ensure_schema(*parts)
     lakehouse.session.sync_databases()
-    return lakehouse.schema(*parts)
+    return lakehouse.database(*parts)
 
 
-def _in_current_catalog(parts: list[str], levels: int) -> list[str]:
+def in_current_catalog(parts: list[str], levels: int) -> list[str]:
     """`s.t` names `spark_catalog.s.t`, as on Databricks; a local database's name stays."""
     if len(parts) == levels - 1 and not is_spark_database(parts[0]):
         return [CURRENT_CATALOG, *parts]
     return parts
 
 
-def _parts(name: str) -> list[str]:
+def name_parts(name: str) -> list[str]:
     return [quoted.replace("``", "`") if quoted else plain for quoted, plain in _PART.findall(name)]
 
 
-def _lakehouse(spark: Any) -> LocalLakehouse | None:
+def local_lakehouse(spark: Any) -> LocalLakehouse | None:
+    """The local lakehouse of a session started by `local_spark`; None for any other."""
     from medallion_orchestrator.runtime.lakehouse import lakehouse_for
     from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
 

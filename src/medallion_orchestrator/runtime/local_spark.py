@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator import variables
 from medallion_orchestrator.errors import EnvironmentProblem
-from medallion_orchestrator.runtime import class_archive, local_names
+from medallion_orchestrator.runtime import class_archive, local_catalog_api, local_names
 from medallion_orchestrator.runtime.jars import ivy_dir
 from medallion_orchestrator.runtime.java import check_java, java_executable
 from medallion_orchestrator.runtime.quiet import jvm_output_to
@@ -134,6 +134,7 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
         raise EnvironmentProblem(_start_failure(error, spark_log(home))) from None
     spark.sparkContext.setLogLevel("ERROR")
     local_names.install()
+    local_catalog_api.install()
     return spark
 
 

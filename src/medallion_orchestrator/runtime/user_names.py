@@ -2,14 +2,23 @@
 
 Open-source Spark has one catalog, `spark_catalog`, so locally the schema `dev_bronze.crm` is the
 database `dev_bronze__crm`. Spark's messages and metadata rows speak of the latter; what a person
-reads (errors, SHOW and DESCRIBE output) speaks of the former, as on Databricks.
+reads (errors, SHOW and DESCRIBE output, the tables, functions and schemas of pyspark's catalog
+API) speaks of the former, as on Databricks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from medallion_orchestrator.runtime.local_catalog import matches_like, split_database
+from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG
+
+if TYPE_CHECKING:
+    from pyspark.sql.catalog import Database, Function, Table
+
+Found = TypeVar("Found", "Table", "Function")
 
 _SPARK_CATALOG = re.compile(r"(`?)spark_catalog\1\.(?=`?[A-Za-z0-9_]+__[A-Za-z0-9_]+)")
 _DATABASE = re.compile(r"(?<![/\w.`])(`?)([A-Za-z0-9_]+?)__([A-Za-z0-9_]+)\1(?!\.db\b)(?![/\w`])")
@@ -78,3 +87,46 @@ def _user_value(value: Any) -> Any:
 def _split(database: str) -> tuple[str, str]:
     catalog, separator, schema = database.partition("__")
     return (catalog, schema) if separator else ("spark_catalog", database)
+
+
+def user_object(found: Found) -> Found:
+    """A Table or Function of pyspark's catalog API as Databricks shows it: catalog
+    `spark_catalog` and namespace `["dev_bronze__crm"]` are `dev_bronze` and `["crm"]`.
+    Temporary views, built-in functions and Spark's own databases are left as they are."""
+    namespace = found.namespace or []
+    local = found.catalog == CURRENT_CATALOG and len(namespace) == 1
+    split = split_database(namespace[0]) if local else None
+    return found if split is None else found._replace(catalog=split[0], namespace=[split[1]])
+
+
+def user_database(database: Database) -> Database:
+    """A Database of pyspark's catalog API: `dev_bronze__crm` is schema `crm` of `dev_bronze`."""
+    split = split_database(database.name) if database.catalog == CURRENT_CATALOG else None
+    return database if split is None else database._replace(catalog=split[0], name=split[1])
+
+
+def schemas_of(databases: Iterable[Database], catalog: str, pattern: str | None) -> list[Database]:
+    """The schemas of `catalog`, as `listDatabases` shows the current catalog's on Databricks.
+    A schema that is both Spark's own and local (`default`) is shown once, as the local one."""
+    shown: dict[str, Database] = {}
+    for database in sorted(databases, key=lambda each: user_database(each) is not each):
+        user = user_database(database)  # Spark's own first: the local one then takes its place
+        if user.catalog == catalog and (pattern is None or matches_like(user.name, pattern)):
+            shown[user.name] = user
+    return [shown[name] for name in sorted(shown)]
+
+
+def error_in_user_names(error: Exception, catalogs: Collection[str]) -> Exception:
+    """Spark's own error, of the same class and JVM cause (so the same condition), with its
+    message and stack trace in the user's names. `catalogs`: as for `user_names`."""
+    text = getattr(error, "_desc", None)
+    if not isinstance(text, str):
+        return error
+    # pyspark builds a captured error from the JVM's, and logs it: copy it instead
+    shown = type(error).__new__(type(error))
+    shown.__dict__.update(
+        vars(error),
+        _desc=user_names(text, catalogs),
+        _stackTrace=user_names(str(getattr(error, "_stackTrace", "")), catalogs),
+    )
+    return shown
