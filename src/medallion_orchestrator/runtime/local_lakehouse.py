@@ -112,7 +112,7 @@ class LocalSession:
             self.sync_databases()
             if self.store.has_delta_table(database, name):
                 location = self.store.table_folder(database, name)
-                if not self.spark.catalog.tableExists(quote(database, name.lower())):
+                if not plain_catalog(self.spark, "tableExists", quote(database, name.lower())):
                     self._sql(
                         f"CREATE TABLE IF NOT EXISTS {quote(database, name.lower())} USING DELTA "
                         f"LOCATION '{sql_string(str(location))}'"
@@ -153,7 +153,7 @@ class LocalSession:
                 if database not in on_disk or self._replaced(database, name):
                     self._let_go(database, name)
             for database in sorted(self.databases - on_disk):
-                for table in self.spark.catalog.listTables(quote(database)):
+                for table in plain_catalog(self.spark, "listTables", quote(database)):
                     self._let_go(database, table.name)
                 self._sql(f"DROP DATABASE IF EXISTS {quote(database)}")
                 self.forget(database)
