@@ -170,6 +170,7 @@ class Application:
         from medallion_orchestrator.errors import ConfigError
         from medallion_orchestrator.runtime.local_catalog import CatalogStore
         from medallion_orchestrator.runtime.local_spark import warehouse_dir
+        from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG
 
         try:
             named = {*self.environment.catalogs, *self.environment.catalogs.values()}
@@ -177,7 +178,7 @@ class Application:
         except ConfigError:
             named = set()
         stored = CatalogStore(self.home, warehouse_dir(self.home)).catalogs()
-        return {name.lower() for name in named} | stored
+        return {name.lower() for name in named} | stored | {CURRENT_CATALOG}
 
 
 PARTS = frozenset(

@@ -171,3 +171,23 @@ def test_names_without_a_catalog_live_in_the_current_one(home: Path) -> None:
     assert [row["tableName"] for row in tables] == ["notes"]
     assert notes == qualified == [{"id": 1}]
     assert loose == [{"id": 2}]
+
+
+def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
+    sql(home, "CREATE SCHEMA IF NOT EXISTS dev_silver.s1")
+    statements = "USE dev_silver.s1;\nSELECT current_catalog(), current_schema();\n"
+
+    result = medallion(
+        home, "sql", "--format", "json", stdin=f"{statements}USE CATALOG spark_catalog;\n"
+    )
+
+    used, current = [
+        json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")
+    ]
+    assert (used, current) == ([], [{"current_catalog()": "dev_silver", "current_schema()": "s1"}])
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0] == (
+        "error: [UNSUPPORTED_LOCALLY] Catalog 'spark_catalog' cannot be made current on the local "
+        "lakehouse: name its tables spark_catalog.schema.table, or make one of its schemas "
+        "current: USE SCHEMA spark_catalog.schema."
+    )

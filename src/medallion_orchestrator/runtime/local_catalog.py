@@ -61,6 +61,15 @@ class LocalCatalogError(Exception):
         return self.error_class
 
 
+def not_made_current(catalog: str) -> LocalCatalogError:
+    """Why `USE CATALOG` or `setCurrentCatalog` refuses a catalog, and what to do instead."""
+    return LocalCatalogError(
+        "UNSUPPORTED_LOCALLY",
+        f"Catalog '{catalog}' cannot be made current on the local lakehouse: name its tables "
+        f"{catalog}.schema.table, or make one of its schemas current: USE SCHEMA {catalog}.schema.",
+    )
+
+
 @dataclass(frozen=True)
 class SchemaEntry:
     comment: str | None = None

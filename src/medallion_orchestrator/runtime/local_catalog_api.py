@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.runtime.lakehouse import quote
 from medallion_orchestrator.runtime.local_catalog import (
-    LocalCatalogError,
     matches_like,
+    not_made_current,
     split_database,
 )
 from medallion_orchestrator.runtime.local_names import (
+    current_names,
     in_current_catalog,
     local_database,
     local_lakehouse,
@@ -181,17 +182,12 @@ def _schema_of_current_catalog(catalog: Catalog, name: Any) -> Any:
 
 # answers --------------------------------------------------------------------------------------
 def _current_database(catalog: Catalog, lakehouse: LocalLakehouse) -> str:
-    database = str(plain_catalog(catalog._sparkSession, "currentDatabase"))
-    split = split_database(database)
-    return database if split is None else split[1]
+    return current_names(catalog._sparkSession)[1]
 
 
 def _current_catalog(catalog: Catalog, lakehouse: LocalLakehouse | None = None) -> str:
-    """The current schema's catalog: after `USE SCHEMA dev_silver.s` it is `dev_silver`, as on
-    Databricks. Names without a catalog still mean `spark_catalog` (docs/architecture.md)."""
-    spark = catalog._sparkSession
-    split = split_database(str(plain_catalog(spark, "currentDatabase")))
-    return str(plain_catalog(spark, "currentCatalog")) if split is None else split[0]
+    """The current schema's catalog: after `USE SCHEMA dev_silver.s` it is `dev_silver`."""
+    return current_names(catalog._sparkSession)[0]
 
 
 def _list_databases(
@@ -221,9 +217,5 @@ def _set_current_catalog(catalog: Catalog, lakehouse: LocalLakehouse, catalogNam
     if name == _current_catalog(catalog):
         return
     if name in lakehouse.store.catalogs() | {CURRENT_CATALOG}:
-        raise LocalCatalogError(
-            "UNSUPPORTED_LOCALLY",
-            f"Catalog '{name}' cannot be made current on the local lakehouse: name its tables "
-            f"{name}.schema.table, or make one of its schemas current: USE SCHEMA {name}.schema.",
-        )
+        raise not_made_current(name)
     plain_catalog(catalog._sparkSession, "setCurrentCatalog", catalogName)

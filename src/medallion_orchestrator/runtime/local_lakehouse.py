@@ -30,6 +30,7 @@ from medallion_orchestrator.runtime.local_catalog import (
     SchemaEntry,
     database_name,
     matches_like,
+    not_made_current,
     split_database,
 )
 from medallion_orchestrator.runtime.local_ddl import delta_create_statement, schema_entry
@@ -43,13 +44,14 @@ from medallion_orchestrator.runtime.local_materialized_views import (
     refresh_events,
     stand_in,
 )
-from medallion_orchestrator.runtime.local_names import plain_catalog, plain_sql
+from medallion_orchestrator.runtime.local_names import current_names, plain_catalog, plain_sql
 from medallion_orchestrator.runtime.local_statements import (
     CURRENT_CATALOG,
     DEFAULT_SCHEMA,
     Statement,
     classify,
     qualified,
+    with_current_names,
 )
 from medallion_orchestrator.runtime.user_names import user_rows
 
@@ -256,6 +258,7 @@ class LocalLakehouse(Lakehouse):
 
     def _statement(self, statement: str, args: Mapping[str, Any] | None) -> DataFrame:
         self.session.sync_databases()
+        statement = with_current_names(statement, lambda: current_names(self.spark))
         statement, in_default = qualified(statement, self._kept_in_default)
         if in_default:
             self._use_default_schema()
@@ -293,6 +296,17 @@ class LocalLakehouse(Lakehouse):
             self._drop_database(database)
         self.store.drop_catalog(name)
         return self._no_rows()
+
+    def _answer_use_catalog(self, parsed: Statement) -> DataFrame:
+        """The current catalog may be named; another cannot be made current locally."""
+        name = self.catalog(parsed.schema[0]) if parsed.schema else ""
+        if name.lower() == current_names(self.spark)[0]:
+            return self._no_rows()
+        if name.lower() not in self.store.catalogs() | {CURRENT_CATALOG}:
+            raise LocalCatalogError(
+                "NO_SUCH_CATALOG_EXCEPTION", f"The catalog '{name}' was not found."
+            )
+        raise not_made_current(name)
 
     def _answer_show_catalogs(self, parsed: Statement) -> DataFrame:
         names = sorted(self.store.catalogs())

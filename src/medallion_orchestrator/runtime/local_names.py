@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from medallion_orchestrator.runtime.lakehouse import quote
-from medallion_orchestrator.runtime.local_catalog import is_spark_database
+from medallion_orchestrator.runtime.local_catalog import is_spark_database, split_database
 from medallion_orchestrator.runtime.local_statements import CURRENT_CATALOG, DEFAULT_SCHEMA
+from medallion_orchestrator.runtime.user_names import error_in_user_names
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -29,12 +30,14 @@ if TYPE_CHECKING:
 _installed = threading.Lock()
 _done = False
 # Statements that may name a catalog or leave it to the current one: dotted parts (not of a
-# local database), a table or view created, or a schema/catalog command.
+# local database), a table or view created, a schema/catalog command, USE, or a call that names
+# the current catalog or schema.
 _MAYBE_CATALOG = re.compile(
     r"(?is)\b(?:CATALOGS?|SCHEMAS?|DATABASES?|NAMESPACES?|VIEWS?|TABLES?)\b"
-    r"|(?<![`.\w])`?(?!\w*__)\w+`?\s*\.\s*`?\w+"
+    r"|(?<![`.\w])`?(?!\w*__)\w+`?\s*\.\s*`?\w+|^\s*USE\b|\bcurrent_(?:catalog|schema|database)\s*\("
 )
 _PART = re.compile(r"`((?:[^`]|``)+)`|([^.`\s]+)")
+_QUALIFIER = re.compile(r"(\w+)`?\s*\.")  # the catalog or schema part of a dotted name
 
 
 def install() -> None:
@@ -58,7 +61,9 @@ def install() -> None:
 
         @functools.wraps(original)
         def for_name(cls: Any, spark: SparkSession, name: str) -> Any:
-            return original(cls, spark, table_name(spark, name))
+            return in_user_names(
+                spark, [name], lambda: original(cls, spark, table_name(spark, name))
+            )
 
         DeltaTable.forName = classmethod(for_name)  # type: ignore[method-assign,assignment]
         _done = True
@@ -71,10 +76,35 @@ def _wrap_sql(session_class: type) -> None:
     def sql(self: SparkSession, sqlQuery: str, args: Any = None, **kwargs: Any) -> Any:
         lakehouse = None if kwargs or not _MAYBE_CATALOG.search(sqlQuery) else local_lakehouse(self)
         if lakehouse is None:
-            return original(self, sqlQuery, args, **kwargs)
-        return lakehouse.sql(sqlQuery, args)
+            return in_user_names(self, [sqlQuery], lambda: original(self, sqlQuery, args, **kwargs))
+        local_sql = lakehouse.sql
+        return in_user_names(self, [sqlQuery], lambda: local_sql(sqlQuery, args))
 
     session_class.sql = sql  # type: ignore[attr-defined]
+
+
+def in_user_names(spark: SparkSession, names: Iterable[Any], call: Callable[[], Any]) -> Any:
+    """`call()`; Spark's error, if it raises one, in the user's names (of the local catalogs and
+    of those `names`, names or statements, give: they may not exist)."""
+    try:
+        return call()
+    except Exception as error:
+        lakehouse = local_lakehouse(spark)
+        if lakehouse is None:
+            raise
+        shown = error_in_user_names(error, named_catalogs(lakehouse, names))
+        if shown is error:
+            raise
+        raise shown from None
+
+
+def named_catalogs(lakehouse: LocalLakehouse, names: Iterable[Any]) -> set[str]:
+    """The local catalogs, the current one, and those `names` may give: the qualifiers of their
+    dotted names, and the catalog of a local database so named (`a` of `a__b.t`)."""
+    texts = [name for name in names if isinstance(name, str)]
+    named = {part.lower() for text in texts for part in _QUALIFIER.findall(text)}
+    named |= {split[0] for part in named if (split := split_database(part))}
+    return lakehouse.store.catalogs() | named | {CURRENT_CATALOG}
 
 
 def plain_sql(spark: SparkSession, statement: str, args: Any = None) -> Any:
@@ -94,9 +124,13 @@ def _wrap_name(owner: type, method_name: str, session_of: Callable[[Any], Any]) 
 
     @functools.wraps(original)
     def wrapper(self: Any, name: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(name, str):
-            name = table_name(session_of(self), name)
-        return original(self, name, *args, **kwargs)
+        spark = session_of(self)
+
+        def call() -> Any:
+            local = table_name(spark, name) if isinstance(name, str) else name
+            return original(self, local, *args, **kwargs)
+
+        return in_user_names(spark, [name], call)
 
     setattr(owner, method_name, wrapper)
 
@@ -128,6 +162,15 @@ def local_database(spark: SparkSession, parts: list[str]) -> str | None:
         lakehouse.ensure_schema(*parts)
     lakehouse.session.sync_databases()
     return lakehouse.database(*parts)
+
+
+def current_names(spark: SparkSession) -> tuple[str, str]:
+    """The current catalog and schema in the user's names: after `USE SCHEMA dev_silver.s` they
+    are `dev_silver` and `s`, as on Databricks (Spark's own say `spark_catalog`, `dev_silver__s`).
+    Names without a catalog still mean `spark_catalog` (docs/architecture.md)."""
+    database = str(plain_catalog(spark, "currentDatabase"))
+    split = split_database(database)
+    return split if split is not None else (str(plain_catalog(spark, "currentCatalog")), database)
 
 
 def in_current_catalog(parts: list[str], levels: int) -> list[str]:

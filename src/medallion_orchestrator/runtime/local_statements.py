@@ -26,11 +26,18 @@ _IF = r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
 _CATALOG_COMMAND = re.compile(
     rf"(?is)^\s*(?P<verb>CREATE|DROP)\s+CATALOG\s+{_IF}{_NAME}(?P<rest>.*)$"
 )
+# `USE CATALOG c` and Databricks' synonym `SET CATALOG c`
+_USE_CATALOG = re.compile(rf"(?is)^\s*(?:USE|SET)\s+CATALOG\s+{_NAME}\s*$")
 _SHOW_CATALOGS = re.compile(r"(?is)^\s*SHOW\s+CATALOGS\b(?:\s+LIKE\s+'(?P<like>[^']*)')?\s*$")
 _SCHEMA_STATEMENT = re.compile(
     rf"(?is)^(?P<head>\s*(?P<verb>CREATE|DROP|ALTER|DESCRIBE|DESC|COMMENT\s+ON|USE)\s+"
     rf"(?:SCHEMA|DATABASE|NAMESPACE)\s+(?:EXTENDED\s+)?{_IF})"
     rf"{_NAME}\.{_NAME}(?P<rest>(?:\s.*)?)$"
+)
+# `USE a.b` without a keyword: on Databricks, catalog `a` and its schema `b` become current
+_USE_SCHEMA = re.compile(
+    rf"(?is)^(?P<head>\s*USE\s+)(?!(?:SCHEMA|DATABASE|NAMESPACE|CATALOG)\s){_NAME}\.{_NAME}"
+    r"(?P<rest>\s*)$"
 )
 _SHOW_SCHEMAS = re.compile(
     rf"(?is)^\s*SHOW\s+(?:SCHEMAS|DATABASES)\s+(?:IN|FROM)\s+{_NAME}"
@@ -44,6 +51,7 @@ _METADATA = re.compile(r"(?is)^\s*(SHOW|DESCRIBE|DESC)\b")
 _ONE_PART_SCHEMA = re.compile(
     rf"(?is)^(?P<head>\s*(?:CREATE|DROP|ALTER|DESCRIBE|DESC|COMMENT\s+ON|USE)\s+"
     rf"(?:SCHEMA|DATABASE|NAMESPACE)\s+(?:EXTENDED\s+)?{_IF})(?P<name>`?\w+`?)(?P<rest>(?:\s.*)?)$"
+    r"|^(?P<use>\s*USE\s+)(?!(?:SCHEMA|DATABASE|NAMESPACE|CATALOG)\s)(?P<used>`?\w+`?)\s*$"
 )
 _ONE_PART_OBJECTS = re.compile(
     r"(?is)^(?P<head>\s*SHOW\s+(?:TABLES|VIEWS)\s+(?:IN|FROM)\s+)(?P<name>`?\w+`?)"
@@ -52,7 +60,15 @@ _ONE_PART_OBJECTS = re.compile(
 _ALL_SCHEMAS = re.compile(
     r"(?is)^\s*SHOW\s+(?:SCHEMAS|DATABASES)(?P<rest>(?:\s+(?:LIKE\s+)?'[^']*')?)\s*$"
 )
-_NAMED_SCHEMA = (_CATALOG_COMMAND, _SHOW_CATALOGS, _SCHEMA_STATEMENT, _SHOW_SCHEMAS, _SHOW_OBJECTS)
+_NAMED_SCHEMA = (
+    _CATALOG_COMMAND,
+    _USE_CATALOG,
+    _SHOW_CATALOGS,
+    _SCHEMA_STATEMENT,
+    _USE_SCHEMA,
+    _SHOW_SCHEMAS,
+    _SHOW_OBJECTS,
+)
 # The catalog of a name that gives none: open-source Spark's, Databricks' legacy default.
 CURRENT_CATALOG = "spark_catalog"
 DEFAULT_SCHEMA = "default"
@@ -85,8 +101,18 @@ def classify(text: str) -> Statement:
     if match := _CATALOG_COMMAND.match(text):
         verb = match.group("verb").upper()
         return Statement(text, f"{verb.lower()}_catalog", schema=(match.group(2), ""))
+    if match := _USE_CATALOG.match(text):
+        return Statement(text, "use_catalog", schema=(match.group(1), ""))
     if match := _SHOW_CATALOGS.match(text):
         return Statement(text, "show_catalogs", like=match.group("like"))
+    if match := _USE_SCHEMA.match(text):
+        return Statement(
+            text,
+            "use_schema",
+            schema=(match.group(2), match.group(3)),
+            head=match.group("head"),
+            rest=match.group("rest"),
+        )
     if match := _SCHEMA_STATEMENT.match(text):
         verb = match.group("verb").split()[0].upper().replace("DESC", "DESCRIBE")
         verb = "DESCRIBE" if verb.startswith("DESCRIBE") else verb
@@ -157,9 +183,11 @@ def qualified(text: str, kept_in_default: Callable[[str], bool]) -> tuple[str, b
     if any(pattern.match(text) for pattern in (*_NAMED_SCHEMA, _SHOW_CREATE)):
         return text, False
     if match := _ONE_PART_SCHEMA.match(text) or _ONE_PART_OBJECTS.match(text):
-        name = match["name"].strip("`")
-        local = f"{match['head']}{CURRENT_CATALOG}.`{name}`{match['rest']}"
-        return local, name.lower() == DEFAULT_SCHEMA
+        head, name, rest = (match[key] or "" for key in ("head", "name", "rest"))
+        if match.groupdict().get("used"):
+            head, name = match["use"], match["used"]
+        name = name.strip("`")
+        return f"{head}{CURRENT_CATALOG}.`{name}`{rest}", name.lower() == DEFAULT_SCHEMA
     if match := _ALL_SCHEMAS.match(text):
         return f"SHOW SCHEMAS IN {CURRENT_CATALOG}{match['rest']}", False
     tree = _single_tree(text)
@@ -200,3 +228,30 @@ def _own_target(tree: exp.Expression) -> exp.Table | None:
         return None
     node = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     return node if isinstance(node, exp.Table) else None
+
+
+_CURRENT_NAMES = re.compile(r"(?i)\bcurrent_(?:catalog|schema|database)\s*\(")
+# Spark's own column names for these calls (current_database() is named as current_schema())
+_CURRENT_COLUMNS = {
+    exp.CurrentCatalog: "current_catalog()",
+    exp.CurrentSchema: "current_schema()",
+    exp.CurrentDatabase: "current_schema()",
+}
+
+
+def with_current_names(text: str, current: Callable[[], tuple[str, str]]) -> str:
+    """`current_catalog()`, `current_schema()` and `current_database()` as the literals of the
+    user's names, `current()`'s catalog and schema (Spark would answer with the local
+    `catalog__schema`). A view's are kept: they are read when the view is."""
+    tree = _single_tree(text) if _CURRENT_NAMES.search(text) else None
+    if tree is None or str(tree.args.get("kind") or "").upper() == "VIEW":
+        return text
+    catalog, schema = current()
+    values = {exp.CurrentCatalog: catalog, exp.CurrentSchema: schema, exp.CurrentDatabase: schema}
+    calls = [node for node in tree.find_all(*values) if not node.expressions]
+    for call in calls:
+        literal: exp.Expression = exp.Literal.string(values[type(call)])
+        if isinstance(call.parent, exp.Select) and call.arg_key == "expressions":
+            literal = exp.alias_(literal, _CURRENT_COLUMNS[type(call)], quoted=True)
+        call.replace(literal)
+    return tree.sql(dialect="databricks") if calls else text

@@ -283,3 +283,10 @@ def test_the_catalog_mapping_ignores_case(
     )
 
     assert "prod_silver" in lakehouse.rewrite("SELECT * FROM DEV_SILVER.sales.customers")
+
+
+@pytest.mark.parametrize(
+    "statement", ["USE dev_silver.s1", "USE DATABASE dev_silver.s1", "USE SCHEMA dev_silver.s1"]
+)
+def test_use_makes_the_users_schema_current(local: LocalLakehouse, statement: str) -> None:
+    assert local.rewrite(statement) == f"{statement.removesuffix('dev_silver.s1')}`dev_silver__s1`"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medallion_orchestrator.runtime.local_statements import qualified
+from medallion_orchestrator.runtime.local_statements import classify, qualified, with_current_names
 
 KEPT = {"loose"}
 
@@ -46,3 +46,69 @@ def test_a_name_without_a_catalog_is_in_the_current_one(
     statement: str, local: str | None, in_default: bool
 ) -> None:
     assert qualified(statement, KEPT.__contains__) == (local or statement, in_default)
+
+
+@pytest.mark.parametrize(
+    ("statement", "schema"),
+    [
+        ("USE dev_silver.s1", ("dev_silver", "s1")),
+        ("use `dev_silver`.`s1`", ("dev_silver", "s1")),
+        ("USE DATABASE dev_silver.s1", ("dev_silver", "s1")),
+        ("USE SCHEMA dev_silver.s1", ("dev_silver", "s1")),
+        ("USE NAMESPACE dev_silver.s1", ("dev_silver", "s1")),
+    ],
+)
+def test_use_with_or_without_a_keyword_makes_a_schema_current(
+    statement: str, schema: tuple[str, str]
+) -> None:
+    parsed = classify(statement)
+
+    assert (parsed.kind, parsed.schema) == ("use_schema", schema)
+    assert qualified(statement, KEPT.__contains__) == (statement, False)
+
+
+@pytest.mark.parametrize(
+    ("statement", "local", "in_default"),
+    [
+        ("USE s1", "USE spark_catalog.`s1`", False),
+        ("USE default", "USE spark_catalog.`default`", True),
+    ],
+)
+def test_use_of_a_schema_without_a_catalog_is_in_the_current_one(
+    statement: str, local: str, in_default: bool
+) -> None:
+    assert qualified(statement, KEPT.__contains__) == (local, in_default)
+
+
+@pytest.mark.parametrize(
+    "statement", ["USE CATALOG dev_silver", "use catalog `dev_silver`", "SET CATALOG dev_silver"]
+)
+def test_use_catalog_is_a_catalog_command(statement: str) -> None:
+    parsed = classify(statement)
+
+    assert (parsed.kind, parsed.schema) == ("use_catalog", ("dev_silver", ""))
+    assert qualified(statement, KEPT.__contains__) == (statement, False)
+
+
+@pytest.mark.parametrize(
+    ("statement", "answered"),
+    [
+        (
+            "SELECT current_catalog(), current_schema(), current_database()",
+            "SELECT 'dev_silver' AS `current_catalog()`, 's1' AS `current_schema()`, "
+            "'s1' AS `current_schema()`",
+        ),
+        (
+            "SELECT upper(current_schema()) AS s FROM t WHERE current_catalog() = 'x'",
+            "SELECT UPPER('s1') AS s FROM t WHERE 'dev_silver' = 'x'",
+        ),
+        ("SELECT current_schema() AS here", "SELECT 's1' AS here"),
+        ("SELECT 'current_schema()' AS text", None),
+        ("SELECT 1", None),
+        ("CREATE VIEW v AS SELECT current_schema() AS s", None),
+    ],
+)
+def test_the_current_catalog_and_schema_are_answered_in_the_users_names(
+    statement: str, answered: str | None
+) -> None:
+    assert with_current_names(statement, lambda: ("dev_silver", "s1")) == (answered or statement)
