@@ -174,17 +174,28 @@ def test_names_without_a_catalog_live_in_the_current_one(home: Path) -> None:
 
 
 def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
-    sql(home, "CREATE SCHEMA IF NOT EXISTS dev_silver.s1")
-    statements = "USE dev_silver.s1;\nSELECT current_catalog(), current_schema();\n"
-
-    result = medallion(
-        home, "sql", "--format", "json", stdin=f"{statements}USE CATALOG spark_catalog;\n"
+    """Each `medallion sql` is a session: what USE makes current lasts until its process ends."""
+    sql(
+        home,
+        "CREATE SCHEMA IF NOT EXISTS dev_silver.s1; CREATE SCHEMA IF NOT EXISTS dev_silver.s2; "
+        "CREATE TABLE dev_silver.s2.u AS SELECT 7 AS id",
+    )
+    statements = (
+        "USE dev_silver.s1;\nSELECT current_catalog(), current_schema();\n"
+        "SELECT id FROM s2.u;\nUSE s2;\nSELECT id, current_schema() FROM u;\n"
+        "USE CATALOG spark_catalog;\n"
     )
 
-    used, current = [
-        json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")
+    result = medallion(home, "sql", "--format", "json", stdin=statements)
+
+    printed = [json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")]
+    assert printed == [
+        [],
+        [{"current_catalog()": "dev_silver", "current_schema()": "s1"}],
+        [{"id": 7}],
+        [],
+        [{"id": 7, "current_schema()": "s2"}],
     ]
-    assert (used, current) == ([], [{"current_catalog()": "dev_silver", "current_schema()": "s1"}])
     assert result.returncode != 0
     assert result.stderr.splitlines()[0] == (
         "error: [UNSUPPORTED_LOCALLY] Catalog 'spark_catalog' cannot be made current on the local "

@@ -119,3 +119,23 @@ def test_a_notebooks_sql_speaks_the_users_names(
     assert "__" not in json.dumps(seen)
     assert seen["for_name"][0] == "AnalysisException"
     assert f"`dev_silver`.`{schema}`.`nope`" in seen["for_name"][2]
+
+
+def test_after_use_names_without_a_catalog_are_in_the_current_one(spark, schema: str) -> None:  # type: ignore[no-untyped-def]
+    """As on Databricks: after `USE dev_silver.s`, `s2.u` is `dev_silver.s2.u` and a table
+    created as plain `made` is `dev_silver.s.made`, in SQL and in pyspark's own methods."""
+    other = fresh_name("sql_names")
+    spark.sql(f"CREATE SCHEMA dev_silver.{other}")
+    spark.sql(f"CREATE TABLE dev_silver.{other}.u AS SELECT 1 AS id")
+    spark.sql(f"USE dev_silver.{schema}")
+
+    spark.sql("CREATE TABLE made (id INT)")
+    read = spark.sql(f"SELECT id FROM {other}.u").collect()
+    table = spark.table(f"{other}.u").collect()
+    found = spark.catalog.getTable(f"{other}.u")
+
+    assert [row.id for row in read + table] == [1, 1]
+    assert (found.catalog, found.namespace) == ("dev_silver", [other])
+    assert spark.catalog.tableExists(f"dev_silver.{schema}.made")
+    assert not spark.catalog.tableExists("spark_catalog.default.made")
+    assert spark.sql("SELECT current_schema()").first()[0] == schema

@@ -147,15 +147,17 @@ def _table(catalog: Catalog, name: Any) -> Any:
 
 
 def _function(catalog: Catalog, name: Any) -> Any:
-    parts = in_current_catalog(name_parts(name), 3) if isinstance(name, str) else []
-    database = local_database(catalog._sparkSession, parts[:2]) if len(parts) == 3 else None
+    spark = catalog._sparkSession
+    parts = in_current_catalog(spark, name_parts(name), 3) if isinstance(name, str) else []
+    database = local_database(spark, parts[:2]) if len(parts) == 3 else None
     return name if database is None else quote(database, parts[2])
 
 
 def _database_beside(catalog: Catalog, name: Any) -> Any:
     """`tableExists("t", "s")`: Spark takes this database's name unquoted."""
-    parts = in_current_catalog(name_parts(name), 2) if isinstance(name, str) else []
-    return local_database(catalog._sparkSession, parts) or name
+    spark = catalog._sparkSession
+    parts = in_current_catalog(spark, name_parts(name), 2) if isinstance(name, str) else []
+    return local_database(spark, parts) or name
 
 
 def _schema(catalog: Catalog, name: Any) -> Any:

@@ -13,10 +13,11 @@ Catalog commands, which open-source Spark lacks, are answered here from the stor
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -258,8 +259,10 @@ class LocalLakehouse(Lakehouse):
 
     def _statement(self, statement: str, args: Mapping[str, Any] | None) -> DataFrame:
         self.session.sync_databases()
-        statement = with_current_names(statement, lambda: current_names(self.spark))
-        statement, in_default = qualified(statement, self._kept_in_default)
+        current = functools.cache(lambda: current_names(self.spark))
+        statement = with_current_names(statement, current)
+        kept = functools.partial(self._kept, current)
+        statement, in_default = qualified(statement, kept, current)
         if in_default:
             self._use_default_schema()
         parsed = classify(statement)
@@ -463,8 +466,9 @@ class LocalLakehouse(Lakehouse):
         if plain_catalog(self.spark, "currentDatabase") != database:
             self._sql(f"USE {quote(database)}")
 
-    def _kept_in_default(self, name: str) -> bool:
-        database = self.database(CURRENT_CATALOG, DEFAULT_SCHEMA)
+    def _kept(self, current: Callable[[], tuple[str, str]], name: str) -> bool:
+        """Whether `name` is kept in the current schema."""
+        database = self.database(*current())
         return self.store.has_delta_table(database, name) or any(
             self.store.statement(kind, database, name) for kind in ("views", "tables")
         )

@@ -137,7 +137,7 @@ def _wrap_name(owner: type, method_name: str, session_of: Callable[[Any], Any]) 
 
 def table_name(spark: SparkSession, name: str) -> str:
     """The local name of a user's table (`a.b.t` -> `a__b`.`t`, registered); others as given."""
-    parts = in_current_catalog(name_parts(name), 3)
+    parts = in_current_catalog(spark, name_parts(name), 3)
     lakehouse = (
         local_lakehouse(spark) if len(parts) == 3 and not is_spark_database(parts[1]) else None
     )
@@ -146,7 +146,7 @@ def table_name(spark: SparkSession, name: str) -> str:
 
 def schema_name(spark: SparkSession, name: str) -> str:
     """The local name of a user's schema (`a.b` -> `a__b`); others as given."""
-    database = local_database(spark, in_current_catalog(name_parts(name), 2))
+    database = local_database(spark, in_current_catalog(spark, name_parts(name), 2))
     return name if database is None else quote(database)
 
 
@@ -173,10 +173,11 @@ def current_names(spark: SparkSession) -> tuple[str, str]:
     return split if split is not None else (str(plain_catalog(spark, "currentCatalog")), database)
 
 
-def in_current_catalog(parts: list[str], levels: int) -> list[str]:
-    """`s.t` names `spark_catalog.s.t`, as on Databricks; a local database's name stays."""
+def in_current_catalog(spark: SparkSession, parts: list[str], levels: int) -> list[str]:
+    """`s.t` names `catalog.s.t` of the current catalog (`spark_catalog` until a USE), as on
+    Databricks; a local database's name stays."""
     if len(parts) == levels - 1 and not is_spark_database(parts[0]):
-        return [CURRENT_CATALOG, *parts]
+        return [current_names(spark)[0], *parts]
     return parts
 
 

@@ -8,6 +8,7 @@ commands, SHOW ... IN, ALTER SCHEMA) from a few patterns.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -72,6 +73,7 @@ _NAMED_SCHEMA = (
 # The catalog of a name that gives none: open-source Spark's, Databricks' legacy default.
 CURRENT_CATALOG = "spark_catalog"
 DEFAULT_SCHEMA = "default"
+HOME = (CURRENT_CATALOG, DEFAULT_SCHEMA)  # current until a USE: it always exists
 
 Name = tuple[str, str, str]
 
@@ -172,44 +174,61 @@ def _three_part(table: exp.Table) -> Name:
     return (table.catalog, table.db, table.name)
 
 
-def qualified(text: str, kept_in_default: Callable[[str], bool]) -> tuple[str, bool]:
+def qualified(
+    text: str, kept: Callable[[str], bool], current: Callable[[], tuple[str, str]] = lambda: HOME
+) -> tuple[str, bool]:
     """The statement with each name that has no catalog in the current one, as Databricks
-    resolves it, and whether it names the current catalog's `default` schema.
+    resolves it, and whether it names `spark_catalog.default` (which always exists).
 
-    `s.t` becomes `spark_catalog.s.t`, a schema `s` `spark_catalog.s`. A one-part `t` becomes
-    `spark_catalog.default.t` when the statement creates it (not as a temporary view) or
-    `kept_in_default(t)` says it is kept there; a CTE, a temporary view or an unknown name stays
-    as it is. Names of databases already local (`dev_silver__crm`) are left alone."""
+    With `current()` the current catalog and schema (`spark_catalog`, `default` until a USE),
+    `s.t` becomes `catalog.s.t` and a schema `s` `catalog.s`. A one-part `t` becomes
+    `catalog.schema.t` when the statement creates it (not as a temporary view) or `kept(t)` says
+    it is kept in the current schema; a CTE, a temporary view or an unknown name stays as it is.
+    Names of databases already local (`dev_silver__crm`) are left alone."""
     if any(pattern.match(text) for pattern in (*_NAMED_SCHEMA, _SHOW_CREATE)):
         return text, False
+    current = functools.cache(current)
     if match := _ONE_PART_SCHEMA.match(text) or _ONE_PART_OBJECTS.match(text):
         head, name, rest = (match[key] or "" for key in ("head", "name", "rest"))
         if match.groupdict().get("used"):
             head, name = match["use"], match["used"]
-        name = name.strip("`")
-        return f"{head}{CURRENT_CATALOG}.`{name}`{rest}", name.lower() == DEFAULT_SCHEMA
+        catalog, name = current()[0], name.strip("`")
+        return f"{head}{_identifier(catalog)}.`{name}`{rest}", (catalog, name.lower()) == HOME
     if match := _ALL_SCHEMAS.match(text):
-        return f"SHOW SCHEMAS IN {CURRENT_CATALOG}{match['rest']}", False
+        return f"SHOW SCHEMAS IN {_identifier(current()[0])}{match['rest']}", False
     tree = _single_tree(text)
     if tree is None or str(tree.args.get("kind") or "").upper() in ("SCHEMA", "DATABASE"):
         return text, False
+    schemas = _qualify_tables(tree, kept, current)
+    return (tree.sql(dialect="databricks"), HOME in schemas) if schemas else (text, False)
+
+
+def _qualify_tables(
+    tree: exp.Expression, kept: Callable[[str], bool], current: Callable[[], tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Each table name without a catalog given the current one (see `qualified`), in place; the
+    schemas so named."""
     target = _own_target(tree)
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    changed = in_default = False
+    named: set[tuple[str, str]] = set()
     for table in tree.find_all(exp.Table):
         if table.catalog or not isinstance(table.this, exp.Identifier):
             continue
         if table.db:
             if is_spark_database(table.db):
                 continue
-        elif table.name.lower() in ctes or not (table is target or kept_in_default(table.name)):
+        elif table.name.lower() in ctes or not (table is target or kept(table.name)):
             continue
         else:
-            table.set("db", exp.to_identifier(DEFAULT_SCHEMA))
-        table.set("catalog", exp.to_identifier(CURRENT_CATALOG))
-        changed = True
-        in_default = in_default or table.db.lower() == DEFAULT_SCHEMA
-    return (tree.sql(dialect="databricks"), in_default) if changed else (text, False)
+            table.set("db", exp.to_identifier(current()[1]))
+        table.set("catalog", exp.to_identifier(current()[0]))
+        named.add((current()[0], table.db.lower()))
+    return named
+
+
+def _identifier(name: str) -> str:
+    escaped = name.replace("`", "``")
+    return name if re.fullmatch(r"\w+", name) else f"`{escaped}`"
 
 
 def _single_tree(text: str) -> exp.Expression | None:

@@ -112,3 +112,28 @@ def test_the_current_catalog_and_schema_are_answered_in_the_users_names(
     statement: str, answered: str | None
 ) -> None:
     assert with_current_names(statement, lambda: ("dev_silver", "s1")) == (answered or statement)
+
+
+@pytest.mark.parametrize(
+    ("statement", "local"),
+    [
+        ("SELECT * FROM s2.u", "SELECT * FROM dev_silver.s2.u"),
+        ("SELECT id FROM loose", "SELECT id FROM dev_silver.s1.loose"),
+        ("CREATE TABLE fresh (id INT)", "CREATE TABLE dev_silver.s1.fresh (id INT)"),
+        ("SELECT id FROM unknown", "SELECT id FROM unknown"),
+        ("CREATE SCHEMA s3", "CREATE SCHEMA dev_silver.`s3`"),
+        ("USE s2", "USE dev_silver.`s2`"),
+        ("USE SCHEMA default", "USE SCHEMA dev_silver.`default`"),
+        ("SHOW TABLES IN s2", "SHOW TABLES IN dev_silver.`s2`"),
+        ("SHOW SCHEMAS", "SHOW SCHEMAS IN dev_silver"),
+        ("SELECT * FROM spark_catalog.s2.u", None),
+    ],
+)
+def test_after_use_names_without_a_catalog_are_in_the_current_catalog_and_schema(
+    statement: str, local: str | None
+) -> None:
+    """After `USE dev_silver.s1`, as on Databricks: `s2.u` is `dev_silver.s2.u` and a one-part
+    name kept (or created) in the current schema is `dev_silver.s1`'s."""
+    current = ("dev_silver", "s1")
+
+    assert qualified(statement, KEPT.__contains__, lambda: current) == (local or statement, False)
