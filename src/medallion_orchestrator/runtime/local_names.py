@@ -4,9 +4,10 @@
 `DeltaTable.forName(spark, "a.b.c")` and `spark.sql(...)` work unchanged in a user's notebook on
 Databricks; open-source Spark has one catalog, so locally each of these methods is wrapped to map
 the name (or the statement) through the local lakehouse first. `spark.catalog` is wrapped the same
-way, and answers in the user's names (`local_catalog_api`). Only a session started by
-`local_spark` is touched: `install` runs there and nowhere else, and a session without a medallion
-home is passed through as it is.
+way, and answers in the user's names (`local_catalog_api`); the errors these methods raise name
+the user's schemas too (`in_user_names`). Only a session started by `local_spark` is touched:
+`install` runs there and nowhere else, and a session without a medallion home is passed through
+as it is.
 """
 
 from __future__ import annotations
@@ -166,8 +167,8 @@ def local_database(spark: SparkSession, parts: list[str]) -> str | None:
 
 def current_names(spark: SparkSession) -> tuple[str, str]:
     """The current catalog and schema in the user's names: after `USE SCHEMA dev_silver.s` they
-    are `dev_silver` and `s`, as on Databricks (Spark's own say `spark_catalog`, `dev_silver__s`).
-    Names without a catalog still mean `spark_catalog` (docs/architecture.md)."""
+    are `dev_silver` and `s`, as on Databricks (Spark's own say `spark_catalog`, `dev_silver__s`);
+    before any USE, `spark_catalog` and `default`. They last as long as the session."""
     database = str(plain_catalog(spark, "currentDatabase"))
     split = split_database(database)
     return split if split is not None else (str(plain_catalog(spark, "currentCatalog")), database)

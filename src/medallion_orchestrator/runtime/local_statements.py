@@ -70,7 +70,7 @@ _NAMED_SCHEMA = (
     _SHOW_SCHEMAS,
     _SHOW_OBJECTS,
 )
-# The catalog of a name that gives none: open-source Spark's, Databricks' legacy default.
+# The catalog of a name that gives none until a USE: open-source Spark's, Databricks' legacy one.
 CURRENT_CATALOG = "spark_catalog"
 DEFAULT_SCHEMA = "default"
 HOME = (CURRENT_CATALOG, DEFAULT_SCHEMA)  # current until a USE: it always exists
