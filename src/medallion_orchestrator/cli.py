@@ -33,8 +33,15 @@ EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging(args.verbose)
     home = resolve_home(args.home)
+    if args.in_server and variables.server_wanted():
+        from medallion_orchestrator.server.client import run_in_server
+
+        given = list(sys.argv[1:] if argv is None else argv)
+        code = run_in_server(home, given, reads_stdin=_reads_stdin(args))
+        if code is not None:
+            return code
+    _configure_logging(args.verbose)
     app = Application(
         home=home,
         environment_name=args.env,
@@ -65,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         _print_error(error, app, args.verbose)
         return EXIT_FAILED
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    return args.command is _sql and args.file is None and args.statement in (None, "-")
 
 
 def resolve_home(given: str | None) -> Path:
@@ -120,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medallion", parents=[_common_options(defaults=True)], description=__doc__
     )
+    parser.set_defaults(in_server=True)  # run by the home's server, when one runs
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", parents=[common], help="build the demo lakehouse and run it")
@@ -208,6 +220,18 @@ def _parser() -> argparse.ArgumentParser:
     _layer_options(validate)
     validate.set_defaults(command=_validate)
 
+    _sql_commands(commands, common)
+    _server_command(commands, common)
+
+    metadata = commands.add_parser("metadata", parents=[common], help="metadata rows")
+    metadata_commands = metadata.add_subparsers(required=True, metavar="ACTION")
+    load = metadata_commands.add_parser("load", parents=[common], help="MERGE rows from YAML")
+    load.add_argument("path", type=_existing, help="a YAML file or a folder of them")
+    load.set_defaults(command=_metadata_load, refused="nothing was written")
+    return parser
+
+
+def _sql_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     sql = commands.add_parser("sql", parents=[common], help="run Spark SQL on the lakehouse")
     sql.add_argument(
         "statement",
@@ -226,14 +250,17 @@ def _parser() -> argparse.ArgumentParser:
         "shell", parents=[common], help="an interactive SQL prompt that keeps one session"
     )
     _output_options(shell)
-    shell.set_defaults(command=_shell)
+    shell.set_defaults(command=_shell, in_server=False)
 
-    metadata = commands.add_parser("metadata", parents=[common], help="metadata rows")
-    metadata_commands = metadata.add_subparsers(required=True, metavar="ACTION")
-    load = metadata_commands.add_parser("load", parents=[common], help="MERGE rows from YAML")
-    load.add_argument("path", type=_existing, help="a YAML file or a folder of them")
-    load.set_defaults(command=_metadata_load, refused="nothing was written")
-    return parser
+
+def _server_command(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    server = commands.add_parser(
+        "server",
+        parents=[common],
+        help="keep one warm JVM for this home: its commands then start in about a second",
+    )
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.set_defaults(command=_server, in_server=False, needs_lakehouse=False)
 
 
 def _full_refresh_option(parser: argparse.ArgumentParser) -> None:
@@ -306,6 +333,7 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
+        force=True,  # this command's stderr, also in a server that ran others before
     )
     logging.getLogger("medallion_orchestrator").setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("py4j").setLevel(logging.WARNING)
@@ -479,6 +507,13 @@ def _shell(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.sql_shell import SqlShell
 
     return SqlShell(app, Output(args.format, args.limit)).loop()
+
+
+def _server(app: Application, args: argparse.Namespace) -> int:
+    from medallion_orchestrator.server import commands
+
+    action: Callable[[Path], int] = getattr(commands, args.action)
+    return action(app.home)
 
 
 def _metadata_load(app: Application, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ JARS_CACHE = "MEDALLION_JARS_CACHE"  # where the Delta Lake jars are kept once f
 CLASS_ARCHIVE = "MEDALLION_CLASS_ARCHIVE"  # 0: no class-data-sharing archive
 DRIVER_MEMORY = "MEDALLION_DRIVER_MEMORY"  # the local JVM's heap, as Spark writes it (2g)
 JIT = "MEDALLION_JIT"  # full: the local JVM's optimizing compiler too (for long, heavy loads)
+SERVER = "MEDALLION_SERVER"  # off: a command starts its own JVM, even with a server running
 
 
 def home() -> Path | None:
@@ -50,6 +51,10 @@ def driver_memory() -> str:
 
 def full_jit() -> bool:
     return os.environ.get(JIT) == "full"
+
+
+def server_wanted() -> bool:
+    return os.environ.get(SERVER) != "off"
 
 
 def _path(name: str) -> Path | None:

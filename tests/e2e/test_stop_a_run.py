@@ -74,21 +74,7 @@ def stoppable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     rows = root / "rows.yml"
     rows.write_text(
         rows_yaml(
-            [
-                {
-                    "src_catalog": "dev_bronze",
-                    "src_schema": "k",
-                    "src_table_name": name,
-                    "dst_catalog": "dev_silver",
-                    "dst_schema": "k",
-                    "dst_table_name": name,
-                    "layer": "stoppable",
-                    "execution_order": order,
-                    "execution_pipeline": "slow",
-                    "comment": f"'{never_written}'",
-                }
-                for name, order in [("a", 1), ("b", 1), ("c", 2)]
-            ]
+            [row(name, order, never_written) for name, order in [("a", 1), ("b", 1), ("c", 2)]]
         )
     )
     loaded = medallion(project, home, "metadata", "load", str(rows))
@@ -96,6 +82,35 @@ def stoppable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     yield project, home
     with contextlib.suppress(OSError):  # no reader left: the FIFO has none to wake
         os.close(os.open(never_written, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def row(name: str, order: int, fifo: Path, pipeline: str = "slow") -> dict[str, object]:
+    """A row of layer `stoppable` loading dev_silver.k.`name`; its comment names the FIFO."""
+    return {
+        "src_catalog": "dev_bronze",
+        "src_schema": "k",
+        "src_table_name": name,
+        "dst_catalog": "dev_silver",
+        "dst_schema": "k",
+        "dst_table_name": name,
+        "layer": "stoppable",
+        "execution_order": order,
+        "execution_pipeline": pipeline,
+        "comment": f"'{fifo}'",
+    }
+
+
+def assert_recorded_stopped(last_run: str) -> None:
+    """LAST_RUN's answer (csv): the run and its started tasks CANCELLED, the rest SKIPPED, the
+    lock free."""
+    run, attempts, lock = last_run.split("\n\n")
+    assert run.splitlines()[1:] == ["CANCELLED"]
+    assert attempts.splitlines()[1:] == [
+        "dev_silver.k.a,CANCELLED",
+        "dev_silver.k.b,CANCELLED",
+        "dev_silver.k.c,SKIPPED",
+    ]
+    assert lock.splitlines()[1:] == ["0"]
 
 
 LAST_RUN = (
@@ -132,11 +147,4 @@ def test_a_stopped_run_cancels_its_tasks_and_exits_130(
     assert {table: commits(home, table) for table in TARGETS} == before, stderr
     recorded = medallion(project, home, "sql", LAST_RUN, "--format", "csv")
     assert recorded.returncode == 0, recorded.stderr
-    run, attempts, lock = recorded.stdout.split("\n\n")
-    assert run.splitlines()[1:] == ["CANCELLED"]
-    assert attempts.splitlines()[1:] == [
-        "dev_silver.k.a,CANCELLED",
-        "dev_silver.k.b,CANCELLED",
-        "dev_silver.k.c,SKIPPED",
-    ]
-    assert lock.splitlines()[1:] == ["0"]
+    assert_recorded_stopped(recorded.stdout)

@@ -191,7 +191,8 @@ _sessions_lock = threading.Lock()
 
 
 def _session(spark: SparkSession, warehouse: Path) -> LocalSession:
-    key = (id(spark), str(warehouse))
+    """One per JVM: its sessions share one catalog (a server gives each command a session)."""
+    key = (id(spark.sparkContext), str(warehouse))
     with _sessions_lock:
         if key not in _sessions:
             _sessions[key] = LocalSession(spark, CatalogStore(warehouse.parent, warehouse))

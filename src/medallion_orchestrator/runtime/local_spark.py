@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,7 @@ CODEGEN_CACHE_ENTRIES = 2000
 # C1 alone reserves a 48 MB code cache, which a day's run fills in about 100 s: the JVM then stops
 # compiling (or cannot link a method handle, and Spark stops). It keeps the tiered default, 240 MB.
 QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+_served: SparkSession | None = None  # the session of the command a server runs (server/)
 
 
 def warehouse_dir(home: Path) -> Path:
@@ -48,9 +51,9 @@ def local_spark(home: Path, cores: int | None = None, full_jit: bool | None = No
                 "pyspark is not installed: install the local extra, "
                 "pip install 'medallion-orchestrator[local]'"
             ) from None
-        active = SparkSession.getActiveSession()
-        if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
-            return active
+        for active in (_served, SparkSession.getActiveSession()):
+            if active is not None and active.conf.get(HOME_CONF, None) == str(home.resolve()):
+                return active
         archive = archive_of_this_install()
         launched = time.time()
         archive_options = class_archive.java_options(archive)
@@ -59,6 +62,17 @@ def local_spark(home: Path, cores: int | None = None, full_jit: bool | None = No
         if archive_options:
             class_archive.drop_if_refused(spark, archive, launched)
         return spark
+
+
+@contextmanager
+def serving(session: SparkSession) -> Iterator[None]:
+    """`local_spark` gives `session` meanwhile: a command's own, in a server's warm JVM."""
+    global _served
+    _served = session
+    try:
+        yield
+    finally:
+        _served = None
 
 
 def archive_of_this_install() -> Path:

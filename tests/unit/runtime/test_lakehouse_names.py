@@ -26,6 +26,7 @@ class StubSpark:
     def __init__(self) -> None:
         self.statements: list[str] = []
         self.catalog = StubCatalog()
+        self.sparkContext = object()  # its own JVM: its own catalog
 
     def sql(self, statement: str, args: object = None) -> None:
         self.statements.append(statement)

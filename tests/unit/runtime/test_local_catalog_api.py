@@ -208,6 +208,7 @@ class Session:
         self._jcatalog = JavaCatalog()
         self._jsparkSession = Java(catalog=self._jcatalog)
         self._sc = None
+        self.sparkContext = object()  # its own JVM: its own catalog
         self.catalog = Catalog(self)  # type: ignore[arg-type]
         self.statements: list[str] = []
 

@@ -1,0 +1,38 @@
+"""Where a home's server listens, where it logs, and which code it runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import medallion_orchestrator
+
+
+def socket_path(home: Path) -> Path:
+    """A short path (Unix sockets take about 100 bytes) in a folder only this user may open."""
+    folder = Path(tempfile.gettempdir()) / f"medallion-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
+        raise PermissionError(f"{folder} must belong to this user alone (chmod 700 {folder})")
+    key = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:24]
+    return folder / f"{key}.sock"
+
+
+def server_log(home: Path) -> Path:
+    return home / "logs" / "server.log"
+
+
+PACKAGE = Path(medallion_orchestrator.__file__).parent
+
+
+def code_fingerprint(package: Path = PACKAGE) -> str:
+    """This Python and the package's files as they are on disk: a server started before an edit
+    or an upgrade runs other code than the command that calls it."""
+    digest = hashlib.sha256(sys.executable.encode())
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,53 @@
+"""Where a home's server listens, and when its code is not the command's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+from pathlib import Path
+
+from medallion_orchestrator.server.address import PACKAGE, code_fingerprint, socket_path
+from medallion_orchestrator.server.client import ask, run_in_server
+
+
+def test_one_socket_a_home_in_a_folder_of_this_user_alone(tmp_path: Path) -> None:
+    home = tmp_path / ("a-long-folder-name" * 6) / "home"
+
+    path = socket_path(home)
+
+    assert path == socket_path(tmp_path / ("a-long-folder-name" * 6) / "." / "home")
+    assert path != socket_path(tmp_path / "other")
+    assert len(str(path)) < 100  # a Unix socket's path is at most about 100 bytes
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert path.parent.stat().st_uid == os.getuid()
+
+
+def test_the_fingerprint_changes_when_a_file_of_the_package_does(tmp_path: Path) -> None:
+    copy = tmp_path / "package"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_fingerprint(copy)
+
+    assert code_fingerprint(copy) == before
+    module = copy / "server" / "client.py"
+    module.write_text(module.read_text() + "\n# edited\n")
+    assert code_fingerprint(copy) != before
+
+
+def test_without_a_server_the_command_runs_in_its_own_process(tmp_path: Path) -> None:
+    assert run_in_server(tmp_path / "home", ["sql", "SELECT 1"], reads_stdin=False) is None
+    assert ask(tmp_path / "home", "status") is None
+
+
+def test_the_socket_a_killed_server_left_is_not_a_server(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.bind(str(socket_path(home)))
+    left.close()  # bound, never listening: as a killed server leaves it
+
+    try:
+        assert run_in_server(home, ["sql", "SELECT 1"], reads_stdin=False) is None
+        assert ask(home, "status") is None
+    finally:
+        socket_path(home).unlink(missing_ok=True)

@@ -1,0 +1,54 @@
+"""Messages between a command and its server, and the command's streams in the server."""
+
+from __future__ import annotations
+
+import socket
+
+from medallion_orchestrator.server.channel import Channel
+from medallion_orchestrator.server.streams import GivenInput, SentStream
+
+
+def _pair() -> tuple[Channel, Channel]:
+    left, right = socket.socketpair()
+    return Channel(left), Channel(right)
+
+
+def test_messages_arrive_whole_and_in_order_then_none_once_closed() -> None:
+    sender, receiver = _pair()
+    sender.send("stdout", data="a line\nand one with ü and \\n in it")
+    sender.send("exit", code=3)
+    sender.close()
+
+    assert list(receiver.messages()) == [
+        {"type": "stdout", "data": "a line\nand one with ü and \\n in it"},
+        {"type": "exit", "code": 3},
+    ]
+    assert receiver.receive() is None
+
+
+def test_a_stream_sends_what_is_written_and_answers_isatty_as_the_client() -> None:
+    server, client = _pair()
+    out = SentStream(server, "stderr", tty=True)
+
+    print("stopping the run", file=out)
+    server.close()
+
+    assert out.isatty()
+    assert "".join(message["data"] for message in client.messages()) == "stopping the run\n"
+
+
+def test_writing_to_a_client_that_is_gone_loses_the_text_not_the_command() -> None:
+    server, client = _pair()
+    client.close()
+    out = SentStream(server, "stdout", tty=False)
+
+    for _ in range(100):  # the first sends may still fill the socket's buffer
+        assert out.write("x" * 10_000) == 10_000
+
+
+def test_given_input_reads_as_a_pipe_or_a_terminal() -> None:
+    piped = GivenInput("SELECT 1;\n", tty=False)
+
+    assert not piped.isatty()
+    assert piped.read() == "SELECT 1;\n"
+    assert GivenInput("", tty=True).isatty()

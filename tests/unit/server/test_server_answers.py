@@ -1,0 +1,59 @@
+"""What the server answers before a command runs: its status, and why it refuses one."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from medallion_orchestrator.server.channel import Channel, Message
+from medallion_orchestrator.server.process import Server
+
+
+def _answer(server: Server, request: Message) -> Message | None:
+    left, right = socket.socketpair()
+    client = Channel(left)
+    client.send(**request)
+    server._answer(Channel(right))
+    return client.receive()
+
+
+def _command(fingerprint: str) -> Message:
+    return {"kind": "command", "argv": ["sql", "SELECT 1"], "fingerprint": fingerprint}
+
+
+def test_status_says_who_and_what(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+
+    answer = _answer(server, {"kind": "status"})
+
+    assert answer is not None
+    assert answer["type"] == "status"
+    assert answer["home"] == str((tmp_path / "home").resolve())
+    assert (answer["served"], answer["busy"]) == (0, None)
+
+
+def test_a_command_from_other_code_is_refused_as_stale(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+
+    answer = _answer(server, _command("not-" + server.fingerprint))
+
+    assert answer == {"type": "stale", "argv": None}
+    assert server.busy is None
+
+
+def test_a_second_command_is_refused_while_one_runs(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+    first = _answer_kept(server, _command(server.fingerprint))
+
+    second = _answer(server, _command(server.fingerprint))
+
+    assert first == ["sql", "SELECT 1"]
+    assert second == {"type": "busy", "argv": ["sql", "SELECT 1"]}
+
+
+def _answer_kept(server: Server, request: Message) -> list[str] | None:
+    """A command taken: it waits for the main thread, which is not running here."""
+    left, right = socket.socketpair()
+    Channel(left).send(**request)
+    server._answer(Channel(right))
+    return server.busy
