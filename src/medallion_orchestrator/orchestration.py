@@ -29,7 +29,7 @@ from medallion_orchestrator.metadata.validation import check_rows
 from medallion_orchestrator.planning import Plan, plan_layer
 from medallion_orchestrator.priorities import PastDurations
 from medallion_orchestrator.refresh_selection import with_full_refresh
-from medallion_orchestrator.run_executor import Executor, executor_for
+from medallion_orchestrator.run_executor import Executor, executor_for, workers_for
 from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.selection import select_plan
 
@@ -129,11 +129,7 @@ def run_layer(
         layer_plan = layer_plan.with_arguments({"pinned_versions": pins_text(pins)})
     run_id = new_run_id(app.clock)
     recorder = AttemptRecorder(run_history, run_id, layer, runner.attempt_started)
-    past_durations = past_durations if past_durations is not None else reads.durations()
     on_result = [recorder.record_result, *listeners, progress.finished]
-    executor = executor_for(
-        app, request, chosen, runner, past_durations, on_result, recorder.record_failed_attempt
-    )
     lock = LayerLock(
         DeltaLockTable(run_history),
         layer,
@@ -149,10 +145,15 @@ def run_layer(
         app.clock,
         request.repair_of,
         None if pins is None else pins_text(pins),
-        executor.max_workers,
+        workers_for(app, request),
         chosen.value,
     )
     with app.cancellation.arming(), recorded:  # a signal from here on stops the run cleanly
+        # read while the lock was claimed and run_log written, not before them
+        past_durations = past_durations if past_durations is not None else reads.durations()
+        executor = executor_for(
+            app, request, chosen, runner, past_durations, on_result, recorder.record_failed_attempt
+        )
         logger.info("run %s of layer %s started%s", run_id, layer, _repairing(request.repair_of))
         result = execute_plan(app, executor, layer_plan, progress, past_durations, run_id)
         recorded.finished(result, stopped=app.cancellation.requested)

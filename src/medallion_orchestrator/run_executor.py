@@ -20,6 +20,10 @@ from medallion_orchestrator.tasks import Runner
 Executor = BatchExecutor | ReadyQueueExecutor
 
 
+def workers_for(app: Application, request: RunRequest) -> int:
+    return request.max_workers or app.environment.max_workers
+
+
 def executor_for(
     app: Application,
     request: RunRequest,
@@ -33,7 +37,7 @@ def executor_for(
     clock = StoppableClock(app.clock, app.cancellation)
     policy = RetryPolicy(app.environment.max_retries, app.environment.retry_delay_seconds)
     retrying = RetryingRunner(runner, policy, clock, on_failed_attempt)
-    workers = request.max_workers or app.environment.max_workers
+    workers = workers_for(app, request)
     if chosen is Scheduler.DAG:
         return ReadyQueueExecutor(
             retrying,

@@ -40,7 +40,7 @@ from medallion_orchestrator.orchestration import (
 )
 from medallion_orchestrator.planning import Plan, plan_together
 from medallion_orchestrator.refresh_selection import with_full_refresh
-from medallion_orchestrator.run_executor import executor_for
+from medallion_orchestrator.run_executor import executor_for, workers_for
 from medallion_orchestrator.run_request import RunRequest, Scheduler
 from medallion_orchestrator.tasks import NotebookTask, TaskOutcome, TaskResult
 
@@ -109,9 +109,6 @@ def run_layers(
     pins = current_pins(app.lakehouse, *sql_of(app, graph)) if request.pin_inputs else None
     if pins is not None:
         graph = graph.with_arguments({"pinned_versions": pins_text(pins)})
-    past_durations = {
-        key: seconds for layer in layers for key, seconds in reads[layer].durations().items()
-    }
     run_ids = {layer: new_run_id(app.clock) for layer in layers}
     histories = {layer: run_history.for_another_run() for layer in layers}  # a writer each
     recorders = {
@@ -129,9 +126,6 @@ def run_layers(
         recorders[layer_of[task.key]].record_failed_attempt(task, outcome, attempt, started, ended)
 
     on_result = [record_result, *listeners, progress.finished]
-    executor = executor_for(
-        app, request, Scheduler.DAG, runner, past_durations, on_result, record_failed_attempt
-    )
     runs = [
         RecordedRun(
             histories[layer],
@@ -146,7 +140,7 @@ def run_layers(
             app.environment.name,
             app.clock,
             pinned_versions=None if pins is None else pins_text(pins),
-            max_workers=executor.max_workers,
+            max_workers=workers_for(app, request),
             scheduler=Scheduler.DAG.value,
         )
         for layer in layers
@@ -154,6 +148,13 @@ def run_layers(
     with app.cancellation.arming(), ExitStack() as stack:
         for recorded in runs:
             stack.enter_context(recorded)
+        # read while the locks were claimed and run_log written, not before them
+        past_durations = {
+            key: seconds for layer in layers for key, seconds in reads[layer].durations().items()
+        }
+        executor = executor_for(
+            app, request, Scheduler.DAG, runner, past_durations, on_result, record_failed_attempt
+        )
         logger.info(
             "runs %s of layers %s started together", ", ".join(run_ids.values()), graph.layer
         )
