@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.columns:
             from wide_tables import run_wide
 
-            return run_wide(args.rows or 100_000, args.columns, args.repeat, home)
+            return run_wide(
+                args.rows or 100_000, args.columns, args.repeat, home, args.deletion_vectors
+            )
         return run(args.rows or 1_000_000, args.repeat, home, args.deletion_vectors)
     finally:
         if args.home is None:

@@ -7,6 +7,7 @@ timed too: at that size a load is planning and driver work, so its time against 
 is the share spent there. Best of --repeat for each.
 
     python benchmarks/scd2_vs_mack.py --columns 700 [--rows 100000] [--repeat 3]
+        [--deletion-vectors]
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from scd2_vs_mack import bronze_sql, check, counts, task, write_bronze
+from scd2_vs_mack import DELETION_VECTORS, bronze_sql, check, counts, task, write_bronze
 
 NARROW = 20
 PROBE_ROWS = 200
@@ -54,11 +55,17 @@ def day2_seconds(lakehouse, rows: int, columns: int, target: str) -> float:  # t
     return seconds
 
 
-def run_wide(rows: int, columns: int, repeat: int, home: Path) -> int:
+def run_wide(
+    rows: int, columns: int, repeat: int, home: Path, deletion_vectors: bool = False
+) -> int:
     from medallion_orchestrator.runtime.lakehouse import lakehouse_for
     from medallion_orchestrator.runtime.local_spark import local_spark
 
-    lakehouse = lakehouse_for(local_spark(home))
+    spark = local_spark(home)
+    lakehouse = lakehouse_for(spark)
+    if deletion_vectors:
+        spark.conf.set(DELETION_VECTORS, "true")
+    print(f"deletion vectors: {'on' if deletion_vectors else 'off'}")
     best: dict[tuple[int, int], float] = {}
     attempt = 0
     for _ in range(repeat):
