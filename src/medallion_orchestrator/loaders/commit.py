@@ -23,14 +23,17 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
 from medallion_orchestrator.loaders.spec import LoadSpec
+from medallion_orchestrator.loaders.sql_text import path, struct_sql
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 OPS = (INSERT, UPDATE, DELETE)
+_ROW = "__medallion_row"
 BROADCAST_CHANGES = 250_000  # staged updates and deletes joined by broadcast in a rewrite
 MERGE_ONLY_FEATURES = frozenset(
     {"deletionVectors", "changeDataFeed", "rowTracking", "identityColumns", "generatedColumns"}
@@ -121,35 +124,21 @@ def _rewrite(
     assert read is not None
     current = lakehouse.spark.read.option("versionAsOf", read).table(target)
     types = {column.name: column.dataType for column in current.schema.fields}
-
-    def assigned(name: str, expression: str) -> Column:
-        value = F.expr(expression)
-        return value.cast(types[name]) if name in types else value
-
     changed = staged.where(col(OP) != INSERT).drop(FILE)
     if changes <= BROADCAST_CHANGES:
         changed = F.broadcast(changed)
     joined = current.alias("t").join(changed.alias("s"), F.expr(merge.condition), "left")
-    updating = field("s", OP) == UPDATE
-    kept = joined.where(field("s", OP).isNull() | updating).select(
-        *[
-            F.when(updating, assigned(name, merge.update[name])).otherwise(field("t", name))
-            if name in merge.update
-            else field("t", name)
-            for name in types
-        ],
-        *[
-            F.when(updating, assigned(name, expression)).alias(name)
-            for name, expression in merge.update.items()
-            if name not in types
-        ],
+    update = _assigned(changed, merge.update, types)
+    updating = f"s.{path(OP)} = '{UPDATE}'"
+    kept = {
+        name: _when(updating, update[name], path("t", name)) if name in update else path("t", name)
+        for name in types
+    }
+    kept |= {name: _when(updating, value) for name, value in update.items() if name not in types}
+    rows = _selected(joined.where(field("s", OP).isNull() | (field("s", OP) == UPDATE)), kept)
+    inserts = _selected(
+        staged.alias("s").where(col(OP) == INSERT), _assigned(staged, merge.insert, types)
     )
-    inserts = (
-        staged.alias("s")
-        .where(col(OP) == INSERT)
-        .select(*[assigned(name, value).alias(name) for name, value in merge.insert.items()])
-    )
-    rows = kept.toDF(*types, *[n for n in merge.update if n not in types])
     rows = rows.unionByName(inserts, allowMissingColumns=True)
     rows.writeTo(target).option("mergeSchema", "true").overwrite(F.lit(True))
     written = latest_version(lakehouse, target)
@@ -162,6 +151,51 @@ def _rewrite(
             "before this load's commit if so, then rerun the spec"
         )
     return written
+
+
+def _assigned(
+    staged: DataFrame, assignments: dict[str, str], types: dict[str, DataType]
+) -> dict[str, str | Column]:
+    """Each assignment over the staged row `s`, cast to its target column's type where the
+    types differ (SQL text where they do not: one expression for all of them)."""
+    from pyspark.sql import functions as F
+
+    if not assignments:
+        return {}
+    kinds = staged.alias("s").select(F.expr(struct_sql(assignments)).alias(_ROW)).schema
+    given = {item.name: item.dataType for item in kinds[_ROW].dataType.fields}  # type: ignore[attr-defined]
+    return {
+        name: F.expr(value).cast(types[name])
+        if name in types and given[name] != types[name]
+        else value
+        for name, value in assignments.items()
+    }
+
+
+def _when(test: str, value: str | Column, otherwise: str | None = None) -> str | Column:
+    """CASE WHEN `test` THEN `value` ELSE `otherwise` END, as SQL text when `value` is."""
+    from pyspark.sql import functions as F
+
+    if isinstance(value, str):
+        return f"CASE WHEN {test} THEN {value}{f' ELSE {otherwise}' if otherwise else ''} END"
+    chosen = F.when(F.expr(test), value)
+    return chosen.otherwise(F.expr(otherwise)) if otherwise else chosen
+
+
+def _selected(frame: DataFrame, fields: dict[str, str | Column]) -> DataFrame:
+    """`frame` projected to `fields` (name -> SQL text or Column), in their order; the SQL
+    text as one struct expression, unpacked."""
+    from pyspark.sql import functions as F
+
+    text = {name: value for name, value in fields.items() if isinstance(value, str)}
+    columns = {name: value for name, value in fields.items() if not isinstance(value, str)}
+    if not columns:
+        return frame.select(F.expr(struct_sql(text)).alias(_ROW)).select(f"{_ROW}.*")
+    packed = [F.expr(struct_sql(text)).alias(_ROW)] if text else []
+    rows = frame.select(*packed, *[value.alias(name) for name, value in columns.items()])
+    return rows.select(*([f"{_ROW}.*"] if text else []), *[col(name) for name in columns]).select(
+        *[col(name) for name in fields]
+    )
 
 
 def _quoted(assignments: dict[str, str]) -> dict[str, str]:
