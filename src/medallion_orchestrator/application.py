@@ -13,6 +13,7 @@ from medallion_orchestrator.clock import Clock, SystemClock
 from medallion_orchestrator.execution.cancellation import Cancellation
 from medallion_orchestrator.metadata.repository import MetadataRepository
 from medallion_orchestrator.project import (
+    DEFAULT_HOME,
     Environment,
     Pipeline,
     ProjectLayout,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from medallion_orchestrator.runners.base import Runner
     from medallion_orchestrator.runners.chain import RunnerParts
 
-DEFAULT_HOME = Path(".medallion")
 T = TypeVar("T")
 
 

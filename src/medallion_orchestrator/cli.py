@@ -12,19 +12,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator import variables
-from medallion_orchestrator.application import DEFAULT_HOME, Application
 from medallion_orchestrator.errors import ConfigError, EnvironmentProblem, InvalidMetadata
 from medallion_orchestrator.execution.progress import RunProgress
 from medallion_orchestrator.execution.results import RunResult
 from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.history.lock import LayerLocked
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, exit_code, stopping_on_signals
-from medallion_orchestrator.project import ProjectLayout
+from medallion_orchestrator.project import DEFAULT_HOME, ProjectLayout
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
 from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
 from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFailed
 
 if TYPE_CHECKING:
+    from medallion_orchestrator.application import Application
     from medallion_orchestrator.planning import Plan
     from medallion_orchestrator.run_request import RunRequest
 
@@ -42,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
     _configure_logging(args.verbose)
+    from medallion_orchestrator.application import Application  # not for a command sent on
+
     app = Application(
         home=home,
         environment_name=args.env,

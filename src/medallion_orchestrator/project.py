@@ -13,6 +13,8 @@ from medallion_orchestrator import variables
 from medallion_orchestrator.conf_values import Kind, Setting, problems_of
 from medallion_orchestrator.errors import ConfigError
 
+DEFAULT_HOME = Path(".medallion")  # the local lakehouse, in the project folder
+
 
 @dataclass(frozen=True)
 class ProjectLayout:

@@ -12,9 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from medallion_orchestrator.loaders.gold_sql import split_statements
-from medallion_orchestrator.terminal import print_table
-
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
@@ -53,6 +50,8 @@ class Output:
 
 def run_statements(lakehouse: Lakehouse, text: str, output: Output) -> int:
     """Run each statement and print its result; the number of statements run."""
+    from medallion_orchestrator.loaders.gold_sql import split_statements
+
     statements = split_statements(text)
     for index, statement in enumerate(statements, start=1):
         try:
@@ -97,6 +96,8 @@ def _table(frame: DataFrame, columns: list[str], output: Output, out: TextIO) ->
     rows = frame.collect() if limit <= 0 else frame.limit(limit + 1).collect()
     shown = rows if limit <= 0 else rows[:limit]
     cells = [["NULL" if value is None else _text(value) for value in row] for row in shown]
+    from medallion_orchestrator.terminal import print_table
+
     print_table(columns, cells, out)
     if limit > 0 and len(rows) > limit:
         out.write(f"showing {limit} of {frame.count()} rows (--limit N shows more, 0 all)\n")
