@@ -1,9 +1,13 @@
-"""What the server answers before a command runs: its status, and why it refuses one."""
+"""What the server answers before a command runs (its status, why it refuses one), and what
+it does with a signal."""
 
 from __future__ import annotations
 
+import signal
 import socket
 from pathlib import Path
+
+import pytest
 
 from medallion_orchestrator.server.channel import Channel, Message
 from medallion_orchestrator.server.process import Server
@@ -57,3 +61,39 @@ def _answer_kept(server: Server, request: Message) -> list[str] | None:
     Channel(left).send(**request)
     server._answer(Channel(right))
     return server.busy
+
+
+def test_a_signal_from_outside_stops_an_idle_server(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+
+    server._on_signal(signal.SIGTERM, None)
+
+    assert server.stopping
+    assert server._work.get_nowait() is None  # the main loop wakes and ends
+
+
+def test_a_clients_signal_that_comes_after_its_command_is_let_go(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+    server._forwarded = "SIGINT"  # sent on just as the command ended
+
+    server._on_signal(signal.SIGINT, None)
+
+    assert not server.stopping
+    assert server._forwarded is None
+
+
+def test_a_command_not_yet_in_its_handlers_is_interrupted_as_ctrl_c_does(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+    server._forwarded, server._in_command = "SIGINT", True
+
+    with pytest.raises(KeyboardInterrupt):
+        server._on_signal(signal.SIGINT, None)
+    assert not server.stopping
+
+
+def test_nothing_is_sent_on_when_no_command_runs(tmp_path: Path) -> None:
+    server = Server(tmp_path / "home")
+
+    server._forward("SIGTERM")  # would interrupt the main thread if a command ran
+
+    assert server._forwarded is None
