@@ -23,8 +23,11 @@ SENT_ON = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "S
 
 
 def connect(home: Path) -> Channel | None:
-    """A connection to the home's server; None when none runs."""
-    path = socket_path(home)
+    """A connection to the home's server; None when none runs (or none can run safely)."""
+    try:
+        path = socket_path(home)
+    except PermissionError:
+        return None  # `medallion server start` says why
     if not path.exists():
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from medallion_orchestrator.errors import EnvironmentProblem
-from medallion_orchestrator.server.address import code_fingerprint, server_log
+from medallion_orchestrator.server.address import code_fingerprint, server_log, socket_path
 from medallion_orchestrator.server.channel import Message
 from medallion_orchestrator.server.client import ask
 
@@ -17,6 +17,10 @@ STOP_SECONDS = 120  # a run that is stopped records its attempts first
 
 
 def start(home: Path) -> int:
+    try:
+        socket_path(home)
+    except PermissionError as unsafe:
+        raise EnvironmentProblem(f"the server cannot listen safely: {unsafe}") from None
     if (running := ask(home, "status")) is not None:
         older = running["fingerprint"] != code_fingerprint()
         print(

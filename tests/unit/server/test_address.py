@@ -6,10 +6,15 @@ import os
 import shutil
 import socket
 import stat
+import tempfile
 from pathlib import Path
 
+import pytest
+
+from medallion_orchestrator.errors import EnvironmentProblem
 from medallion_orchestrator.server.address import PACKAGE, code_fingerprint, socket_path
 from medallion_orchestrator.server.client import ask, run_in_server
+from medallion_orchestrator.server.commands import start
 
 
 def test_one_socket_a_home_in_a_folder_of_this_user_alone(tmp_path: Path) -> None:
@@ -51,3 +56,18 @@ def test_the_socket_a_killed_server_left_is_not_a_server(tmp_path: Path) -> None
         assert ask(home, "status") is None
     finally:
         socket_path(home).unlink(missing_ok=True)
+
+
+def test_a_socket_folder_others_may_open_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"medallion-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+
+    with pytest.raises(PermissionError, match="must belong to this user alone"):
+        socket_path(tmp_path / "home")
+    assert run_in_server(tmp_path / "home", ["sql", "SELECT 1"], reads_stdin=False) is None
+    with pytest.raises(EnvironmentProblem, match="the server cannot listen safely"):
+        start(tmp_path / "home")
