@@ -157,6 +157,7 @@ class Server:
     def _command(self, spark: SparkSession, channel: Channel, request: Message) -> None:
         done = threading.Event()
         code = EXIT_INTERRUPTED
+        began = time.monotonic()
         try:
             threading.Thread(target=self._watch, args=(channel, done), daemon=True).start()
             with _as_the_client(channel, request), _serving(spark.newSession()):
@@ -178,6 +179,12 @@ class Server:
             with suppress(OSError):
                 channel.send("exit", code=code)
             channel.close()
+            logger.info(
+                "medallion %s: exit %s in %.1f s",
+                " ".join(request["argv"]),
+                code,
+                time.monotonic() - began,
+            )
 
     def _run_cli(self, argv: list[str]) -> int:
         from medallion_orchestrator.cli import main
