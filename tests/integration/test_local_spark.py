@@ -52,6 +52,12 @@ def test_the_test_session_jvm_has_the_optimizing_compiler(spark) -> None:  # typ
     assert vm_option(spark, "TieredStopAtLevel") == "4"
 
 
+def test_the_jvm_collects_garbage_with_the_parallel_collector(spark) -> None:  # type: ignore[no-untyped-def]
+    """G1's concurrent marking cost a loader test file a sixth of its JVM's CPU (benchmarks.md)."""
+    assert vm_option(spark, "UseParallelGC") == "true"
+    assert vm_option(spark, "UseG1GC") == "false"
+
+
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
     """The orchestrator's own reads pass values as parameters (`layer = :layer`), and so may a
     user's notebook. Spark 4.1 binds them in its own parser, which Delta's extension parser

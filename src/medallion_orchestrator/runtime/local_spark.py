@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,10 @@ CODEGEN_CACHE_ENTRIES = 2000
 # C1 alone reserves a 48 MB code cache, which a day's run fills in about 100 s: the JVM then stops
 # compiling (or cannot link a method handle, and Spark stops). It keeps the tiered default, 240 MB.
 QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+# Local Spark is batch work on 2-8 cores: the parallel collector stops the JVM a little longer but
+# costs less CPU than G1, whose concurrent marking ran every few seconds as Delta's plans piled up
+# (docs/benchmarks.md, "Where the test suite's time goes").
+THROUGHPUT_GC = "-XX:+UseParallelGC"
 _served: SparkSession | None = None  # the session of the command a server runs (server/)
 
 
@@ -135,7 +140,13 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
         .config("spark.driver.memory", variables.driver_memory())
         .config(
             "spark.driver.extraJavaOptions",
-            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {java_options}".strip(),
+            " ".join(
+                (
+                    f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
+                    collector_option(),
+                    java_options,
+                )
+            ),
         )
     )
     try:
@@ -150,6 +161,14 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
     local_names.install()
     local_catalog_api.install()
     return spark
+
+
+def collector_option(environment: Mapping[str, str] = os.environ) -> str:
+    """THROUGHPUT_GC, unless the user's Java options choose a collector: Java refuses two."""
+    chosen = " ".join(
+        environment.get(name, "") for name in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")
+    )
+    return "" if re.search(r"-XX:\+Use\w+GC\b", chosen) else THROUGHPUT_GC
 
 
 def _jit(full: bool) -> str:

@@ -1,0 +1,19 @@
+"""The local JVM's collector: the parallel one, unless the user's Java options choose another (a
+JVM given two refuses to start: "Multiple garbage collectors selected")."""
+
+from __future__ import annotations
+
+import pytest
+
+from medallion_orchestrator.runtime.local_spark import THROUGHPUT_GC, collector_option
+
+
+def test_the_parallel_collector_by_default() -> None:
+    assert collector_option({}) == THROUGHPUT_GC == "-XX:+UseParallelGC"
+    assert collector_option({"JAVA_TOOL_OPTIONS": "-Xss4m -XX:+UseCompressedOops"}) == THROUGHPUT_GC
+
+
+@pytest.mark.parametrize("variable", ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"])
+@pytest.mark.parametrize("choice", ["-XX:+UseG1GC", "-XX:+UseZGC", "-XX:+UseSerialGC"])
+def test_a_collector_the_user_chose_is_kept(variable: str, choice: str) -> None:
+    assert collector_option({variable: f"-Xss4m {choice}"}) == ""
