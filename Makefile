@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # pyproject.toml declares ranges; constraints.txt pins the exact versions every install uses
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000 bench-wide bench-server
+.PHONY: setup browser demo test unit lint bench clean bench-scheduling bench-spark bench-overhead bench-scd2 bench-sql bench-1000 bench-wide bench-server bench-collectors
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -54,6 +54,10 @@ bench-overhead: setup
 # `medallion run` and `medallion sql` in a process of their own against a warm server.
 bench-server: setup
 	$(BIN)/python benchmarks/server_startup.py
+
+# Loader test files in one process on the parallel collector and on G1, alternately.
+bench-collectors: setup
+	$(BIN)/python benchmarks/collectors.py
 
 # Seconds per statement: a `medallion sql` process each against one process (sql -f, shell).
 bench-sql: setup

@@ -6,6 +6,9 @@ day's run fills in about 100 s; the JVM then stops compiling and runs everything
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.spark, pytest.mark.codegen]
@@ -53,9 +56,12 @@ def test_the_test_session_jvm_has_the_optimizing_compiler(spark) -> None:  # typ
 
 
 def test_the_jvm_collects_garbage_with_the_parallel_collector(spark) -> None:  # type: ignore[no-untyped-def]
-    """G1's concurrent marking cost a loader test file a sixth of its JVM's CPU (benchmarks.md)."""
-    assert vm_option(spark, "UseParallelGC") == "true"
-    assert vm_option(spark, "UseG1GC") == "false"
+    """Under G1 a loader test file's JVM spent a third more CPU (benchmarks/collectors.py), unless
+    the user's Java options choose a collector (as that benchmark does for G1)."""
+    chosen = re.search(r"-XX:\+(Use\w+GC)", os.environ.get("JAVA_TOOL_OPTIONS", ""))
+    expected = chosen.group(1) if chosen else "UseParallelGC"
+    assert vm_option(spark, expected) == "true"
+    assert vm_option(spark, "UseG1GC") == str(expected == "UseG1GC").lower()
 
 
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
