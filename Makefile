@@ -28,8 +28,10 @@ browser:
 	|| echo "chromium not installed (needs root and apt-get): the browser tests will be skipped"
 
 # One worker per core, at most 4 (each is a JVM of 2 GB): a file's tests stay on one worker, so
-# they share its module's fixtures as they do in one process.
-PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
+# they share its module's fixtures as they do in one process. Files go out in the order collected,
+# end-to-end first: xdist's own order, most tests first, left the longest files (one test each,
+# 2-8 minutes) to the end, with the other worker idle.
+PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile --no-loadscope-reorder
 
 test: setup browser
 	$(BIN)/ruff check .
