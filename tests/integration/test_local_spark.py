@@ -64,6 +64,11 @@ def test_the_jvm_collects_garbage_with_the_parallel_collector(spark) -> None:  #
     assert vm_option(spark, "UseG1GC") == str(expected == "UseG1GC").lower()
 
 
+def test_the_test_session_splits_work_as_it_has_cores(spark) -> None:  # type: ignore[no-untyped-def]
+    assert spark.sparkContext.defaultParallelism == 2  # conftest starts it on 2 cores
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]
     """The orchestrator's own reads pass values as parameters (`layer = :layer`), and so may a
     user's notebook. Spark 4.1 binds them in its own parser, which Delta's extension parser

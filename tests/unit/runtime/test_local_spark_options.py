@@ -1,11 +1,17 @@
 """The local JVM's collector: the parallel one, unless the user's Java options choose another (a
-JVM given two refuses to start: "Multiple garbage collectors selected")."""
+JVM given two refuses to start: "Multiple garbage collectors selected"). The session's
+partitions: as many as the cores it is given."""
 
 from __future__ import annotations
 
 import pytest
 
-from medallion_orchestrator.runtime.local_spark import THROUGHPUT_GC, collector_option
+from medallion_orchestrator.runtime.local_spark import (
+    DEFAULT_PARTITIONS,
+    THROUGHPUT_GC,
+    collector_option,
+    partitions,
+)
 
 
 def test_the_parallel_collector_by_default() -> None:
@@ -17,3 +23,12 @@ def test_the_parallel_collector_by_default() -> None:
 @pytest.mark.parametrize("choice", ["-XX:+UseG1GC", "-XX:+UseZGC", "-XX:+UseSerialGC"])
 def test_a_collector_the_user_chose_is_kept(variable: str, choice: str) -> None:
     assert collector_option({variable: f"-Xss4m {choice}"}) == ""
+
+
+@pytest.mark.parametrize("cores", [1, 2, 8])
+def test_a_session_of_some_cores_has_as_many_partitions(cores: int) -> None:
+    assert partitions(cores) == str(cores)
+
+
+def test_a_session_on_every_core_has_the_default_partitions() -> None:
+    assert partitions(None) == str(DEFAULT_PARTITIONS) == "4"
