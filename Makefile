@@ -71,7 +71,6 @@ bench-1000: setup
 
 # SCD2 against mack's type_2_scd_upsert on 1,000,000 rows (ROWS=... for another size).
 bench-scd2: setup
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[local,bench]"
 	$(BIN)/python benchmarks/scd2_vs_mack.py --rows $(or $(ROWS),1000000) --repeat $(or $(REPEAT),5)
 
 # Our SCD2 at 20 columns against 700 (COLUMNS=...), 100,000 keys (ROWS=...).

@@ -1,6 +1,6 @@
 """SCD2 speed: our loader against mack's type_2_scd_upsert, same data, same Spark session.
 
-    python benchmarks/scd2_vs_mack.py [--rows 1000000] [--repeat 3] [--home DIR]
+    python benchmarks/scd2_vs_mack.py [--rows 1000000] [--repeat 3] [--deletion-vectors [on|off]]
     python benchmarks/scd2_vs_mack.py --columns 700 [--rows 100000]   (wide_tables.py)
 
 Day 1 loads a dimension of --rows keys. Day 2's bronze holds the latest row of every key (as
@@ -11,7 +11,9 @@ what mack does not: NULL-safe change detection, duplicate and conflict checks, N
 deletes, late-event handling, no commit when nothing changed. Each loader runs --repeat times
 on fresh tables, alternating who goes first; the best time of each counts. Each result is
 checked against the counts the generated changes imply, and a rerun of day 2 must commit
-nothing. Then SCD1 and the incremental fact merge on the same volume print their rows/s.
+nothing. This runs twice in one session, tables without deletion vectors then with them (as
+Databricks creates them by default); each prints its first attempt apart from the best, and its
+ratio. Then SCD1 and the incremental fact merge on the same volume print their rows/s.
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--deletion-vectors",
-        action="store_true",
-        help="create every table (ours and mack's) with deletion vectors, as Databricks does",
+        choices=("on", "off", "both"),
+        nargs="?",
+        const="on",
+        default="both",
+        help="tables (ours and mack's) with deletion vectors, as Databricks creates them, without "
+        "them, or both in turn (default both; the flag alone: on)",
     )
     parser.add_argument("--home", type=Path, help="lakehouse folder (default: a temporary one)")
     parser.add_argument(
@@ -70,47 +76,28 @@ def main(argv: list[str] | None = None) -> int:
             from wide_tables import run_wide
 
             return run_wide(
-                args.rows or 100_000, args.columns, args.repeat, home, args.deletion_vectors
+                args.rows or 100_000, args.columns, args.repeat, home, args.deletion_vectors == "on"
             )
-        return run(args.rows or 1_000_000, args.repeat, home, args.deletion_vectors)
+        modes = {"off": (False,), "on": (True,), "both": (False, True)}[args.deletion_vectors]
+        return run(args.rows or 1_000_000, args.repeat, home, modes)
     finally:
         if args.home is None:
             shutil.rmtree(home, ignore_errors=True)
 
 
-def run(rows: int, repeat: int, home: Path, deletion_vectors: bool = False) -> int:
+def run(rows: int, repeat: int, home: Path, modes: tuple[bool, ...] = (False, True)) -> int:
     from medallion_orchestrator.runtime.lakehouse import lakehouse_for
     from medallion_orchestrator.runtime.local_spark import local_spark
 
     spark = local_spark(home)
     lakehouse = lakehouse_for(spark)
-    if deletion_vectors:
-        spark.conf.set(DELETION_VECTORS, "true")
-    print(f"deletion vectors: {'on' if deletion_vectors else 'off'} (ours and mack's tables)")
     changed, new, deleted = rows // 10, rows // 100, rows // 200
     print(f"{rows:,} keys; day 2: {changed:,} changed, {new:,} new, {deleted:,} deleted")
     for number in (1, 2):
         write_bronze(lakehouse, bronze_sql(rows, number), f"customers_day{number}")
-    ours: list[float] = []
-    theirs: list[float] = []
-    for attempt in range(1, repeat + 1):
-        target = f"customers_scd2_{attempt}"
-        mack_path = home / f"mack_customers_{attempt}"
-        for who in ("ours", "mack") if attempt % 2 else ("mack", "ours"):  # alternate
-            if who == "ours":
-                ours.append(time_ours(lakehouse, "scd2", target))
-            else:
-                theirs.append(time_mack(spark, lakehouse, mack_path))
-        current, closed = counts(spark, lakehouse.table("dev_silver", "bench", target))
-        check("ours", current, closed, rows - deleted + new, changed + deleted)
-        current, closed = counts(spark, f"delta.`{mack_path}`")
-        check("mack", current, closed, rows + new, changed)
-    rerun_unchanged(lakehouse, "customers_scd2_1")
-    best, best_mack = min(ours), min(theirs)
-    print(
-        f"SCD2 day 2 (best of {repeat}): ours {best:.1f} s, mack {best_mack:.1f} s, "
-        f"ours/mack {best / best_mack:.2f}"
-    )
+    lines = [compare(spark, lakehouse, home, rows, repeat, vectors) for vectors in modes]
+    spark.conf.set(DELETION_VECTORS, "false")
+    print("\n".join(lines))
     scd1 = time_ours(lakehouse, "scd1", "customers_scd1")
     total = rows + new
     print(f"SCD1 day 2: {total:,} bronze rows in {scd1:.1f} s = {total / scd1:,.0f} rows/s")
@@ -120,6 +107,47 @@ def run(rows: int, repeat: int, home: Path, deletion_vectors: bool = False) -> i
         f"{merged / seconds:,.0f} rows/s"
     )
     return 0
+
+
+def compare(spark, lakehouse, home: Path, rows: int, repeat: int, vectors: bool) -> str:  # type: ignore[no-untyped-def]
+    """Our SCD2 day 2 against mack's, `repeat` times each, alternating who goes first; the line
+    that says the first attempt and the best."""
+    mode = "on" if vectors else "off"
+    spark.conf.set(DELETION_VECTORS, str(vectors).lower())
+    print(f"deletion vectors: {mode} (ours and mack's tables)")
+    changed, new, deleted = rows // 10, rows // 100, rows // 200
+    ours: list[float] = []
+    theirs: list[float] = []
+    for attempt in range(1, repeat + 1):
+        target = f"customers_scd2_dv_{mode}_{attempt}"
+        mack_path = home / f"mack_customers_dv_{mode}_{attempt}"
+        for who in ("ours", "mack") if attempt % 2 else ("mack", "ours"):  # alternate
+            if who == "ours":
+                ours.append(time_ours(lakehouse, "scd2", target))
+            else:
+                theirs.append(time_mack(spark, lakehouse, mack_path))
+        current, closed = counts(spark, lakehouse.table("dev_silver", "bench", target))
+        check("ours", current, closed, rows - deleted + new, changed + deleted)
+        current, closed = counts(spark, f"delta.`{mack_path}`")
+        check("mack", current, closed, rows + new, changed)
+        check_vectors(spark, lakehouse.table("dev_silver", "bench", target), vectors)
+    rerun_unchanged(lakehouse, f"customers_scd2_dv_{mode}_1")
+    best, best_mack = min(ours), min(theirs)
+    return (
+        f"SCD2 day 2, deletion vectors {mode}: first ours {ours[0]:.1f} s, mack "
+        f"{theirs[0]:.1f} s; best of {repeat} ours {best:.1f} s, mack {best_mack:.1f} s, "
+        f"ours/mack {best / best_mack:.2f}"
+    )
+
+
+def check_vectors(spark, table: str, vectors: bool) -> None:  # type: ignore[no-untyped-def]
+    """The target was made as the mode says: with deletion vectors on or without them."""
+    properties = {
+        row["key"]: row["value"] for row in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()
+    }
+    enabled = properties.get("delta.enableDeletionVectors", "false") == "true"
+    if enabled != vectors:
+        raise SystemExit(f"{table}: delta.enableDeletionVectors is {enabled}, not {vectors}")
 
 
 def bronze_sql(rows: int, day: int) -> str:

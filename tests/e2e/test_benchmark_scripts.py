@@ -15,17 +15,32 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def test_the_wide_table_benchmark_loads_and_checks_its_tables(tmp_path: Path) -> None:
-    script = BENCHMARKS / "scd2_vs_mack.py"
     arguments = ["--columns", "30", "--rows", "400", "--repeat", "1", "--home", str(tmp_path)]
 
-    done = subprocess.run(
-        [sys.executable, str(script), *arguments],
+    done = scd2_vs_mack(arguments)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "30 columns: 402 current (expected 402), 42 closed (expected 42): ok" in done.stdout
+    assert "wide_over_narrow=" in done.stdout
+
+
+def test_the_scd2_benchmark_compares_both_modes_and_checks_its_tables(tmp_path: Path) -> None:
+    arguments = ["--rows", "400", "--repeat", "1", "--home", str(tmp_path)]
+
+    done = scd2_vs_mack(arguments)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("ours: 402 current (expected 402), 42 closed (expected 42): ok") == 2
+    for mode in ("off", "on"):
+        assert f"SCD2 day 2, deletion vectors {mode}: first ours " in done.stdout, done.stdout
+    assert done.stdout.count("no new version: ok") == 2
+
+
+def scd2_vs_mack(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / "scd2_vs_mack.py"), *arguments],
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
-
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "30 columns: 402 current (expected 402), 42 closed (expected 42): ok" in done.stdout
-    assert "wide_over_narrow=" in done.stdout
