@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+from medallion_orchestrator import variables
+
 ROOT = Path(__file__).resolve().parents[1]
 # Each command is a new JVM doing little work on a few rows: with Spark's expressions interpreted
 # instead of compiled to Java a demo takes a quarter less time (each query's code was compiled once
@@ -29,13 +31,26 @@ QUICK_JVM = {
 }
 
 
-def child_environment(**extra: str) -> dict[str, str]:
+# The test process runs `medallion` in itself with no server (tests/conftest.py); the processes
+# it starts run as a user's do, in their home's server, started by the first command, unless a
+# test passes server="off": the command's own JVM.
+SERVER_IDLE_MINUTES = "10"  # a server a test leaves behind stops (tests/conftest.py stops them)
+
+
+def child_environment(server: str = "auto", **extra: str) -> dict[str, str]:
     """The environment of a `medallion` process started by a test."""
-    return {**os.environ, "COLUMNS": "200", **QUICK_JVM, **extra}
+    return {
+        **os.environ,
+        "COLUMNS": "200",
+        **QUICK_JVM,
+        variables.SERVER: server,
+        variables.SERVER_IDLE: SERVER_IDLE_MINUTES,
+        **extra,
+    }
 
 
 def medallion(
-    home: Path, *args: str, stdin: str | None = None, cwd: Path = ROOT
+    home: Path, *args: str, stdin: str | None = None, cwd: Path = ROOT, server: str = "auto"
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],
@@ -45,7 +60,7 @@ def medallion(
         cwd=cwd,
         timeout=900,
         check=False,
-        env=child_environment(),
+        env=child_environment(server),
     )
 
 
@@ -77,3 +92,18 @@ def _standard_input(text: str | None) -> Iterator[None]:
         return
     with mock.patch("sys.stdin", io.StringIO(text)):
         yield
+
+
+def stop_servers_under(folder: Path) -> list[Path]:
+    """Stops every server whose home is inside `folder`; the homes they served."""
+    from medallion_orchestrator.server.address import servers_folder
+    from medallion_orchestrator.server.client import answer, connect_at
+    from medallion_orchestrator.server.launch import stop_and_wait
+
+    stopped = []
+    for path in sorted(servers_folder().glob("*.sock")):
+        status = answer(connect_at(path), "status")
+        if status is not None and Path(status["home"]).is_relative_to(folder.resolve()):
+            stop_and_wait(Path(status["home"]))
+            stopped.append(Path(status["home"]))
+    return stopped

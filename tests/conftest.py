@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from cli_support import Completed, in_process
+from cli_support import Completed, in_process, stop_servers_under
+from medallion_orchestrator import variables
 from names import fresh_name
+
+# `medallion` called in this process runs here, never in a server; the processes that tests start
+# use servers as users do (cli_support.child_environment).
+os.environ[variables.SERVER] = "off"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers_stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The servers that a module's commands started stop with the module."""
+    yield
+    stop_servers_under(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

@@ -34,11 +34,17 @@ EXIT_OK, EXIT_FAILED, EXIT_NOT_RUN = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     home = resolve_home(args.home)
-    if args.in_server and variables.server_wanted():
-        from medallion_orchestrator.server.client import run_in_server
-
-        given = list(sys.argv[1:] if argv is None else argv)
-        code = run_in_server(home, given, reads_stdin=_reads_stdin(args))
+    if args.in_server:
+        try:
+            code = _in_server(
+                home, args, list(sys.argv[1:] if argv is None else argv), argv is None
+            )
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except (ConfigError, EnvironmentProblem) as problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_NOT_RUN
         if code is not None:
             return code
     _configure_logging(args.verbose)
@@ -74,6 +80,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         _print_error(error, app, args.verbose)
         return EXIT_FAILED
+
+
+def _in_server(home: Path, args: argparse.Namespace, given: list[str], typed: bool) -> int | None:
+    """The command's exit code, run by the home's server; None: run it in this process. In auto
+    mode, a command typed (not main() called by a program) starts the server when none runs."""
+    mode = variables.server_mode()
+    if mode == "auto" and not typed:
+        mode = "manual"
+    if mode == "off":
+        return None
+    from medallion_orchestrator.server import client
+    from medallion_orchestrator.server.channel import Message
+    from medallion_orchestrator.server.launch import ServerDidNotStart, launch, stale
+
+    running = client.ask(home, "status") if mode == "auto" else None
+    if mode == "auto" and (running is None or stale(running)):
+
+        def announce(stale_server: Message | None) -> None:
+            if getattr(args, "needs_lakehouse", True) and not home.exists():
+                print(f"creating a new local lakehouse in {home}", file=sys.stderr)
+            print(_starting(restart=stale_server is not None), file=sys.stderr)
+
+        try:
+            launch(home, replace_stale=True, announce=announce)
+        except ServerDidNotStart as problem:
+            print(f"{problem}; this command runs in its own JVM", file=sys.stderr)
+            return None
+    return client.run_in_server(home, given, reads_stdin=_reads_stdin(args))
+
+
+def _starting(restart: bool) -> str:
+    what = "restarting the server on this code" if restart else "starting a warm server"
+    return (
+        f"{what} for this home: later commands start in about a second (it stops after "
+        f"{variables.server_idle_minutes():g} idle minutes, or with medallion server stop; "
+        f"{variables.SERVER}=off runs each command in its own JVM)"
+    )
 
 
 def _reads_stdin(args: argparse.Namespace) -> bool:

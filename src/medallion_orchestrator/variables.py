@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from medallion_orchestrator.errors import ConfigError
+
 HOME = "MEDALLION_HOME"  # the local lakehouse folder (default: .medallion in the project)
 PROJECT_DIR = "MEDALLION_PROJECT_DIR"  # the folder holding conf/, notebooks/ and metadata/
 ENVIRONMENT = "MEDALLION_ENV"  # the environment of conf/environments.yml
@@ -13,7 +15,11 @@ JARS_CACHE = "MEDALLION_JARS_CACHE"  # where the Delta Lake jars are kept once f
 CLASS_ARCHIVE = "MEDALLION_CLASS_ARCHIVE"  # 0: no class-data-sharing archive
 DRIVER_MEMORY = "MEDALLION_DRIVER_MEMORY"  # the local JVM's heap, as Spark writes it (2g)
 JIT = "MEDALLION_JIT"  # full: the local JVM's optimizing compiler too (for long, heavy loads)
-SERVER = "MEDALLION_SERVER"  # off: a command starts its own JVM, even with a server running
+SERVER = "MEDALLION_SERVER"  # auto (default), manual or off: see server_mode()
+SERVER_IDLE = "MEDALLION_SERVER_IDLE_MINUTES"  # a server stops after this long without a command
+
+SERVER_MODES = ("auto", "manual", "off")
+DEFAULT_IDLE_MINUTES = 30.0
 
 
 def home() -> Path | None:
@@ -53,8 +59,26 @@ def full_jit() -> bool:
     return os.environ.get(JIT) == "full"
 
 
-def server_wanted() -> bool:
-    return os.environ.get(SERVER) != "off"
+def server_mode() -> str:
+    """auto: a command runs in its home's server, started first when none runs; manual: in a
+    server only when one was started; off: always in a JVM of its own."""
+    value = (os.environ.get(SERVER) or "auto").strip().lower()
+    if value not in SERVER_MODES:
+        raise ConfigError(f"{SERVER} must be one of {', '.join(SERVER_MODES)}, not {value!r}")
+    return value
+
+
+def server_idle_minutes() -> float:
+    value = os.environ.get(SERVER_IDLE)
+    if not value:
+        return DEFAULT_IDLE_MINUTES
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = -1.0
+    if minutes <= 0:
+        raise ConfigError(f"{SERVER_IDLE} must be a number of minutes above 0, not {value!r}")
+    return minutes
 
 
 def _path(name: str) -> Path | None:

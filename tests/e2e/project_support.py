@@ -31,28 +31,30 @@ def command(home: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)]
 
 
-def environment(project: Path) -> dict[str, str]:
-    return child_environment(MEDALLION_PROJECT_DIR=str(project))
+def environment(project: Path, server: str = "auto") -> dict[str, str]:
+    return child_environment(server, MEDALLION_PROJECT_DIR=str(project))
 
 
-def medallion(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def medallion(
+    project: Path, home: Path, *args: str, server: str = "auto"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(home, *args),
         capture_output=True,
         text=True,
-        env=environment(project),
+        env=environment(project, server),
         timeout=900,
         check=False,
     )
 
 
-def start(project: Path, home: Path, *args: str) -> subprocess.Popen[str]:
+def start(project: Path, home: Path, *args: str, server: str = "auto") -> subprocess.Popen[str]:
     return subprocess.Popen(
         command(home, *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=environment(project),
+        env=environment(project, server),
     )
 
 

@@ -1,6 +1,7 @@
 """What one `medallion sql` creates, the next one sees: one statement per process, as users type.
 
-Each command is a new process, so nothing here can pass on the session's memory alone.
+Each command is a new process with a JVM of its own (no server), so nothing here can pass on a
+session's memory alone.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.spark
 
 
 def sql(home: Path, statement: str, *options: str) -> subprocess.CompletedProcess[str]:
-    result = medallion(home, "sql", statement, *options)
+    result = medallion(home, "sql", statement, *options, server="off")
     assert result.returncode == 0, result.stderr
     return result
 
@@ -113,7 +114,7 @@ def test_history_and_catalogs(home: Path) -> None:
 
 
 def test_a_schema_must_exist_before_its_table(home: Path) -> None:
-    result = medallion(home, "sql", "CREATE TABLE dev_bronze.nowhere.t (id INT)")
+    result = medallion(home, "sql", "CREATE TABLE dev_bronze.nowhere.t (id INT)", server="off")
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -186,7 +187,7 @@ def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
         "USE CATALOG spark_catalog;\n"
     )
 
-    result = medallion(home, "sql", "--format", "json", stdin=statements)
+    result = medallion(home, "sql", "--format", "json", stdin=statements, server="off")
 
     printed = [json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")]
     assert printed == [

@@ -19,6 +19,7 @@ def test_jars_that_cannot_be_fetched_give_one_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {
         **os.environ,
+        "MEDALLION_SERVER": "auto",  # as a user's first command: the server fails to start
         "MEDALLION_JARS_CACHE": str(tmp_path / "empty-cache"),
         "JAVA_TOOL_OPTIONS": NO_NETWORK,
     }
@@ -37,6 +38,9 @@ def test_jars_that_cannot_be_fetched_give_one_line(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"creating a new local lakehouse in {home}",
+        "starting a warm server for this home: later commands start in about a second (it stops "
+        "after 30 idle minutes, or with medallion server stop; MEDALLION_SERVER=off runs each "
+        "command in its own JVM)",
         "error: Spark could not start: the Delta Lake jars could not be fetched from Maven "
         "Central or the JVM exited; check the network and run it again "
         f"(details: {home / 'logs' / 'spark.log'})",

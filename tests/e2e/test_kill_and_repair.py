@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import re
 import signal
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from e2e import project_support
 from e2e.landed_files import LandedFiles
-from e2e.project_support import delta_log, medallion, project_with, start
+from e2e.project_support import delta_log, project_with
 
 pytestmark = pytest.mark.spark
+
+# Each command in a JVM of its own: SIGKILL ends the run with it (test_server.py: a server killed).
+medallion = partial(project_support.medallion, server="off")
+start = partial(project_support.start, server="off")
 
 # Reads the file its row's comment names: a FIFO nobody writes keeps it asleep until killed.
 SLEEPY = """import json

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -33,7 +32,6 @@ from e2e.test_stop_a_run import (
 
 pytestmark = pytest.mark.spark
 
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "medallion_orchestrator"
 QUICK = """import json
 
 dbutils.notebook.exit(json.dumps({"status": "SUCCESS", "message": "quick"}))
@@ -105,12 +103,19 @@ def test_statements_one_command_at_a_time_in_the_server(
         "error: [TABLE_OR_VIEW_NOT_FOUND] The table or view `dev_silver`.`k`.`nope` cannot be found"
     ), missing.stderr
     assert re.match(
-        rf"server for \S+: pid {pid}, up \d+ min, \d+ command\(s\) run, idle$",
+        rf"server for \S+: pid {pid}, up \d+ min, \d+ command\(s\) run, idle; "
+        r"it stops after 10 idle minutes$",
         status.stdout.strip(),
     )
     # what the server made is on disk: a process of its own, without the server, sees it
     alone = medallion(
-        project, home, "sql", f"SELECT count(*) AS n FROM {TARGETS[0]}", "--format", "csv"
+        project,
+        home,
+        "sql",
+        f"SELECT count(*) AS n FROM {TARGETS[0]}",
+        "--format",
+        "csv",
+        server="off",
     )
     assert csv_rows(alone) == ["1"]
 
@@ -177,29 +182,6 @@ def test_a_signal_to_the_command_stops_its_run_in_the_server(
     assert_recorded_stopped(_when_recorded(project, home))
     assert {table: commits(home, table) for table in TARGETS} == before
     assert _alive(pid)
-
-
-def test_a_server_that_runs_other_code_is_not_used(
-    served: tuple[Path, Path, Path, int], tmp_path: Path
-) -> None:
-    """The package edited (or upgraded) since the server started: the command runs in its own
-    process, and says why."""
-    project, home, _, _ = served
-    edited = tmp_path / "src"
-    shutil.copytree(PACKAGE, edited / PACKAGE.name, copy_function=shutil.copy)  # newer files
-    environment = _environment(project) | {"PYTHONPATH": str(edited)}
-    answered = subprocess.run(
-        start(project, home, "sql", "SELECT 1 AS one", "--format", "csv").args,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-        check=False,
-    )
-    assert answered.stderr.startswith("medallion server: it runs the code it started with"), (
-        answered.stderr
-    )
-    assert csv_rows(answered) == ["1"]
 
 
 def test_a_killed_server_leaves_a_run_the_next_one_takes_over(tmp_path: Path) -> None:

@@ -9,13 +9,19 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from e2e.project_support import commits, csv_rows, medallion, project_with, rows_yaml, start
+from e2e import project_support
+from e2e.project_support import commits, csv_rows, project_with, rows_yaml
 
 pytestmark = pytest.mark.spark
+
+# Each command in a JVM of its own: its signals stop its run there (test_server.py: in a server).
+medallion = partial(project_support.medallion, server="off")
+start = partial(project_support.start, server="off")
 
 # Its Spark job waits in a Python UDF on the FIFO its row's comment names, which nobody writes:
 # the task runs until it is cancelled, then commits to its target if it ever gets there.

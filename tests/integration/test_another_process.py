@@ -33,6 +33,7 @@ def test_what_another_process_changes_is_seen_at_the_next_statement(
         f"CREATE TABLE {schema}.added AS SELECT 3 AS id;"
         f"CREATE OR REPLACE VIEW {schema}.v AS SELECT id + 10 AS id FROM {schema}.t;"
         f"DROP TABLE {schema}.gone",
+        server="off",
     )
     assert other.returncode == 0, other.stderr
 

@@ -19,7 +19,9 @@ MEDALLION = [sys.executable, "-m", "medallion_orchestrator"]
 
 def test_two_first_starts_at_once_both_run(tmp_path: Path) -> None:
     fresh = tmp_path / "ivy"  # nothing fetched: both resolve from Maven Central, as on day one
-    environment = child_environment(MEDALLION_JARS_CACHE=str(fresh), MEDALLION_CLASS_ARCHIVE="0")
+    environment = child_environment(
+        "off", MEDALLION_JARS_CACHE=str(fresh), MEDALLION_CLASS_ARCHIVE="0"
+    )
     starts = [
         subprocess.Popen(
             [*MEDALLION, "sql", f"SELECT {n} AS n", "--home", str(tmp_path / f"home{n}")],

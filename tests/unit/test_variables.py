@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from medallion_orchestrator import variables
+from medallion_orchestrator.errors import ConfigError
 
 PACKAGE = Path(variables.__file__).parent
 NAMED = re.compile(r"[\"']MEDALLION_\w+[\"']")
@@ -46,3 +47,35 @@ def test_set_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert not variables.class_archive_wanted()
     assert variables.driver_memory() == "6g"
     assert variables.full_jit()
+
+
+def test_commands_use_a_server_started_for_them_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(variables.SERVER, raising=False)
+    monkeypatch.delenv(variables.SERVER_IDLE, raising=False)
+    assert variables.server_mode() == "auto"
+    assert variables.server_idle_minutes() == 30
+
+    for given, mode in (("off", "off"), (" Manual ", "manual"), ("", "auto")):
+        monkeypatch.setenv(variables.SERVER, given)
+        assert variables.server_mode() == mode
+    monkeypatch.setenv(variables.SERVER_IDLE, "0.5")
+    assert variables.server_idle_minutes() == 0.5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (variables.SERVER, "yes", "MEDALLION_SERVER must be one of auto, manual, off, not 'yes'"),
+        (variables.SERVER_IDLE, "0", "MEDALLION_SERVER_IDLE_MINUTES must be a number of minutes"),
+        (variables.SERVER_IDLE, "soon", "MEDALLION_SERVER_IDLE_MINUTES must be a number of"),
+    ],
+)
+def test_a_wrong_server_setting_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        variables.server_mode()
+        variables.server_idle_minutes()

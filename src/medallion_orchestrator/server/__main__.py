@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
+from medallion_orchestrator.errors import EnvironmentProblem
 from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
 from medallion_orchestrator.server.process import Server
 
@@ -16,7 +18,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     quiet_pyspark_loggers()
-    Server(args.home).serve()
+    try:
+        Server(args.home).serve()
+    except EnvironmentProblem as problem:  # its last line, which the command starting it shows
+        print(f"error: {problem}", flush=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,24 @@ import medallion_orchestrator
 
 def socket_path(home: Path) -> Path:
     """A short path (Unix sockets take about 100 bytes) in a folder only this user may open."""
+    return servers_folder() / f"{_key(home)}.sock"
+
+
+def start_lock(home: Path) -> Path:
+    """The file whose lock one process holds while it starts the home's server."""
+    return servers_folder() / f"{_key(home)}.lock"
+
+
+def servers_folder() -> Path:
     folder = Path(tempfile.gettempdir()) / f"medallion-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
         raise PermissionError(f"{folder} must belong to this user alone (chmod 700 {folder})")
-    key = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:24]
-    return folder / f"{key}.sock"
+    return folder
+
+
+def _key(home: Path) -> str:
+    return hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:24]
 
 
 def server_log(home: Path) -> Path:

@@ -28,6 +28,10 @@ def connect(home: Path) -> Channel | None:
         path = socket_path(home)
     except PermissionError:
         return None  # `medallion server start` says why
+    return connect_at(path)
+
+
+def connect_at(path: Path) -> Channel | None:
     if not path.exists():
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -41,12 +45,17 @@ def connect(home: Path) -> Channel | None:
 
 def ask(home: Path, kind: str) -> Message | None:
     """The server's answer to `status` or `stop`; None when none runs."""
-    channel = connect(home)
+    return answer(connect(home), kind)
+
+
+def answer(channel: Channel | None, kind: str) -> Message | None:
     if channel is None:
         return None
     try:
         channel.send(kind)
         return channel.receive()
+    except OSError:
+        return None  # it stopped as it was asked
     finally:
         channel.close()
 

@@ -43,6 +43,8 @@ class Server:
         self.fingerprint = code_fingerprint()
         self.started = time.time()
         self.served = 0
+        self.idle_minutes = variables.server_idle_minutes()
+        self.last_command = time.monotonic()
         self.busy: list[str] | None = None
         self.stopping = False
         self._state = threading.Lock()
@@ -59,12 +61,14 @@ class Server:
         for number in SIGNALS:  # after Spark, which puts in its own
             signal.signal(number, self._on_signal)
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        self.last_command = time.monotonic()
         logger.info("ready on %s (pid %s)", self.home, os.getpid())
         try:
             while not self.stopping:
                 try:
                     work = self._work.get(timeout=0.2)
                 except queue.Empty:
+                    self._stop_when_idle()
                     continue
                 if work is not None:
                     try:
@@ -84,7 +88,14 @@ class Server:
             "served": self.served,
             "busy": self.busy,
             "fingerprint": self.fingerprint,
+            "idle_minutes": self.idle_minutes,
         }
+
+    def _stop_when_idle(self) -> None:
+        with self._state:
+            if self.busy is None and time.monotonic() - self.last_command > self.idle_minutes * 60:
+                self.stopping = True
+                logger.info("no command for %g minutes: stopping", self.idle_minutes)
 
     def _listen(self) -> socket.socket:
         path = socket_path(self.home)
@@ -175,6 +186,7 @@ class Server:
                 self.busy = None
                 self._forwarded = None
                 self.served += 1
+                self.last_command = time.monotonic()
             _clear_thread_properties(spark)
             with suppress(OSError):
                 channel.send("exit", code=code)
