@@ -31,7 +31,7 @@ COUNT = "SELECT count(*) AS n FROM dev_bronze.bench.customers"
 def medallion(
     home: Path, *args: str, server: bool
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    environment = {**os.environ, "MEDALLION_SERVER": "on" if server else "off"}
+    environment = {**os.environ, "MEDALLION_SERVER": "manual" if server else "off"}
     launched = time.time()
     finished = subprocess.run(
         [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],

@@ -1,7 +1,10 @@
 """Seconds per SQL statement: one `medallion sql` process each, against one process for many.
 
 Prints, measured in this run on one home:
-- a process per statement, with the class archive and without it (MEDALLION_CLASS_ARCHIVE=0);
+- a process per statement, each in a JVM of its own (MEDALLION_SERVER=off), with the class archive
+  and without it (MEDALLION_CLASS_ARCHIVE=0);
+- a process per statement as users type them by default: the first starts the home's server, the
+  others run in it;
 - `medallion sql -f` with N statements, per statement;
 - `medallion shell` fed N statements, per statement, and the marginal cost of one more
   statement once the session is up ((T(N) - T(1)) / (N - 1)).
@@ -26,8 +29,14 @@ STATEMENTS = [
 ]
 
 
-def medallion(home: Path, *args: str, stdin: str | None = None, archive: bool = True) -> float:
-    env = {**os.environ, "MEDALLION_CLASS_ARCHIVE": "1" if archive else "0"}
+def medallion(
+    home: Path, *args: str, stdin: str | None = None, archive: bool = True, server: str = "off"
+) -> float:
+    env = {
+        **os.environ,
+        "MEDALLION_CLASS_ARCHIVE": "1" if archive else "0",
+        "MEDALLION_SERVER": server,
+    }
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],
@@ -55,6 +64,10 @@ def main() -> None:
         script.write_text(";\n".join(statements))
         each = [medallion(home, "sql", s) for s in statements]
         each_cold = [medallion(home, "sql", s, archive=False) for s in statements[:3]]
+        try:
+            served = [medallion(home, "sql", s, server="auto") for s in statements]
+        finally:
+            medallion(home, "server", "stop")
         from_file = medallion(home, "sql", "-f", str(script))
         one_in_shell = medallion(home, "shell", stdin=statements[0] + ";\n")
         shell = medallion(home, "shell", stdin=";\n".join(statements) + ";\n")
@@ -64,11 +77,14 @@ def main() -> None:
     print(f"{count} statements, seconds per statement")
     print(f"  a process each, class archive        {per_process:6.2f}")
     print(f"  a process each, no class archive     {per_process_cold:6.2f}")
+    print(f"  a process each, the server's first   {served[0]:6.2f}")
+    print(f"  a process each, in the server after  {sum(served[1:]) / (count - 1):6.2f}")
     print(f"  medallion sql -f (one process)       {from_file / count:6.2f}")
     print(f"  medallion shell (one process)        {shell / count:6.2f}")
     print(f"  one more statement in a live shell   {marginal:6.2f}")
     print(
         f"archive_speedup={per_process_cold / per_process:.2f} "
+        f"own_jvm_vs_server={per_process / (sum(served[1:]) / (count - 1)):.1f} "
         f"process_per_statement_vs_live_shell={per_process / max(marginal, 1e-3):.1f}"
     )
 
