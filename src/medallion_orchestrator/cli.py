@@ -111,7 +111,11 @@ def _in_server(home: Path, args: argparse.Namespace, given: list[str], typed: bo
 
 
 def _starting(restart: bool) -> str:
-    what = "restarting the server on this code" if restart else "starting a warm server"
+    what = (
+        "restarting the server on this code and JVM settings"
+        if restart
+        else "starting a warm server"
+    )
     return (
         f"{what} for this home: later commands start in about a second (it stops after "
         f"{variables.server_idle_minutes():g} idle minutes, or with medallion server stop; "

@@ -18,6 +18,18 @@ JIT = "MEDALLION_JIT"  # full: the local JVM's optimizing compiler too (for long
 SERVER = "MEDALLION_SERVER"  # auto (default), manual or off: see server_mode()
 SERVER_IDLE = "MEDALLION_SERVER_IDLE_MINUTES"  # a server stops after this long without a command
 
+# What a local JVM is started with: a server started with other values is not this command's JVM.
+JVM_SETTINGS = (
+    DRIVER_MEMORY,
+    JIT,
+    CLASS_ARCHIVE,
+    JARS_CACHE,
+    "JAVA_HOME",
+    "JAVA_TOOL_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "PYSPARK_SUBMIT_ARGS",
+    "SPARK_HOME",
+)
 SERVER_MODES = ("auto", "manual", "off")
 DEFAULT_IDLE_MINUTES = 30.0
 
@@ -57,6 +69,10 @@ def driver_memory() -> str:
 
 def full_jit() -> bool:
     return os.environ.get(JIT) == "full"
+
+
+def jvm_settings() -> dict[str, str]:
+    return {name: os.environ[name] for name in JVM_SETTINGS if os.environ.get(name)}
 
 
 def server_mode() -> str:

@@ -73,9 +73,10 @@ def test_two_first_commands_start_one_server_that_stops_when_idle(tmp_path: Path
     assert log.index("ready on") < log.index("warmed up in")  # the commands did not wait for it
 
 
-def test_a_server_on_older_code_is_started_again_on_this_code(tmp_path: Path) -> None:
-    """The package edited (or upgraded) since the server started: in auto mode the idle server
-    is replaced; `MEDALLION_SERVER=manual` leaves it and runs the command in its own JVM."""
+def test_a_server_on_other_code_or_settings_is_started_again_on_these(tmp_path: Path) -> None:
+    """The package edited (or upgraded), or a JVM setting changed, since the server started: in
+    auto mode the idle server is replaced; `MEDALLION_SERVER=manual` leaves it and runs the
+    command in its own JVM."""
     project, home = project_with(tmp_path, {}), tmp_path / "home"
     started = medallion(project, home, "sql", "SELECT 1 AS one", "--format", "csv")
     assert csv_rows(started) == ["1"] and STARTING in started.stderr
@@ -96,13 +97,17 @@ def test_a_server_on_older_code_is_started_again_on_this_code(tmp_path: Path) ->
     manual = typed(("MEDALLION_SERVER", "manual"))
     replaced = typed()
     served = typed()
+    bigger = typed(("MEDALLION_DRIVER_MEMORY", "3g"))  # a JVM setting, as a user sets one
+    served_bigger = typed(("MEDALLION_DRIVER_MEMORY", "3g"))
 
-    assert manual.stderr.startswith("medallion server: it runs the code it started with")
+    assert manual.stderr.startswith("medallion server: it runs the code and JVM settings it")
     assert csv_rows(manual) == ["2"]
-    assert replaced.stderr.startswith("restarting the server on this code for this home")
-    assert csv_rows(replaced) == ["2"]
-    assert csv_rows(served) == ["2"] and served.stderr == ""
-    assert _server_log(home).count("ready on") == 2
+    restarting = "restarting the server on this code and JVM settings for this home"
+    assert replaced.stderr.startswith(restarting) and bigger.stderr.startswith(restarting)
+    assert csv_rows(replaced) == csv_rows(bigger) == ["2"]
+    for again in (served, served_bigger):
+        assert csv_rows(again) == ["2"] and again.stderr == ""
+    assert _server_log(home).count("ready on") == 3
 
 
 def test_a_server_that_cannot_listen_safely_leaves_the_command_to_its_own_jvm(

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import medallion_orchestrator
+from medallion_orchestrator import variables
 
 
 def socket_path(home: Path) -> Path:
@@ -40,11 +41,13 @@ def server_log(home: Path) -> Path:
 PACKAGE = Path(medallion_orchestrator.__file__).parent
 
 
-def code_fingerprint(package: Path = PACKAGE) -> str:
-    """This Python and the package's files as they are on disk: a server started before an edit
-    or an upgrade runs other code than the command that calls it."""
+def fingerprint(package: Path = PACKAGE) -> str:
+    """This Python, the package's files as they are on disk and the JVM's settings: a server
+    started before an edit, an upgrade or a new heap size is not what the command would run."""
     digest = hashlib.sha256(sys.executable.encode())
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    for name, value in sorted(variables.jvm_settings().items()):
+        digest.update(f"{name}={value};".encode())
     return digest.hexdigest()[:16]

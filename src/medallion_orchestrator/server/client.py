@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED
-from medallion_orchestrator.server.address import code_fingerprint, server_log, socket_path
+from medallion_orchestrator.server.address import fingerprint, server_log, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
 
 SENT_ON = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGTERM"}
@@ -90,7 +90,7 @@ def _request(argv: list[str], given: str | None) -> Message:
             "stdout": sys.stdout.isatty(),
             "stderr": sys.stderr.isatty(),
         },
-        "fingerprint": code_fingerprint(),
+        "fingerprint": fingerprint(),
     }
 
 
@@ -120,8 +120,9 @@ def _refused(kind: str, busy: list[str] | None) -> str:
         running = " ".join(["medallion", *(busy or [])])
         return f"medallion server: busy with `{running}`: this command runs in its own process"
     return (
-        "medallion server: it runs the code it started with, not this one: this command runs in "
-        "its own process (restart it: medallion server stop, then medallion server start)"
+        "medallion server: it runs the code and JVM settings it started with, not this command's: "
+        "this command runs in its own process (restart it: medallion server stop, then medallion "
+        "server start)"
     )
 
 

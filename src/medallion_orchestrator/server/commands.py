@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from medallion_orchestrator.errors import EnvironmentProblem
-from medallion_orchestrator.server.address import code_fingerprint, server_log
+from medallion_orchestrator.server.address import fingerprint, server_log
 from medallion_orchestrator.server.channel import Message
 from medallion_orchestrator.server.client import ask
 from medallion_orchestrator.server.launch import launch, stop_and_wait
@@ -18,10 +18,14 @@ def start(home: Path) -> int:
     if started:
         status = _warmed(home, status)
     if not started:
-        older = status["fingerprint"] != code_fingerprint()
+        older = status["fingerprint"] != fingerprint()
         print(
             f"a server already runs for {home} (pid {status['pid']})"
-            + (", on the code it started with: stop it, then start it again" if older else "")
+            + (
+                ", on the code and JVM settings it started with: stop it, then start it again"
+                if older
+                else ""
+            )
         )
         return 0
     print(

@@ -13,7 +13,7 @@ from pathlib import Path
 from medallion_orchestrator import variables
 from medallion_orchestrator.errors import EnvironmentProblem
 from medallion_orchestrator.server.address import (
-    code_fingerprint,
+    fingerprint,
     server_log,
     socket_path,
     start_lock,
@@ -34,7 +34,7 @@ def launch(
     home: Path, replace_stale: bool = False, announce: Callable[[Message | None], None] = print
 ) -> tuple[Message, bool]:
     """The status of the home's server, and whether this call started it. `replace_stale`: an
-    idle server on other code than this is stopped and started again. `announce` hears of a
+    idle server on other code or JVM settings is stopped and started again. `announce` hears of a
     start (with the stale server's status) before it begins. A server that cannot start raises
     EnvironmentProblem: its own one-line error (Java, the jars), else ServerDidNotStart."""
     variables.server_idle_minutes()  # a wrong value is the command's error, not the server's
@@ -66,8 +66,8 @@ def stop_and_wait(home: Path) -> Message | None:
 
 
 def stale(status: Message) -> bool:
-    """An idle server on other code than this process's."""
-    return status["fingerprint"] != code_fingerprint() and not status["busy"]
+    """An idle server on other code or JVM settings than this process's."""
+    return status["fingerprint"] != fingerprint() and not status["busy"]
 
 
 @contextmanager

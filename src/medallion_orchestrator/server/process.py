@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator import variables
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, SIGNALS
-from medallion_orchestrator.server.address import code_fingerprint, socket_path
+from medallion_orchestrator.server.address import fingerprint, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
 from medallion_orchestrator.server.streams import GivenInput, SentStream
 from medallion_orchestrator.server.warm_up import warm_up
@@ -40,7 +40,7 @@ Work = tuple[Channel, Message] | None
 class Server:
     def __init__(self, home: Path) -> None:
         self.home = home.resolve()
-        self.fingerprint = code_fingerprint()
+        self.fingerprint = fingerprint()
         self.started = time.time()
         self.served = 0
         self.warm = False

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from medallion_orchestrator import variables
 from medallion_orchestrator.errors import EnvironmentProblem
-from medallion_orchestrator.server.address import PACKAGE, code_fingerprint, socket_path
+from medallion_orchestrator.server.address import PACKAGE, fingerprint, socket_path
 from medallion_orchestrator.server.client import ask, run_in_server
 from medallion_orchestrator.server.commands import start
 
@@ -32,12 +33,29 @@ def test_one_socket_a_home_in_a_folder_of_this_user_alone(tmp_path: Path) -> Non
 def test_the_fingerprint_changes_when_a_file_of_the_package_does(tmp_path: Path) -> None:
     copy = tmp_path / "package"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    before = code_fingerprint(copy)
+    before = fingerprint(copy)
 
-    assert code_fingerprint(copy) == before
+    assert fingerprint(copy) == before
     module = copy / "server" / "client.py"
     module.write_text(module.read_text() + "\n# edited\n")
-    assert code_fingerprint(copy) != before
+    assert fingerprint(copy) != before
+
+
+def test_the_fingerprint_changes_with_the_jvms_settings_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in variables.JVM_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    before = fingerprint()
+    monkeypatch.setenv("PATH", "/elsewhere")
+    monkeypatch.setenv(variables.HOME, str(tmp_path))
+    assert fingerprint() == before
+
+    for name, value in ((variables.DRIVER_MEMORY, "8g"), ("JAVA_TOOL_OPTIONS", "-Xss4m")):
+        monkeypatch.setenv(name, value)
+        assert fingerprint() != before
+        monkeypatch.delenv(name)
+        assert fingerprint() == before
 
 
 def test_without_a_server_the_command_runs_in_its_own_process(tmp_path: Path) -> None:
