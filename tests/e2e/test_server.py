@@ -45,6 +45,7 @@ def _serve(project: Path, home: Path) -> int:
     assert started.returncode == 0, started.stdout + started.stderr
     found = SERVED.search(started.stdout)
     assert found, started.stdout
+    assert "warmed up in" in (home / "logs" / "server.log").read_text()  # start waits for it
     return int(found["pid"])
 
 

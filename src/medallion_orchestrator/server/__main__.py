@@ -9,6 +9,7 @@ from pathlib import Path
 
 from medallion_orchestrator.errors import EnvironmentProblem
 from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
+from medallion_orchestrator.server.own_log import log_to_server_only
 from medallion_orchestrator.server.process import Server
 
 
@@ -17,6 +18,7 @@ def main() -> None:
     parser.add_argument("--home", required=True, type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log_to_server_only()
     quiet_pyspark_loggers()
     try:
         Server(args.home).serve()

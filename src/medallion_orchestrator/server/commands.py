@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from medallion_orchestrator.server.address import fingerprint
+from medallion_orchestrator.errors import EnvironmentProblem
+from medallion_orchestrator.server.address import fingerprint, server_log
 from medallion_orchestrator.server.channel import Message
 from medallion_orchestrator.server.client import ask
 from medallion_orchestrator.server.launch import launch, stop_and_wait
@@ -14,6 +15,8 @@ from medallion_orchestrator.server.launch import launch, stop_and_wait
 def start(home: Path) -> int:
     began = time.monotonic()
     status, started = launch(home, announce=lambda _: None)
+    if started:
+        status = _warmed(home, status)
     if not started:
         older = status["fingerprint"] != fingerprint()
         print(
@@ -31,6 +34,17 @@ def start(home: Path) -> int:
         "or with medallion server stop"
     )
     return 0
+
+
+def _warmed(home: Path, status: Message) -> Message:
+    """Once the server has run a Delta write, MERGE and read, as the first commands will."""
+    while not status["warm"]:
+        time.sleep(0.2)
+        if (current := ask(home, "status")) is None:
+            log = server_log(home)
+            raise EnvironmentProblem(f"the server stopped as it warmed up (log: {log})")
+        status = current
+    return status
 
 
 def stop(home: Path) -> int:

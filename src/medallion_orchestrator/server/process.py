@@ -43,6 +43,7 @@ class Server:
         self.fingerprint = fingerprint()
         self.started = time.time()
         self.served = 0
+        self.warm = False
         self.idle_minutes = variables.server_idle_minutes()
         self.last_command = time.monotonic()
         self.busy: list[str] | None = None
@@ -56,11 +57,11 @@ class Server:
         from medallion_orchestrator.runtime.local_spark import local_spark
 
         spark = local_spark(self.home, full_jit=True)
-        warm_up(spark, self.home)
         listener = self._listen()
         for number in SIGNALS:  # after Spark, which puts in its own
             signal.signal(number, self._on_signal)
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        threading.Thread(target=self._warm_up, args=(spark,), daemon=True).start()
         self.last_command = time.monotonic()
         logger.info("ready on %s (pid %s)", self.home, os.getpid())
         try:
@@ -80,6 +81,13 @@ class Server:
             socket_path(self.home).unlink(missing_ok=True)
             logger.info("stopped after %s command(s)", self.served)
 
+    def _warm_up(self, spark: SparkSession) -> None:
+        """Beside the first commands, which need not wait for it."""
+        try:
+            warm_up(spark.newSession(), self.home)
+        finally:
+            self.warm = True
+
     def status(self) -> Message:
         return {
             "pid": os.getpid(),
@@ -89,11 +97,13 @@ class Server:
             "busy": self.busy,
             "fingerprint": self.fingerprint,
             "idle_minutes": self.idle_minutes,
+            "warm": self.warm,
         }
 
     def _stop_when_idle(self) -> None:
         with self._state:
-            if self.busy is None and time.monotonic() - self.last_command > self.idle_minutes * 60:
+            idle = time.monotonic() - self.last_command > self.idle_minutes * 60
+            if idle and self.busy is None and self.warm:
                 self.stopping = True
                 logger.info("no command for %g minutes: stopping", self.idle_minutes)
 

@@ -1,8 +1,9 @@
-"""What the server does once before its first command: the Delta code a run uses, compiled.
+"""What the server does once, beside its first commands: the Delta code a run uses, compiled.
 
 A fresh JVM's first Delta read, MERGE and append cost seconds each, mostly code run for the first
 time; the server pays for them on a table of its own, then reads the home's metadata table if
-there is one, so that a command's first statements cost what they cost on a warm cluster.
+there is one, so that later commands' statements cost what they cost on a warm cluster. A command
+sent meanwhile does not wait for it (`medallion server start` does).
 """
 
 from __future__ import annotations
