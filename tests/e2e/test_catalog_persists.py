@@ -1,7 +1,8 @@
 """What one `medallion sql` creates, the next one sees: one statement per process, as users type.
 
-Each command is a new process with a JVM of its own (no server), so nothing here can pass on a
-session's memory alone.
+The statements run in the home's server, as typed commands do; what they made is then read by a
+command in a JVM of its own (no server), which sees only what was written to disk, so nothing
+here can pass on a session's memory alone.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from cli_support import medallion
 pytestmark = pytest.mark.spark
 
 
-def sql(home: Path, statement: str, *options: str) -> subprocess.CompletedProcess[str]:
-    result = medallion(home, "sql", statement, *options, server="off")
+def sql(
+    home: Path, statement: str, *options: str, server: str = "auto"
+) -> subprocess.CompletedProcess[str]:
+    result = medallion(home, "sql", statement, *options, server=server)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -28,8 +31,12 @@ def rows(home: Path, statement: str) -> list[dict[str, object]]:
 
 
 def results(home: Path, statements: str) -> list[list[dict[str, object]]]:
-    """Each statement's rows, read in one process after the commands that made them."""
-    text = sql(home, statements, "--format", "json").stdout
+    """Each statement's rows, read in a JVM of its own after the commands that made them."""
+    text = sql(home, statements, "--format", "json", server="off").stdout
+    return printed(text)
+
+
+def printed(text: str) -> list[list[dict[str, object]]]:
     return [json.loads(part) for part in text.replace("]\n[", "]\x00[").split("\x00")]
 
 
@@ -114,7 +121,7 @@ def test_history_and_catalogs(home: Path) -> None:
 
 
 def test_a_schema_must_exist_before_its_table(home: Path) -> None:
-    result = medallion(home, "sql", "CREATE TABLE dev_bronze.nowhere.t (id INT)", server="off")
+    result = medallion(home, "sql", "CREATE TABLE dev_bronze.nowhere.t (id INT)")
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -175,7 +182,8 @@ def test_names_without_a_catalog_live_in_the_current_one(home: Path) -> None:
 
 
 def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
-    """Each `medallion sql` is a session: what USE makes current lasts until its process ends."""
+    """Each `medallion sql` is a session: what USE makes current lasts until its command ends,
+    also in the server that runs the next one."""
     sql(
         home,
         "CREATE SCHEMA IF NOT EXISTS dev_silver.s1; CREATE SCHEMA IF NOT EXISTS dev_silver.s2; "
@@ -187,10 +195,10 @@ def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
         "USE CATALOG spark_catalog;\n"
     )
 
-    result = medallion(home, "sql", "--format", "json", stdin=statements, server="off")
+    result = medallion(home, "sql", "--format", "json", stdin=statements)
+    after = rows(home, "SELECT current_catalog(), current_schema()")
 
-    printed = [json.loads(part) for part in result.stdout.replace("]\n[", "]\x00[").split("\x00")]
-    assert printed == [
+    assert printed(result.stdout) == [
         [],
         [{"current_catalog()": "dev_silver", "current_schema()": "s1"}],
         [{"id": 7}],
@@ -203,3 +211,4 @@ def test_use_makes_a_schema_current_in_the_users_names(home: Path) -> None:
         "lakehouse: name its tables spark_catalog.schema.table, or make one of its schemas "
         "current: USE SCHEMA spark_catalog.schema."
     )
+    assert after == [{"current_catalog()": "spark_catalog", "current_schema()": "default"}]
