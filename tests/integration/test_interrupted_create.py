@@ -46,9 +46,10 @@ class Target:
 class RowsDone:
     """What the create's rows tell through a FIFO: each row that starts, then each row written."""
 
-    def __init__(self, fifo: Path) -> None:
+    def __init__(self, fifo: Path, slow: Path) -> None:
         os.mkfifo(fifo)
         self.fifo = fifo
+        self.slow = slow  # while it exists, each row naps
         self._fd = os.open(fifo, os.O_RDWR)  # open to read from now on: a row never waits
         self._started = False
         self._written = 0
@@ -70,10 +71,11 @@ class RowsDone:
 
 @pytest.fixture()
 def rows_done(spark, tmp_path: Path) -> Iterator[RowsDone]:
-    """`nap(id)`: row k of the create takes 0.1 s per ten ids, so the load runs for seconds;
-    each row tells the returned RowsDone when it starts and once it is written."""
-    watched = RowsDone(tmp_path / "rows")
-    fifo = str(watched.fifo)
+    """`nap(id)`: while `slow` exists, row k of the create takes 0.1 s per ten ids, so the load
+    runs for seconds; each row tells the returned RowsDone when it starts and once it is
+    written."""
+    watched = RowsDone(tmp_path / "rows", tmp_path / "slow")
+    fifo, slow = str(watched.fifo), str(watched.slow)
 
     def tell(line: str) -> None:
         try:
@@ -87,7 +89,8 @@ def rows_done(spark, tmp_path: Path) -> Iterator[RowsDone]:
 
     def nap(value: int) -> int:
         tell("started")
-        time.sleep(0.1 * (value // ROWS_PER_PARTITION + 1))
+        if os.path.exists(slow):
+            time.sleep(0.1 * (value // ROWS_PER_PARTITION + 1))
         tell(str(value))
         return value
 
@@ -192,10 +195,12 @@ def interrupt(spark, target: Target, rows: int, rows_done: RowsDone) -> list[Exc
             failed.append(error)
 
     loading = threading.Thread(target=load)
+    rows_done.slow.touch()
     loading.start()
     rows_done.wait_for(rows)
     spark.sparkContext.cancelJobGroup(group)
     loading.join(timeout=120)
+    rows_done.slow.unlink()  # the next load runs at full speed
     return failed
 
 
