@@ -75,7 +75,7 @@ def rows_done(spark, tmp_path: Path) -> Iterator[RowsDone]:
     runs for seconds; each row tells the returned RowsDone when it starts and once it is
     written."""
     watched = RowsDone(tmp_path / "rows", tmp_path / "slow")
-    fifo, slow = str(watched.fifo), str(watched.slow)
+    fifo, slow = str(watched.fifo), watched.slow
 
     def tell(line: str) -> None:
         try:
@@ -89,7 +89,7 @@ def rows_done(spark, tmp_path: Path) -> Iterator[RowsDone]:
 
     def nap(value: int) -> int:
         tell("started")
-        if os.path.exists(slow):
+        if slow.exists():
             time.sleep(0.1 * (value // ROWS_PER_PARTITION + 1))
         tell(str(value))
         return value
