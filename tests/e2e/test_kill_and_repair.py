@@ -12,12 +12,12 @@ import pytest
 
 from e2e import project_support
 from e2e.landed_files import LandedFiles
-from e2e.project_support import delta_log, project_with
+from e2e.project_support import delta_log, medallion, project_with
 
 pytestmark = pytest.mark.spark
 
-# Each command in a JVM of its own: SIGKILL ends the run with it (test_server.py: a server killed).
-medallion = partial(project_support.medallion, server="off")
+# The run that is killed has a JVM of its own, as a scheduled job's does: SIGKILL ends the run with
+# it (test_server.py: a server killed). The commands typed around it run in the home's server.
 start = partial(project_support.start, server="off")
 
 # Reads the file its row's comment names: a FIFO nobody writes keeps it asleep until killed.
