@@ -19,6 +19,7 @@ from medallion_orchestrator.execution.summary import render_summary
 from medallion_orchestrator.history.lock import LayerLocked
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, exit_code, stopping_on_signals
 from medallion_orchestrator.project import DEFAULT_HOME, ProjectLayout
+from medallion_orchestrator.reader_gone import reader_gone
 from medallion_orchestrator.runners.chain import AUTO, RUNNER_CHOICES
 from medallion_orchestrator.runtime.quiet import quiet_pyspark_loggers
 from medallion_orchestrator.sql_console import FORMATS, TABLE_LIMIT, StatementFailed
@@ -74,9 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_NOT_RUN
     except StatementFailed as failed:
+        if isinstance(failed.error, BrokenPipeError):
+            return reader_gone(sys.stdout)
         _print_error(failed.error, app, args.verbose)
         print(failed.context(), file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        return reader_gone(sys.stdout)
     except Exception as error:
         _print_error(error, app, args.verbose)
         return EXIT_FAILED

@@ -6,11 +6,14 @@ One process per command, as users run it; several statements go through `-f` and
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from cli_support import medallion
+from cli_support import child_environment, medallion
 
 pytestmark = pytest.mark.spark
 
@@ -20,6 +23,12 @@ CREATE TABLE dev_bronze.script.numbers AS SELECT id FROM range(1500);
 SELECT count(*) AS n FROM dev_bronze.script.numbers;
 SELECT max(id) AS top FROM dev_bronze.script.numbers
 """
+
+
+FIRST_COMMANDS_LINES = (
+    "creating a new local lakehouse in ",
+    "starting a warm server for this home",
+)
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +109,28 @@ def test_verbose_adds_the_traceback_before_the_line(home: Path) -> None:
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.splitlines()[-2].startswith("error: [UNRESOLVED_COLUMN.WITH_SUGGESTION]")
+
+
+@pytest.mark.parametrize("server", ["auto", "off"])
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly(home: Path, server: str) -> None:
+    """`medallion sql ... | head -1`: the reader closes the pipe after one line, as `head` does;
+    the command ends as a process killed by SIGPIPE does (exit 141), saying nothing, in the
+    server or in a JVM of its own."""
+    args = ["sql", "SELECT id FROM range(200000)", "--format", "csv", "--home", str(home)]
+    reader, writer = os.pipe()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "medallion_orchestrator", *args],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_environment(server),
+    )
+    os.close(writer)
+    with os.fdopen(reader) as piped:
+        first = piped.readline()
+    _, stderr = command.communicate(timeout=300)
+
+    assert first == "id\n"
+    said = [line for line in stderr.splitlines() if not line.startswith(FIRST_COMMANDS_LINES)]
+    assert said == [], stderr
+    assert command.returncode == 141, stderr

@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED
+from medallion_orchestrator.reader_gone import reader_gone
 from medallion_orchestrator.server.address import fingerprint, server_log, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
 
@@ -101,8 +103,8 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
             kind = message["type"]
             if kind in ("stdout", "stderr"):
                 stream = sys.stdout if kind == "stdout" else sys.stderr
-                stream.write(message["data"])
-                stream.flush()
+                if not _written(stream, message["data"]):
+                    return reader_gone(stream)  # the server stops the command: its client left
             elif kind == "exit":
                 return int(message["code"])
             elif kind in ("busy", "stale"):
@@ -113,6 +115,16 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
         file=sys.stderr,
     )
     return EXIT_INTERRUPTED if signalled else 1
+
+
+def _written(stream: TextIO, data: str) -> bool:
+    """False once the reader has gone, as `| head` goes after its lines."""
+    try:
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        return False
+    return True
 
 
 def _refused(kind: str, busy: list[str] | None) -> str:
