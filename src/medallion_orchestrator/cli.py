@@ -112,7 +112,8 @@ def _in_server(home: Path, args: argparse.Namespace, given: list[str], typed: bo
         except ServerDidNotStart as problem:
             print(f"{problem}; this command runs in its own JVM", file=sys.stderr)
             return None
-    return client.run_in_server(home, given, reads_stdin=_reads_stdin(args))
+    prompts = args.command is _shell and sys.stdin.isatty()
+    return client.run_in_server(home, given, reads_stdin=_reads_stdin(args), prompts=prompts)
 
 
 def _starting(restart: bool) -> str:
@@ -129,6 +130,8 @@ def _starting(restart: bool) -> str:
 
 
 def _reads_stdin(args: argparse.Namespace) -> bool:
+    if args.command is _shell:
+        return True  # a script piped in; typed lines are asked for (`prompts`)
     return args.command is _sql and args.file is None and args.statement in (None, "-")
 
 
@@ -304,7 +307,7 @@ def _sql_commands(commands: argparse._SubParsersAction, common: argparse.Argumen
         "shell", parents=[common], help="an interactive SQL prompt that keeps one session"
     )
     _output_options(shell)
-    shell.set_defaults(command=_shell, in_server=False)
+    shell.set_defaults(command=_shell, in_server=True)
 
 
 def _server_command(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -541,6 +544,7 @@ def _report(result: RunResult) -> int:
 
 def _sql(app: Application, args: argparse.Namespace) -> int:
     from medallion_orchestrator.sql_console import Output, run_statements
+    from medallion_orchestrator.statement_cancel import cancelled_by_ctrl_c
 
     if args.file is not None and args.statement is not None:
         raise ConfigError("give a statement or -f FILE, not both")
@@ -552,7 +556,14 @@ def _sql(app: Application, args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     else:
         text = args.statement
-    run_statements(app.lakehouse, text, Output(args.format, args.limit))
+    with cancelled_by_ctrl_c(app.lakehouse.spark) as cancelled:
+        try:
+            run_statements(app.lakehouse, text, Output(args.format, args.limit))
+        except StatementFailed as failed:
+            if not cancelled.is_set():
+                raise
+            print(f"cancelled\n{failed.context()}", file=sys.stderr)
+            return EXIT_INTERRUPTED
     return EXIT_OK
 
 

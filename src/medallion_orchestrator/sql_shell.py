@@ -1,8 +1,10 @@
 """`medallion shell`: one Spark session, statements typed one after another, with history.
 
 A statement ends with `;` (it may span lines); `\\format json`, `\\limit N` and `\\q` are the
-shell's own commands. Errors print one line and the prompt comes back. History is kept in the
-home, as `sqlite3` and `psql` keep theirs.
+shell's own commands. Errors print one line and the prompt comes back. As in `psql`, Ctrl-C at
+a prompt drops the statement being typed, and while one runs cancels it (statement_cancel.py).
+History is kept in the home (shell_history.py). In the home's server, the client shows the
+prompts and keeps the history (server/streams.AskedInput).
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from medallion_orchestrator.error_text import one_line
+from medallion_orchestrator.shell_history import kept_history, typed
 from medallion_orchestrator.sql_console import FORMATS, Output, StatementFailed, run_statements
+from medallion_orchestrator.statement_cancel import cancelled_by_ctrl_c
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from medallion_orchestrator.application import Application
 
 HELP = "End each statement with ;  \\format table|json|csv  \\limit N  \\timing  \\q quits"
@@ -29,13 +35,24 @@ class SqlShell:
         self.interactive = self.stdin.isatty()
 
     def loop(self) -> int:
-        history = self._load_history()
+        saved = self._load_history()
+        try:
+            return self._loop()
+        finally:
+            if saved is not None:
+                saved()
+
+    def _loop(self) -> int:
         self.app.lakehouse  # noqa: B018 - the session starts before the first prompt
         self._say(f"medallion shell on {self.app.home}: {HELP}")
         failed = 0
         buffer: list[str] = []
         while True:
-            line = self._read("....> " if buffer else "sql> ")
+            try:
+                line = self._read("....> " if buffer else "sql> ")
+            except KeyboardInterrupt:
+                buffer = []
+                continue
             if line is None:
                 break
             stripped = line.strip()
@@ -49,21 +66,24 @@ class SqlShell:
                 buffer = []
         if buffer and "".join(buffer).strip():
             failed += not self._run("\n".join(buffer))
-        if history is not None:
-            history()
         return 1 if failed and not self.interactive else 0
 
     def _run(self, text: str) -> bool:
         import time
 
         started = time.perf_counter()
-        try:
-            run_statements(self.app.lakehouse, text, self.output)
-        except StatementFailed as failed:
-            print(f"error: {one_line(failed.error, self.app.user_catalogs())}", file=sys.stderr)
-            if failed.total > 1:  # several on one line: say which ones committed
-                print(failed.context(), file=sys.stderr)
-            return False
+        with cancelled_by_ctrl_c(getattr(self.app.lakehouse, "spark", None)) as cancelled:
+            try:
+                run_statements(self.app.lakehouse, text, self.output)
+            except StatementFailed as failed:
+                if cancelled.is_set():
+                    said = "" if failed.total == 1 else f": {failed.context()}"
+                    print(f"cancelled{said}", file=sys.stderr)
+                    return False
+                print(f"error: {one_line(failed.error, self.app.user_catalogs())}", file=sys.stderr)
+                if failed.total > 1:  # several on one line: say which ones committed
+                    print(failed.context(), file=sys.stderr)
+                return False
         if self.timing:
             self._say(f"{time.perf_counter() - started:.3f} s")
         return True
@@ -84,14 +104,11 @@ class SqlShell:
         return True
 
     def _read(self, prompt: str) -> str | None:
+        asked = getattr(self.stdin, "ask", None)
+        if asked is not None:  # a terminal on the other side of the server's channel
+            return asked(prompt)  # type: ignore[no-any-return]
         if self.interactive and self.stdin is sys.stdin:
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-            except KeyboardInterrupt:
-                print()
-                return ""
+            return typed(prompt)
         line = self.stdin.readline()
         return None if line == "" else line.rstrip("\n")
 
@@ -99,16 +116,9 @@ class SqlShell:
         if self.interactive:
             print(text, file=sys.stderr)
 
-    def _load_history(self):  # type: ignore[no-untyped-def]
-        """readline history in the home; the function that saves it at the end."""
-        if not self.interactive:
+    def _load_history(self) -> Callable[[], None] | None:
+        """readline history in the home, on this process's own terminal (None: none kept here;
+        the server's client keeps it)."""
+        if not self.interactive or hasattr(self.stdin, "ask"):
             return None
-        try:
-            import readline
-        except ImportError:
-            return None
-        path = self.app.home / "shell_history"
-        if path.is_file():
-            readline.read_history_file(path)
-        readline.set_history_length(1000)
-        return lambda: readline.write_history_file(path)
+        return kept_history(self.app.home)

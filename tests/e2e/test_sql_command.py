@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,31 @@ def test_output_piped_to_a_reader_that_stops_early_ends_quietly(home: Path, serv
     said = [line for line in stderr.splitlines() if not line.startswith(FIRST_COMMANDS_LINES)]
     assert said == [], stderr
     assert command.returncode == 141, stderr
+
+
+def test_ctrl_c_cancels_a_statement_running_in_the_server_which_then_serves_the_next(
+    home: Path,
+) -> None:
+    """The statement's Spark jobs are cancelled: the server's main thread waits in the JVM, out
+    of reach of the signal the client sends on, and the jobs would hold its cores for days."""
+    from medallion_orchestrator.server.client import ask
+
+    never_ends = "SELECT max(id) FROM range(0, 100000000000000)"
+    args = ["sql", never_ends, "--home", str(home)]
+    command = subprocess.Popen(
+        [sys.executable, "-m", "medallion_orchestrator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_environment("auto"),
+    )
+    while (status := ask(home, "status")) is None or status["busy"] != args:
+        assert command.poll() is None, command.communicate()
+        time.sleep(0.2)
+    command.send_signal(signal.SIGINT)
+    _, stderr = command.communicate(timeout=300)
+    after = medallion(home, "sql", "SELECT 6 * 7 AS answer", "--format", "csv")
+
+    assert command.returncode == 130, stderr
+    assert stderr.splitlines()[-2:] == ["cancelled", f"in: {never_ends}"], stderr
+    assert after.stdout == "answer\n42\n" and after.stderr == "", after.stderr

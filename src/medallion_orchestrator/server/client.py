@@ -1,5 +1,7 @@
 """`medallion` as the client of its home's server: the command sent, its output and exit code
-given back, and Ctrl-C, SIGTERM and a closed terminal sent on to it."""
+given back, and Ctrl-C, SIGTERM and a closed terminal sent on to it. For `medallion shell` on a
+terminal, the client shows each prompt, with readline's editing and the home's history, and sends
+the line typed."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from medallion_orchestrator.interrupts import EXIT_INTERRUPTED
 from medallion_orchestrator.reader_gone import reader_gone
 from medallion_orchestrator.server.address import fingerprint, server_log, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
+from medallion_orchestrator.shell_history import kept_history, typed
 
 SENT_ON = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGTERM"}
 
@@ -62,17 +65,23 @@ def answer(channel: Channel | None, kind: str) -> Message | None:
         channel.close()
 
 
-def run_in_server(home: Path, argv: list[str], reads_stdin: bool) -> int | None:
-    """The command's exit code, run by the home's server; None: run it in this process."""
+def run_in_server(
+    home: Path, argv: list[str], reads_stdin: bool, prompts: bool = False
+) -> int | None:
+    """The command's exit code, run by the home's server; None: run it in this process.
+    `prompts`: its input is typed at prompts the server asks this terminal to show."""
     channel = connect(home)
     if channel is None:
         return None
     given = sys.stdin.read() if reads_stdin and not sys.stdin.isatty() else None
+    saved = kept_history(home) if prompts else None
     try:
-        channel.send("command", **_request(argv, given))
+        channel.send("command", **_request(argv, given), prompts=prompts)
         return _follow(channel, home, argv)
     finally:
         channel.close()
+        if saved is not None:
+            saved()
         if given is not None:
             sys.stdin = io.StringIO(given)  # for this process, when the server did not run it
 
@@ -105,6 +114,8 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
                 stream = sys.stdout if kind == "stdout" else sys.stderr
                 if not _written(stream, message["data"]):
                     return reader_gone(stream)  # the server stops the command: its client left
+            elif kind == "read":
+                channel.send("line", **_typed_line(str(message["prompt"])))
             elif kind == "exit":
                 return int(message["code"])
             elif kind in ("busy", "stale"):
@@ -115,6 +126,14 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
         file=sys.stderr,
     )
     return EXIT_INTERRUPTED if signalled else 1
+
+
+def _typed_line(prompt: str) -> Message:
+    try:
+        line = typed(prompt)
+    except KeyboardInterrupt:
+        return {"interrupted": True}
+    return {"eof": True} if line is None else {"text": line}
 
 
 def _written(stream: TextIO, data: str) -> bool:

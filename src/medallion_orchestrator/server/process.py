@@ -27,8 +27,9 @@ from medallion_orchestrator import variables
 from medallion_orchestrator.interrupts import EXIT_INTERRUPTED, SIGNALS
 from medallion_orchestrator.server.address import fingerprint, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
-from medallion_orchestrator.server.streams import GivenInput, SentStream
+from medallion_orchestrator.server.streams import Answers, AskedInput, GivenInput, SentStream
 from medallion_orchestrator.server.warm_up import warm_up
+from medallion_orchestrator.statement_cancel import cancel_active
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -157,8 +158,12 @@ class Server:
         self._work.put(None)
 
     def _forward(self, name: str) -> None:
+        """The signal to the command, as its main thread would get it. A statement of `shell`
+        or `sql` waits in the JVM, out of reach of the signal: its jobs are cancelled."""
         with self._state:
             if self.busy is None:
+                return
+            if cancel_active() and name == "SIGINT":
                 return
             self._forwarded = name
         _thread.interrupt_main(getattr(signal, name))
@@ -177,11 +182,13 @@ class Server:
 
     def _command(self, spark: SparkSession, channel: Channel, request: Message) -> None:
         done = threading.Event()
+        answers: Answers = queue.Queue()
         code = EXIT_INTERRUPTED
         began = time.monotonic()
         try:
-            threading.Thread(target=self._watch, args=(channel, done), daemon=True).start()
-            with _as_the_client(channel, request), _serving(spark.newSession()):
+            watching = (channel, done, answers)
+            threading.Thread(target=self._watch, args=watching, daemon=True).start()
+            with _as_the_client(channel, request, answers), _serving(spark.newSession()):
                 code = self._run_cli(request["argv"])
         except KeyboardInterrupt:
             code = EXIT_INTERRUPTED
@@ -219,18 +226,23 @@ class Server:
             with self._state:
                 self._in_command = False
 
-    def _watch(self, channel: Channel, done: threading.Event) -> None:
-        """The client's signals, sent on; a client gone stops its command as SIGTERM does."""
+    def _watch(self, channel: Channel, done: threading.Event, answers: Answers) -> None:
+        """The client's signals, sent on, and the lines typed at its prompts; a client gone
+        stops its command as SIGTERM does."""
         for message in channel.messages():
             if message["type"] == "signal" and not done.is_set():
                 self._forward(str(message["name"]))
+            elif message["type"] == "line":
+                answers.put(message)
+        answers.put(None)
         if not done.is_set():
             self._forward("SIGTERM")
 
 
 @contextmanager
-def _as_the_client(channel: Channel, request: Message) -> Iterator[None]:
-    """The client's folder, environment and standard streams, for the command's duration."""
+def _as_the_client(channel: Channel, request: Message, answers: Answers) -> Iterator[None]:
+    """The client's folder, environment and standard streams, for the command's duration: its
+    input given whole, or asked for at its terminal's prompts."""
     environment, folder = dict(os.environ), Path.cwd()
     streams = sys.stdin, sys.stdout, sys.stderr
     tty = request["tty"]
@@ -239,7 +251,11 @@ def _as_the_client(channel: Channel, request: Message) -> Iterator[None]:
     os.environ[variables.SERVER] = "off"  # the command runs here, not in a server again
     try:
         os.chdir(request["cwd"])
-        sys.stdin = GivenInput(request.get("stdin") or "", tty["stdin"])
+        sys.stdin = (
+            AskedInput(channel, answers)
+            if request.get("prompts")
+            else GivenInput(request.get("stdin") or "", tty["stdin"])
+        )
         sys.stdout = SentStream(channel, "stdout", tty["stdout"])
         sys.stderr = SentStream(channel, "stderr", tty["stderr"])
         yield

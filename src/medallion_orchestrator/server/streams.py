@@ -1,11 +1,15 @@
-"""A command's standard streams, as its client has them: output sent back, input given whole."""
+"""A command's standard streams, as its client has them: output sent back, input given whole
+or, from a terminal, asked for a line at a time."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import queue
 
-from medallion_orchestrator.server.channel import Channel
+from medallion_orchestrator.server.channel import Channel, Message
+
+Answers = queue.Queue[Message | None]  # the client's `line` messages; None once it has gone
 
 
 class SentStream(io.TextIOBase):
@@ -42,3 +46,40 @@ class GivenInput(io.StringIO):
 
     def isatty(self) -> bool:
         return self.tty
+
+
+class AskedInput(io.TextIOBase):
+    """The client's terminal: each line is typed at a prompt the client shows, with its line
+    editing and history (`medallion shell`). `ask` raises KeyboardInterrupt for a Ctrl-C typed at
+    the prompt, as `input()` does."""
+
+    def __init__(self, channel: Channel, answers: Answers) -> None:
+        self.channel = channel
+        self.answers = answers
+
+    def ask(self, prompt: str) -> str | None:
+        """The line typed; None at its end (Ctrl-D) or once the client has gone."""
+        try:
+            self.channel.send("read", prompt=prompt)
+        except OSError:
+            return None
+        while True:
+            try:  # not blocked for long: a signal sent on is handled as it comes
+                answer = self.answers.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if answer is None or answer.get("eof"):
+                return None
+            if answer.get("interrupted"):
+                raise KeyboardInterrupt
+            return str(answer["text"])
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        line = self.ask("")
+        return "" if line is None else line + "\n"
+
+    def isatty(self) -> bool:
+        return True
