@@ -1,5 +1,5 @@
-"""The shell's readline history in the home, as `sqlite3` and `psql` keep theirs, and the
-terminal's prompt: its Ctrl-C clears the line typed, not the command's run."""
+"""The shell's readline history in the home, as `sqlite3` and `psql` keep theirs, and its
+prompt, where Ctrl-C drops the statement being typed and nothing else."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 HISTORY_LINES = 1000
+
+
+class LineDropped(Exception):
+    """Ctrl-C at the prompt: the statement being typed is dropped, nothing else stops."""
 
 
 def kept_history(home: Path) -> Callable[[], None] | None:
@@ -28,24 +33,28 @@ def kept_history(home: Path) -> Callable[[], None] | None:
 
 
 def typed(prompt: str) -> str | None:
-    """A line typed at `prompt`; None at Ctrl-D. Ctrl-C raises KeyboardInterrupt, on a line of
-    its own, and nothing else: a command's own signal handlers are set aside meanwhile."""
-    with _plain_ctrl_c():
+    """A line typed at `prompt`; None at Ctrl-D. Ctrl-C raises LineDropped, on a line of its
+    own; the command's own signal handlers are set aside meanwhile, so a SIGTERM still stops it."""
+    with _ctrl_c_drops_the_line():
         try:
             return input(prompt)
         except EOFError:
             return None
-        except KeyboardInterrupt:
+        except LineDropped:
             print(file=sys.stdout, flush=True)
             raise
 
 
 @contextmanager
-def _plain_ctrl_c() -> Iterator[None]:
+def _ctrl_c_drops_the_line() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def dropped(signum: int, frame: FrameType | None) -> None:
+        raise LineDropped
+
+    previous = signal.signal(signal.SIGINT, dropped)
     try:
         yield
     finally:

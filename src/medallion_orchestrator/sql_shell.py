@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from medallion_orchestrator.error_text import one_line
-from medallion_orchestrator.shell_history import kept_history, typed
+from medallion_orchestrator.shell_history import LineDropped, kept_history, typed
 from medallion_orchestrator.sql_console import FORMATS, Output, StatementFailed, run_statements
 from medallion_orchestrator.statement_cancel import cancelled_by_ctrl_c
 
@@ -50,7 +50,7 @@ class SqlShell:
         while True:
             try:
                 line = self._read("....> " if buffer else "sql> ")
-            except KeyboardInterrupt:
+            except LineDropped:
                 buffer = []
                 continue
             if line is None:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import ROOT, child_environment
+from cli_support import ROOT, child_environment, medallion
 
 pytestmark = pytest.mark.spark
 
 CTRL_C = object()  # a Ctrl-C typed at the prompt
+STOP_THE_SERVER = object()  # `medallion server stop` in another terminal, then a line typed
 NEVER_ENDS = "SELECT max(id) AS never FROM range(0, 100000000000000);"  # days on 2 cores
 PROMPTS = (b"sql>", b"....>")
 SERVERS = ["auto", "off"]
@@ -31,9 +32,12 @@ class Typed:
     code: int
 
 
-def typed_on_a_terminal(home: Path, lines: list[object], server: str = "auto") -> Typed:
+def typed_on_a_terminal(
+    home: Path, lines: list[object], server: str = "auto", said: list[str] | None = None
+) -> Typed:
     """Run the shell on a pseudo-terminal; at each prompt, type the next line (or Ctrl-C).
-    After NEVER_ENDS, Ctrl-C is typed 2 s after the terminal showed it, while it runs."""
+    After NEVER_ENDS, Ctrl-C is typed 2 s after the terminal showed it, while it runs.
+    STOP_THE_SERVER's output goes to `said`."""
     leader, follower = os.openpty()
     shell = subprocess.Popen(
         [sys.executable, "-m", "medallion_orchestrator", "shell", "--home", str(home)],
@@ -44,7 +48,7 @@ def typed_on_a_terminal(home: Path, lines: list[object], server: str = "auto") -
         env=child_environment(server),
     )
     os.close(follower)
-    shown, pending, deadline = b"", list(lines), time.monotonic() + 300
+    shown, pending, deadline = b"", list(lines), time.monotonic() + 900
     answered = 0  # what was shown when the last line was typed: a prompt comes after it
     while shell.poll() is None and time.monotonic() < deadline:
         ready, _, _ = select.select([leader], [], [], 0.5)
@@ -58,6 +62,9 @@ def typed_on_a_terminal(home: Path, lines: list[object], server: str = "auto") -
             if line is CTRL_C:  # as the terminal sends it to the process in the foreground
                 shell.send_signal(signal.SIGINT)
                 shown += b" <Ctrl-C>"
+            elif line is STOP_THE_SERVER:
+                (said if said is not None else []).append(medallion(home, "server", "stop").stdout)
+                os.write(leader, b"SELECT 1;\n")
             else:
                 os.write(leader, (str(line) + "\n").encode())
             answered = len(shown)
@@ -133,3 +140,17 @@ def test_ctrl_c_while_a_statement_runs_cancels_it_and_the_prompt_comes_back(
     after = typed.shown.split("<Ctrl-C while it ran>", 1)[1]
     assert after.lstrip().startswith("cancelled"), typed.shown
     assert "│ 42 " in after, typed.shown
+
+
+def test_a_server_stopped_while_a_shell_waits_at_its_prompt_ends_the_shell(tmp_path: Path) -> None:
+    """As psql finds its server gone, the shell says so at the next line typed."""
+    home = tmp_path / ".medallion"
+    said: list[str] = []
+
+    typed = typed_on_a_terminal(home, ["SELECT 1;", STOP_THE_SERVER], "auto", said)
+
+    assert said[0].startswith("stopping `medallion shell --home"), said
+    assert "server stopped" in said[0], said
+    assert typed.code == 130, typed.shown
+    assert typed.shown.rstrip().endswith("medallion server: stopped, and this command with it")
+    assert medallion(home, "server", "status").stdout.startswith("no server runs"), typed.shown

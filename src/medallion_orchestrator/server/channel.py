@@ -38,6 +38,11 @@ class Channel:
             yield message
 
     def close(self) -> None:
+        """At once, also while another thread waits in `receive` (which then gets None): the
+        shutdown ends that wait, which would otherwise hold the reader's lock until the other
+        side sent something."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
         for closing in (self._reader.close, self.connection.close):
             with contextlib.suppress(OSError):
                 closing()

@@ -22,7 +22,7 @@ from medallion_orchestrator.interrupts import EXIT_INTERRUPTED
 from medallion_orchestrator.reader_gone import reader_gone
 from medallion_orchestrator.server.address import fingerprint, server_log, socket_path
 from medallion_orchestrator.server.channel import Channel, Message
-from medallion_orchestrator.shell_history import kept_history, typed
+from medallion_orchestrator.shell_history import LineDropped, kept_history, typed
 
 SENT_ON = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGTERM"}
 
@@ -115,8 +115,11 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
                 if not _written(stream, message["data"]):
                     return reader_gone(stream)  # the server stops the command: its client left
             elif kind == "read":
-                channel.send("line", **_typed_line(str(message["prompt"])))
+                with suppress(OSError):  # the server stopped meanwhile: its messages say so
+                    channel.send("line", **_typed_line(str(message["prompt"])))
             elif kind == "exit":
+                if message.get("server_stopped"):
+                    print("medallion server: stopped, and this command with it", file=sys.stderr)
                 return int(message["code"])
             elif kind in ("busy", "stale"):
                 print(_refused(kind, message.get("argv")), file=sys.stderr)
@@ -131,7 +134,7 @@ def _follow(channel: Channel, home: Path, argv: list[str]) -> int | None:
 def _typed_line(prompt: str) -> Message:
     try:
         line = typed(prompt)
-    except KeyboardInterrupt:
+    except LineDropped:
         return {"interrupted": True}
     return {"eof": True} if line is None else {"text": line}
 

@@ -206,7 +206,7 @@ class Server:
                 self.last_command = time.monotonic()
             _clear_thread_properties(spark)
             with suppress(OSError):
-                channel.send("exit", code=code)
+                channel.send("exit", code=code, server_stopped=self.stopping)
             channel.close()
             logger.info(
                 "medallion %s: exit %s in %.1f s",

@@ -8,6 +8,7 @@ import io
 import queue
 
 from medallion_orchestrator.server.channel import Channel, Message
+from medallion_orchestrator.shell_history import LineDropped
 
 Answers = queue.Queue[Message | None]  # the client's `line` messages; None once it has gone
 
@@ -50,8 +51,8 @@ class GivenInput(io.StringIO):
 
 class AskedInput(io.TextIOBase):
     """The client's terminal: each line is typed at a prompt the client shows, with its line
-    editing and history (`medallion shell`). `ask` raises KeyboardInterrupt for a Ctrl-C typed at
-    the prompt, as `input()` does."""
+    editing and history (`medallion shell`). `ask` raises LineDropped for a Ctrl-C typed at the
+    prompt, as `shell_history.typed` does."""
 
     def __init__(self, channel: Channel, answers: Answers) -> None:
         self.channel = channel
@@ -71,7 +72,7 @@ class AskedInput(io.TextIOBase):
             if answer is None or answer.get("eof"):
                 return None
             if answer.get("interrupted"):
-                raise KeyboardInterrupt
+                raise LineDropped
             return str(answer["text"])
 
     def readable(self) -> bool:
