@@ -7,7 +7,8 @@ Prints, measured in this run on one home:
   others run in it;
 - `medallion sql -f` with N statements, per statement;
 - `medallion shell` fed N statements, per statement, and the marginal cost of one more
-  statement once the session is up ((T(N) - T(1)) / (N - 1)).
+  statement once the session is up ((T(N) - T(1)) / (N - 1)), in a JVM of its own; and the same
+  N statements in the home's server, as users start it by default.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def main() -> None:
         each_cold = [medallion(home, "sql", s, archive=False) for s in statements[:3]]
         try:
             served = [medallion(home, "sql", s, server="auto") for s in statements]
+            typed = ";\n".join(statements) + ";\n"
+            served_shell = medallion(home, "shell", stdin=typed, server="auto")
         finally:
             medallion(home, "server", "stop")
         from_file = medallion(home, "sql", "-f", str(script))
@@ -82,8 +85,10 @@ def main() -> None:
     print(f"  medallion sql -f (one process)       {from_file / count:6.2f}")
     print(f"  medallion shell (one process)        {shell / count:6.2f}")
     print(f"  one more statement in a live shell   {marginal:6.2f}")
+    print(f"  medallion shell, in the server       {served_shell / count:6.2f}")
     print(
         f"archive_speedup={per_process_cold / per_process:.2f} "
+        f"shell_own_jvm_vs_server={shell / served_shell:.1f} "
         f"own_jvm_vs_server={per_process / (sum(served[1:]) / (count - 1)):.1f} "
         f"process_per_statement_vs_live_shell={per_process / max(marginal, 1e-3):.1f}"
     )

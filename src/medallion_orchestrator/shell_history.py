@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
@@ -26,10 +26,16 @@ def kept_history(home: Path) -> Callable[[], None] | None:
     except ImportError:
         return None
     path = home / "shell_history"
+    readline.clear_history()  # loaded twice (a shell the server was too busy for), kept once
     if path.is_file():
         readline.read_history_file(path)
     readline.set_history_length(HISTORY_LINES)
-    return lambda: readline.write_history_file(path)
+
+    def save() -> None:
+        with suppress(OSError):  # a home that could not be made: the command said why
+            readline.write_history_file(path)
+
+    return save
 
 
 def typed(prompt: str) -> str | None:
