@@ -53,6 +53,7 @@ class Server:
         self._work: queue.Queue[Work] = queue.Queue()
         self._forwarded: str | None = None  # a signal the running command's client sent on
         self._in_command = False  # the command's code runs on the main thread
+        self._early: str | None = None  # sent on before the command's code began
 
     def serve(self) -> None:
         from medallion_orchestrator.runtime.local_spark import local_spark
@@ -177,6 +178,8 @@ class Server:
         if forwarded is None:
             self.stopping = True
             self._work.put(None)
+        elif not interrupt:  # the command is taken, its code not begun: it begins interrupted
+            self._early = forwarded
         if interrupt:
             raise KeyboardInterrupt
 
@@ -201,7 +204,7 @@ class Server:
             done.set()
             with self._state:
                 self.busy = None
-                self._forwarded = None
+                self._forwarded = self._early = None
                 self.served += 1
                 self.last_command = time.monotonic()
             _clear_thread_properties(spark)
@@ -220,7 +223,11 @@ class Server:
 
         with self._state:
             self._in_command = True
+            early, self._early = self._early, None
         try:
+            if early is not None:  # as a Ctrl-C typed just after Enter ends a process
+                print("interrupted", file=sys.stderr)
+                return EXIT_INTERRUPTED
             return main(argv)
         finally:
             with self._state:
