@@ -174,12 +174,12 @@ class Server:
         command not yet in its handlers is interrupted as Python's default Ctrl-C does."""
         with self._state:
             forwarded, self._forwarded = self._forwarded, None
-            interrupt = self._in_command
+            interrupt, taken = self._in_command, self.busy is not None
+            if forwarded is not None and taken and not interrupt:
+                self._early = forwarded  # its code has not begun: it begins interrupted
         if forwarded is None:
             self.stopping = True
             self._work.put(None)
-        elif not interrupt:  # the command is taken, its code not begun: it begins interrupted
-            self._early = forwarded
         if interrupt:
             raise KeyboardInterrupt
 

@@ -79,7 +79,7 @@ def test_a_clients_signal_that_comes_after_its_command_is_let_go(tmp_path: Path)
     server._on_signal(signal.SIGINT, None)
 
     assert not server.stopping
-    assert server._forwarded is None
+    assert server._forwarded is None and server._early is None  # the next command is not hit
 
 
 def test_a_command_not_yet_in_its_handlers_is_interrupted_as_ctrl_c_does(tmp_path: Path) -> None:
@@ -89,6 +89,19 @@ def test_a_command_not_yet_in_its_handlers_is_interrupted_as_ctrl_c_does(tmp_pat
     with pytest.raises(KeyboardInterrupt):
         server._on_signal(signal.SIGINT, None)
     assert not server.stopping
+
+
+def test_a_signal_sent_on_before_its_command_began_ends_it_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = Server(tmp_path / "home")
+    server.busy, server._forwarded = ["sql", "SELECT 1"], "SIGINT"  # taken, still in the queue
+
+    server._on_signal(signal.SIGINT, None)
+    code = server._run_cli(["sql", "SELECT 1"])
+
+    assert code == 130 and capsys.readouterr().err == "interrupted\n"
+    assert not server.stopping and server._early is None
 
 
 def test_nothing_is_sent_on_when_no_command_runs(tmp_path: Path) -> None:
