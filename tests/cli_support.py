@@ -37,20 +37,31 @@ QUICK_JVM = {
 SERVER_IDLE_MINUTES = "10"  # a server a test leaves behind stops (tests/conftest.py stops them)
 
 
-def child_environment(server: str = "auto", **extra: str) -> dict[str, str]:
-    """The environment of a `medallion` process started by a test."""
+def child_environment(server: str = "auto", warm_up: bool = False, **extra: str) -> dict[str, str]:
+    """The environment of a `medallion` process started by a test. Most test homes live for a
+    few commands, as a CI job's may: the server one starts has the quick JIT compiler only
+    (MEDALLION_JIT=quick, a JVM setting, so every process of a test has it) and, but for the
+    README's flows (`warm_up`), no warm-up beside its first commands (MEDALLION_SERVER_WARM_UP=0).
+    Each cost a server of three commands 13 to 14 CPU seconds more (docs/benchmarks.md)."""
     return {
         **os.environ,
         "COLUMNS": "200",
         **QUICK_JVM,
         variables.SERVER: server,
         variables.SERVER_IDLE: SERVER_IDLE_MINUTES,
+        variables.JIT: "quick",
+        **({} if warm_up else {variables.SERVER_WARM_UP: "0"}),
         **extra,
     }
 
 
 def medallion(
-    home: Path, *args: str, stdin: str | None = None, cwd: Path = ROOT, server: str = "auto"
+    home: Path,
+    *args: str,
+    stdin: str | None = None,
+    cwd: Path = ROOT,
+    server: str = "auto",
+    warm_up: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],
@@ -60,7 +71,7 @@ def medallion(
         cwd=cwd,
         timeout=900,
         check=False,
-        env=child_environment(server),
+        env=child_environment(server, warm_up),
     )
 
 

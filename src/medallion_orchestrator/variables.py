@@ -14,9 +14,12 @@ VERBOSE = "MEDALLION_VERBOSE"  # set: the JVM's own output is shown, not kept in
 JARS_CACHE = "MEDALLION_JARS_CACHE"  # where the Delta Lake jars are kept once fetched
 CLASS_ARCHIVE = "MEDALLION_CLASS_ARCHIVE"  # 0: no class-data-sharing archive
 DRIVER_MEMORY = "MEDALLION_DRIVER_MEMORY"  # the local JVM's heap, as Spark writes it (2g)
-JIT = "MEDALLION_JIT"  # full: the local JVM's optimizing compiler too (for long, heavy loads)
+# full: a command's own JVM has the optimizing compiler too (long, heavy loads), as a server
+# always has; quick: not even a server (homes that live for a command or two: CI)
+JIT = "MEDALLION_JIT"
 SERVER = "MEDALLION_SERVER"  # auto (default), manual or off: see server_mode()
 SERVER_IDLE = "MEDALLION_SERVER_IDLE_MINUTES"  # a server stops after this long without a command
+SERVER_WARM_UP = "MEDALLION_SERVER_WARM_UP"  # 0: a server does not warm up (short-lived homes)
 
 # What a local JVM is started with: a server started with other values is not this command's JVM.
 JVM_SETTINGS = (
@@ -71,6 +74,10 @@ def full_jit() -> bool:
     return os.environ.get(JIT) == "full"
 
 
+def quick_jit() -> bool:
+    return os.environ.get(JIT) == "quick"
+
+
 def jvm_settings() -> dict[str, str]:
     return {name: os.environ[name] for name in JVM_SETTINGS if os.environ.get(name)}
 
@@ -82,6 +89,11 @@ def server_mode() -> str:
     if value not in SERVER_MODES:
         raise ConfigError(f"{SERVER} must be one of {', '.join(SERVER_MODES)}, not {value!r}")
     return value
+
+
+def server_warm_up() -> bool:
+    """Whether a server runs its warm-up beside its first commands (server/warm_up.py)."""
+    return os.environ.get(SERVER_WARM_UP) != "0"
 
 
 def server_idle_minutes() -> float:

@@ -31,18 +31,18 @@ def command(home: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)]
 
 
-def environment(project: Path, server: str = "auto") -> dict[str, str]:
-    return child_environment(server, MEDALLION_PROJECT_DIR=str(project))
+def environment(project: Path, server: str = "auto", warm_up: bool = False) -> dict[str, str]:
+    return child_environment(server, warm_up, MEDALLION_PROJECT_DIR=str(project))
 
 
 def medallion(
-    project: Path, home: Path, *args: str, server: str = "auto"
+    project: Path, home: Path, *args: str, server: str = "auto", warm_up: bool = False
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(home, *args),
         capture_output=True,
         text=True,
-        env=environment(project, server),
+        env=environment(project, server, warm_up),
         timeout=900,
         check=False,
     )

@@ -54,10 +54,11 @@ def run_commands(
     home: Path, title: str, document: str = "README.md"
 ) -> list[tuple[list[str], subprocess.CompletedProcess[str]]]:
     """Each `medallion ...` line under the heading run as written, in order, one process each
-    on `home`: its arguments and what it did, with no noise on standard error."""
+    on `home` (its server warms up, as a user's): its arguments and what it did, with no noise
+    on standard error."""
     results = []
     for args in readme_commands(title, document):
-        result = medallion(home, *args)
+        result = medallion(home, *args, warm_up=True)
         quiet(result)
         results.append((args, result))
     return results

@@ -91,7 +91,7 @@ def test_the_readme_runs_bronze_to_silver_as_databricks_jobs(
     assert load[:2] == ["metadata", "load"] and run[0] == "run", (load, run)
     home = tmp_path / ".medallion"
 
-    loaded = medallion(home, *load, cwd=ROOT)
+    loaded = medallion(home, *load, cwd=ROOT, warm_up=True)
     ran = medallion(home, *run, cwd=ROOT)
 
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr

@@ -83,7 +83,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     steps = []
     for args in quick_start():
         stdin = SHELL_INPUT if args[0] == "shell" else None
-        steps.append((args, medallion(home, *args, stdin=stdin)))
+        steps.append((args, medallion(home, *args, stdin=stdin, warm_up=True)))
     day_two = observed(home)
     again = medallion(home, "demo", "--day", "2")
     after_again = observed(home, *(query for query, _ in CHECKS.values()))

@@ -41,7 +41,7 @@ SERVED = re.compile(r"server ready for (?P<home>\S+) \(pid (?P<pid>\d+), [\d.]+ 
 
 
 def _serve(project: Path, home: Path) -> int:
-    started = medallion(project, home, "server", "start")
+    started = medallion(project, home, "server", "start", warm_up=True)
     assert started.returncode == 0, started.stdout + started.stderr
     found = SERVED.search(started.stdout)
     assert found, started.stdout

@@ -34,7 +34,7 @@ def test_unset_or_empty_variables_mean_the_defaults(monkeypatch: pytest.MonkeyPa
     assert variables.environment() is None
     assert variables.driver_memory() == "2g"
     assert variables.class_archive_wanted()
-    assert not variables.full_jit()
+    assert not variables.full_jit() and not variables.quick_jit()
 
 
 def test_set_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -47,6 +47,8 @@ def test_set_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert not variables.class_archive_wanted()
     assert variables.driver_memory() == "6g"
     assert variables.full_jit()
+    monkeypatch.setenv(variables.JIT, "quick")
+    assert variables.quick_jit() and not variables.full_jit()
 
 
 def test_commands_use_a_server_started_for_them_unless_told_otherwise(
@@ -54,14 +56,18 @@ def test_commands_use_a_server_started_for_them_unless_told_otherwise(
 ) -> None:
     monkeypatch.delenv(variables.SERVER, raising=False)
     monkeypatch.delenv(variables.SERVER_IDLE, raising=False)
+    monkeypatch.delenv(variables.SERVER_WARM_UP, raising=False)
     assert variables.server_mode() == "auto"
     assert variables.server_idle_minutes() == 30
+    assert variables.server_warm_up()
 
     for given, mode in (("off", "off"), (" Manual ", "manual"), ("", "auto")):
         monkeypatch.setenv(variables.SERVER, given)
         assert variables.server_mode() == mode
     monkeypatch.setenv(variables.SERVER_IDLE, "0.5")
     assert variables.server_idle_minutes() == 0.5
+    monkeypatch.setenv(variables.SERVER_WARM_UP, "0")
+    assert not variables.server_warm_up()
 
 
 @pytest.mark.parametrize(

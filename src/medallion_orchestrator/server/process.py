@@ -58,12 +58,16 @@ class Server:
     def serve(self) -> None:
         from medallion_orchestrator.runtime.local_spark import local_spark
 
-        spark = local_spark(self.home, full_jit=True)
+        spark = local_spark(self.home, full_jit=not variables.quick_jit())
         listener = self._listen()
         for number in SIGNALS:  # after Spark, which puts in its own
             signal.signal(number, self._on_signal)
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-        threading.Thread(target=self._warm_up, args=(spark,), daemon=True).start()
+        if variables.server_warm_up():
+            threading.Thread(target=self._warm_up, args=(spark,), daemon=True).start()
+        else:
+            self.warm = True
+            logger.info("no warm-up (%s=0)", variables.SERVER_WARM_UP)
         self.last_command = time.monotonic()
         logger.info("ready on %s (pid %s)", self.home, os.getpid())
         try:
