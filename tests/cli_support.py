@@ -37,19 +37,23 @@ QUICK_JVM = {
 SERVER_IDLE_MINUTES = "10"  # a server a test leaves behind stops (tests/conftest.py stops them)
 
 
-def child_environment(server: str = "auto", warm_up: bool = False, **extra: str) -> dict[str, str]:
+def child_environment(
+    server: str = "auto", warm_up: bool = False, jit: str = "quick", **extra: str
+) -> dict[str, str]:
     """The environment of a `medallion` process started by a test. Most test homes live for a
     few commands, as a CI job's may: the server one starts has the quick JIT compiler only
-    (MEDALLION_JIT=quick, a JVM setting, so every process of a test has it) and, but for the
-    README's flows (`warm_up`), no warm-up beside its first commands (MEDALLION_SERVER_WARM_UP=0).
-    Each cost a server of three commands 13 to 14 CPU seconds more (docs/benchmarks.md)."""
+    (MEDALLION_JIT=quick) and, but for the README's flows (`warm_up`), no warm-up beside its first
+    commands (MEDALLION_SERVER_WARM_UP=0). Each cost a server of three commands 13 to 14 CPU
+    seconds more (docs/benchmarks.md). A home whose server runs whole layers for minutes, as a
+    user's does, passes `jit="full"`, the default: the JIT is in the server's fingerprint, so every
+    command of one home must pass the same."""
     return {
         **os.environ,
         "COLUMNS": "200",
         **QUICK_JVM,
         variables.SERVER: server,
         variables.SERVER_IDLE: SERVER_IDLE_MINUTES,
-        variables.JIT: "quick",
+        variables.JIT: jit,
         **({} if warm_up else {variables.SERVER_WARM_UP: "0"}),
         **extra,
     }
@@ -62,6 +66,7 @@ def medallion(
     cwd: Path = ROOT,
     server: str = "auto",
     warm_up: bool = False,
+    jit: str = "quick",
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "medallion_orchestrator", *args, "--home", str(home)],
@@ -71,7 +76,7 @@ def medallion(
         cwd=cwd,
         timeout=900,
         check=False,
-        env=child_environment(server, warm_up),
+        env=child_environment(server, warm_up, jit),
     )
 
 

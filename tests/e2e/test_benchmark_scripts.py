@@ -1,13 +1,17 @@
 """The benchmark scripts still run against the package as it is: each is a process on a few
-rows, which checks the loads' results (never their speed)."""
+rows, which checks the loads' results (never their speed), its expressions interpreted as the
+other test processes' are (cli_support.QUICK_JVM)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from cli_support import QUICK_JVM
 
 pytestmark = pytest.mark.spark
 
@@ -43,4 +47,5 @@ def scd2_vs_mack(arguments: list[str]) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=900,
         check=False,
+        env={**os.environ, **QUICK_JVM},
     )
