@@ -65,8 +65,12 @@ def _compiled_where_marked(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _configure(session: object, settings: dict[str, str]) -> None:
+    """On the session, and in the Spark configuration that each notebook's session starts
+    from (a cluster's Spark config on Databricks)."""
+    cluster = session.sparkContext._jsc.sc().conf()  # type: ignore[attr-defined]
     for key, value in settings.items():
         session.conf.set(key, value)  # type: ignore[attr-defined]
+        cluster.set(key, value)
 
 
 @pytest.fixture()

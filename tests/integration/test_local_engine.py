@@ -48,6 +48,24 @@ NOTEBOOKS = {
         "dbutils.notebook.exit(str(_sqldf.first()[0]))",
     ],
     "no_exit": ["x = 1"],
+    "parent_with_a_view": [
+        'spark.range(3).createOrReplaceTempView("parents_rows")',
+        'spark.conf.set("spark.sql.shuffle.partitions", "7")',
+        'seen = dbutils.notebook.run("./reads_a_view", 60, {})',
+        'mine = spark.conf.get("spark.sql.shuffle.partitions")',
+        'rows = spark.table("parents_rows").count()',
+        'dbutils.notebook.exit(f"{seen}; parent: {rows} rows, {mine}")',
+    ],
+    "reads_a_view": [
+        "from pyspark.errors import AnalysisException",
+        "try:\n"
+        '    rows = str(spark.table("parents_rows").count())\n'
+        "except AnalysisException as error:\n"
+        "    rows = error.getCondition()",
+        'partitions = spark.conf.get("spark.sql.shuffle.partitions")',
+        'dbutils.notebook.exit(f"child: {rows}, {partitions}")',
+    ],
+    "makes_a_view": ['spark.range(2).createOrReplaceTempView("left_behind")'],
     "parent_of_raises": [
         'try:\n    dbutils.notebook.run("./raises", 60, {})\n'
         "except Exception as error:\n    dbutils.notebook.exit(str(error))",
@@ -101,6 +119,21 @@ def test_exit_value_and_widgets(engine: LocalNotebookEngine) -> None:
 
 def test_nested_run_resolves_relative_paths(engine: LocalNotebookEngine) -> None:
     assert engine.run("parent", {}, 60) == "42"
+
+
+def test_each_notebook_run_has_a_spark_session_of_its_own(
+    engine: LocalNotebookEngine, spark
+) -> None:
+    """As on Databricks (Spark session isolation): a child run neither sees its parent's temp
+    views nor the settings it made, and leaves none of its own behind; `%run` shares them."""
+    partitions = spark.conf.get("spark.sql.shuffle.partitions")
+    assert engine.run("parent_with_a_view", {}, 60) == (
+        f"child: TABLE_OR_VIEW_NOT_FOUND, {partitions}; parent: 3 rows, 7"
+    )
+    assert spark.conf.get("spark.sql.shuffle.partitions") == partitions
+    engine.run("makes_a_view", {}, 60)
+    assert not spark.catalog.tableExists("left_behind")
+    assert not spark.catalog.tableExists("parents_rows")
 
 
 def test_sql_magic_cell(engine: LocalNotebookEngine) -> None:

@@ -1,4 +1,9 @@
-"""Runs notebook files in-process on the shared SparkSession, each in its own thread.
+"""Runs notebook files in-process, each in its own thread and SparkSession.
+
+Each run, top-level or child, has a session of its own on the one SparkContext, as Databricks
+isolates notebooks' sessions: a child sees neither its caller's temp views nor the settings it
+made, and keeps its own from it; tables, the catalog and Delta's caches are shared. `%run`
+inlines a notebook into its caller's namespace and session.
 
 A notebook's Spark jobs carry a job group, so a timeout cancels them (and its children's).
 A notebook stuck in plain Python is interrupted at its next bytecode and abandoned.
@@ -147,8 +152,9 @@ class LocalNotebookEngine:
         try:
             if run.stopped:  # stopped before its thread started
                 raise NotebookTimedOut(f"notebook {run.notebook} was stopped")
-            namespace = self._namespace(run, arguments)
-            self._run_cells(run.notebook, namespace)
+            session = self.spark.newSession()
+            namespace = self._namespace(run, session, arguments)
+            self._run_cells(run.notebook, namespace, self._lakehouse(session))
         except NotebookExit as exit_:
             run.value = exit_.value
         except BaseException as error:
@@ -159,17 +165,24 @@ class LocalNotebookEngine:
             context.setLocalProperty(SCHEDULER_POOL, None)
             _current.run = None
 
-    def _run_cells(self, notebook: str, namespace: dict[str, Any]) -> None:
+    def _lakehouse(self, session: SparkSession) -> Lakehouse:
+        from medallion_orchestrator.runtime.lakehouse import lakehouse_for
+
+        return lakehouse_for(session, self.lakehouse.catalogs)
+
+    def _run_cells(self, notebook: str, namespace: dict[str, Any], lakehouse: Lakehouse) -> None:
         for cell in read_notebook(self.notebooks_dir / f"{notebook}.py"):
             if cell.kind == "python":
                 code = compile(cell.source, f"{notebook} [cell {cell.number}]", "exec")
                 exec(code, namespace)
             elif cell.kind == "sql":
-                namespace["_sqldf"] = self.lakehouse.sql(cell.source)
+                namespace["_sqldf"] = lakehouse.sql(cell.source)
             elif cell.kind == "run":
-                self._run_cells(self.resolve(cell.source, notebook), namespace)
+                self._run_cells(self.resolve(cell.source, notebook), namespace, lakehouse)
 
-    def _namespace(self, run: _Run, arguments: dict[str, str]) -> dict[str, Any]:
+    def _namespace(
+        self, run: _Run, session: SparkSession, arguments: dict[str, str]
+    ) -> dict[str, Any]:
         def run_child(
             path: str, timeout_seconds: int, child_arguments: Mapping[str, str]
         ) -> str | None:
@@ -177,8 +190,8 @@ class LocalNotebookEngine:
 
         return {
             "__name__": "__main__",
-            "spark": self.spark,
-            "sc": self.spark.sparkContext,
+            "spark": session,
+            "sc": session.sparkContext,
             "dbutils": LocalDbutils(arguments, run_child),
             "display": _display,
             "displayHTML": print,

@@ -114,7 +114,7 @@ def lakehouse_for(spark: SparkSession, catalogs: Mapping[str, str] | None = None
     return Lakehouse(spark, catalogs)
 
 
-_local_cache: dict[tuple[int, str, tuple[tuple[str, str], ...]], Lakehouse] = {}
+_KEPT = "_medallion_lakehouses"  # on the session: they last as long as it does
 _cache_lock = threading.Lock()
 
 
@@ -124,8 +124,11 @@ def _local_lakehouses(
     from medallion_orchestrator.runtime.local_lakehouse import LocalLakehouse
     from medallion_orchestrator.runtime.local_spark import warehouse_dir
 
-    key = (id(spark), str(home), tuple(sorted((catalogs or {}).items())))
+    key = (str(home), tuple(sorted((catalogs or {}).items())))
     with _cache_lock:
-        if key not in _local_cache:
-            _local_cache[key] = LocalLakehouse(spark, warehouse_dir(home), catalogs)
-        return _local_cache[key]
+        kept: dict[tuple[str, tuple[tuple[str, str], ...]], Lakehouse] = vars(spark).setdefault(
+            _KEPT, {}
+        )
+        if key not in kept:
+            kept[key] = LocalLakehouse(spark, warehouse_dir(home), catalogs)
+        return kept[key]
