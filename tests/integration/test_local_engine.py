@@ -65,6 +65,21 @@ NOTEBOOKS = {
         'partitions = spark.conf.get("spark.sql.shuffle.partitions")',
         'dbutils.notebook.exit(f"child: {rows}, {partitions}")',
     ],
+    "asks_pyspark": [
+        "from pyspark.sql import SparkSession",
+        "def own(session):\n    return session is spark",
+        "answers = [own(SparkSession.getActiveSession()), own(SparkSession.active())]\n"
+        "answers.append(own(SparkSession.builder.getOrCreate()))",
+        'child = dbutils.notebook.run("./asks_pyspark_too", 60, {})',
+        "answers.append(own(SparkSession.getActiveSession()))",
+        'dbutils.notebook.exit(f"{answers}; child: {child}")',
+    ],
+    "asks_pyspark_too": [
+        "from pyspark.sql import SparkSession",
+        "asked = SparkSession.builder.config('spark.sql.shuffle.partitions', '3').getOrCreate()",
+        "same = asked is spark and SparkSession.getActiveSession() is spark",
+        "dbutils.notebook.exit(f\"{same} {spark.conf.get('spark.sql.shuffle.partitions')}\")",
+    ],
     "makes_a_view": ['spark.range(2).createOrReplaceTempView("left_behind")'],
     "parent_of_raises": [
         'try:\n    dbutils.notebook.run("./raises", 60, {})\n'
@@ -134,6 +149,17 @@ def test_each_notebook_run_has_a_spark_session_of_its_own(
     engine.run("makes_a_view", {}, 60)
     assert not spark.catalog.tableExists("left_behind")
     assert not spark.catalog.tableExists("parents_rows")
+
+
+def test_pyspark_gives_a_notebook_its_own_session(engine: LocalNotebookEngine, spark) -> None:
+    """On Databricks a notebook has a Python process of its own: pyspark's active session and
+    `builder.getOrCreate()` are its `spark`, as library code called from it expects."""
+    from pyspark.sql import SparkSession
+
+    before = SparkSession.getActiveSession()
+    assert engine.run("asks_pyspark", {}, 60) == "[True, True, True, True]; child: True 3"
+    assert SparkSession.getActiveSession() is before
+    assert spark.conf.get("spark.sql.shuffle.partitions") != "3"
 
 
 def test_sql_magic_cell(engine: LocalNotebookEngine) -> None:

@@ -3,7 +3,8 @@
 Each run, top-level or child, has a session of its own on the one SparkContext, as Databricks
 isolates notebooks' sessions: a child sees neither its caller's temp views nor the settings it
 made, and keeps its own from it; tables, the catalog and Delta's caches are shared. `%run`
-inlines a notebook into its caller's namespace and session.
+inlines a notebook into its caller's namespace and session. pyspark's active session in a
+notebook is its own (active_session.py).
 
 A notebook's Spark jobs carry a job group, so a timeout cancels them (and its children's).
 A notebook stuck in plain Python is interrupted at its next bytecode and abandoned.
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from medallion_orchestrator.notebook_engine.active_session import notebook_session
 from medallion_orchestrator.notebook_engine.dbutils import (
     WORKLOAD_FAILED,
     LocalDbutils,
@@ -154,7 +156,8 @@ class LocalNotebookEngine:
                 raise NotebookTimedOut(f"notebook {run.notebook} was stopped")
             session = self.spark.newSession()
             namespace = self._namespace(run, session, arguments)
-            self._run_cells(run.notebook, namespace, self._lakehouse(session))
+            with notebook_session(session):
+                self._run_cells(run.notebook, namespace, self._lakehouse(session))
         except NotebookExit as exit_:
             run.value = exit_.value
         except BaseException as error:
