@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -149,6 +151,22 @@ def test_each_notebook_run_has_a_spark_session_of_its_own(
     engine.run("makes_a_view", {}, 60)
     assert not spark.catalog.tableExists("left_behind")
     assert not spark.catalog.tableExists("parents_rows")
+
+
+def test_a_sessions_lakehouse_goes_with_the_session(spark) -> None:
+    """A notebook run's session is dropped when the run ends; what was kept for it goes too."""
+    from medallion_orchestrator.runtime.lakehouse import lakehouse_for
+
+    shared = lakehouse_for(spark)  # the process's first: the catalog's own stays with it
+    session = spark.newSession()
+    lakehouse = lakehouse_for(session)
+    assert lakehouse_for(session) is lakehouse
+    assert lakehouse is not shared
+    gone = weakref.ref(lakehouse)
+    del session, lakehouse
+    spark.newSession()  # pyspark's `RDD.toDF` holds the newest session
+    gc.collect()
+    assert gone() is None
 
 
 def test_pyspark_gives_a_notebook_its_own_session(engine: LocalNotebookEngine, spark) -> None:
