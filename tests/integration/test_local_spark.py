@@ -6,8 +6,12 @@ day's run fills in about 100 s; the JVM then stops compiling and runs everything
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +71,37 @@ def test_the_jvm_collects_garbage_with_the_parallel_collector(spark) -> None:  #
 def test_the_test_session_splits_work_as_it_has_cores(spark) -> None:  # type: ignore[no-untyped-def]
     assert spark.sparkContext.defaultParallelism == 2  # conftest starts it on 2 cores
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+ON_EVERY_CORE = """
+import json, sys
+from pathlib import Path
+from medallion_orchestrator.runtime.local_spark import local_spark
+spark = local_spark(Path(sys.argv[1]))
+print(json.dumps({
+    "cores": spark._jvm.java.lang.Runtime.getRuntime().availableProcessors(),
+    "parallelism": spark.sparkContext.defaultParallelism,
+    "partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
+    "a new session's": int(spark.newSession().conf.get("spark.sql.shuffle.partitions")),
+}))
+"""
+
+
+def test_a_session_on_every_core_splits_work_as_the_jvm_has_cores(tmp_path: Path) -> None:
+    """A command's JVM, a server's and a benchmark's: as Spark's own default does, whatever the
+    machine. A notebook's session (a new one, notebook_engine/) splits work alike. 4 partitions
+    on 2 cores made a 700-column load about a fifth slower (docs/benchmarks.md)."""
+    done = subprocess.run(
+        [sys.executable, "-c", ON_EVERY_CORE, str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert set(seen.values()) == {seen["cores"]}, seen
 
 
 def test_named_sql_parameters_are_bound_under_deltas_extension(spark) -> None:  # type: ignore[no-untyped-def]

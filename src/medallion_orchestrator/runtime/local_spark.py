@@ -38,7 +38,7 @@ QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 # costs less CPU than G1, whose concurrent marking ran every few seconds as Delta's plans piled up
 # (docs/benchmarks.md, "Where the test suite's time goes").
 THROUGHPUT_GC = "-XX:+UseParallelGC"
-DEFAULT_PARTITIONS = 4
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 _served: SparkSession | None = None  # the session of the command a server runs (server/)
 
 
@@ -126,8 +126,6 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
         .config("spark.sql.legacy.parameterSubstitution.constantsOnly", "true")
         # SHOW TABLES / SHOW SCHEMAS name their columns as Databricks does (database, ...)
         .config("spark.sql.legacy.keepCommandOutputSchema", "true")
-        .config("spark.sql.shuffle.partitions", partitions(cores))
-        .config("spark.default.parallelism", partitions(cores))
         .config("spark.sql.adaptive.enabled", "true")
         # exponential in the columns of SCD2's plans (loaders/session_settings.py)
         .config("spark.sql.constraintPropagation.enabled", "false")
@@ -139,6 +137,7 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
         .config("spark.driver.memory", variables.driver_memory())
+        .config(map=partition_settings(cores))
         .config(
             "spark.driver.extraJavaOptions",
             " ".join(
@@ -159,16 +158,28 @@ def _start(home: Path, cores: int | None, java_options: str) -> SparkSession:
     except Exception as error:
         raise EnvironmentProblem(_start_failure(error, spark_log(home))) from None
     spark.sparkContext.setLogLevel("ERROR")
+    if cores is None:
+        _partitions_as_cores(spark)
     local_names.install()
     local_catalog_api.install()
     return spark
 
 
-def partitions(cores: int | None) -> str:
+def partition_settings(cores: int | None) -> dict[str, str]:
     """A session given its cores splits its work into as many partitions, as Spark's own default
-    does; on all the machine's cores, 4 (the JVM's count is not known before it starts). On 2
-    cores, 2 instead of 4 made the test session's small loads about 12 % quicker."""
-    return str(cores or DEFAULT_PARTITIONS)
+    does. On 2 cores, 2 instead of 4 made the test session's small loads about 12 % quicker."""
+    if cores is None:
+        return {}
+    return {SHUFFLE_PARTITIONS: str(cores), "spark.default.parallelism": str(cores)}
+
+
+def _partitions_as_cores(spark: SparkSession) -> None:
+    """A session on every core: as many shuffle partitions as the JVM has cores (the default
+    parallelism of `local[*]`, which a container's CPU limit lowers), in its sessions to come
+    too. On 2 cores, 4 made a 700-column load about a fifth slower."""
+    cores = str(spark.sparkContext.defaultParallelism)
+    spark.sparkContext._jsc.sc().conf().set(SHUFFLE_PARTITIONS, cores)  # type: ignore[attr-defined]
+    spark.conf.set(SHUFFLE_PARTITIONS, cores)
 
 
 def collector_option(environment: Mapping[str, str] = os.environ) -> str:

@@ -1,16 +1,16 @@
 """The local JVM's collector: the parallel one, unless the user's Java options choose another (a
-JVM given two refuses to start: "Multiple garbage collectors selected"). The session's
-partitions: as many as the cores it is given."""
+JVM given two refuses to start: "Multiple garbage collectors selected"). A session given its
+cores: as many partitions (on every core, tests/integration/test_local_spark.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from medallion_orchestrator.runtime.local_spark import (
-    DEFAULT_PARTITIONS,
+    SHUFFLE_PARTITIONS,
     THROUGHPUT_GC,
     collector_option,
-    partitions,
+    partition_settings,
 )
 
 
@@ -27,8 +27,11 @@ def test_a_collector_the_user_chose_is_kept(variable: str, choice: str) -> None:
 
 @pytest.mark.parametrize("cores", [1, 2, 8])
 def test_a_session_of_some_cores_has_as_many_partitions(cores: int) -> None:
-    assert partitions(cores) == str(cores)
+    assert partition_settings(cores) == {
+        SHUFFLE_PARTITIONS: str(cores),
+        "spark.default.parallelism": str(cores),
+    }
 
 
-def test_a_session_on_every_core_has_the_default_partitions() -> None:
-    assert partitions(None) == str(DEFAULT_PARTITIONS) == "4"
+def test_a_session_on_every_core_leaves_the_partitions_to_the_jvm() -> None:
+    assert partition_settings(None) == {}
