@@ -18,6 +18,7 @@ from integration.loader_support import (
     version,
 )
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders import commit
 from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
 pytestmark = pytest.mark.spark
@@ -134,13 +135,12 @@ def test_a_failed_incremental_merge_is_read_again_by_the_next_run(
         with pytest.raises(LoadError, match=r"different rows for key \(order_id=3\)"):
             load(lakehouse, row)
     else:
-        from delta.tables import DeltaMergeBuilder
         from pyspark.sql import DataFrameWriterV2
 
         bronze(lakehouse, source, day2, ORDERS)
         how = failure.split("_", maxsplit=1)[0]
         with monkeypatch.context() as patch, committing(how):
-            patch.setattr(DeltaMergeBuilder, "execute", _fail)
+            patch.setattr(commit, "_merge", _fail)
             patch.setattr(DataFrameWriterV2, "overwrite", _fail)
             with pytest.raises(RuntimeError, match="disk full"):
                 load(lakehouse, row)

@@ -3,6 +3,8 @@ columns: the comparisons stay within Spark's stack, and the result is the whole 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from integration.loader_support import (
     load,
     row_for,
 )
+from medallion_orchestrator.loaders import commit
 
 pytestmark = [pytest.mark.spark, pytest.mark.codegen]
 
@@ -48,10 +51,13 @@ def test_a_700_column_table_loads_and_changes_as_a_narrow_one(
     source, target = f"dev_bronze.{unique}.wide", f"dev_silver.{unique}.wide"
     row = row_for(source, target, pipeline, ["id"], CONFIG)
 
-    with committing(how):
+    with committing(how), round_trips_of_each_merge() as merges:
         for day in (DAY_1, DAY_2):
             bronze(lakehouse, source, day, BRONZE)
             load(lakehouse, row)
+
+    # the MERGE's 1,400 assignments go to the JVM in one message, not two apiece
+    assert all(trips < 50 for trips in merges), merges
 
     silver = ", ".join(["id INT", *[f"{name} INT" for name in PAYLOAD], "seq INT"])
     if pipeline == "scd1":
@@ -72,6 +78,32 @@ def test_a_700_column_table_loads_and_changes_as_a_narrow_one(
         f"{silver}, effective_from INT, effective_to INT",
         derive=IS_CURRENT,
     )
+
+
+@contextmanager
+def round_trips_of_each_merge() -> Iterator[list[int]]:
+    """The py4j calls each MERGE (loaders/commit.py) makes into the JVM (not the messages
+    that free Python's references as its garbage collector runs)."""
+    from py4j.java_gateway import GatewayClient
+    from py4j.protocol import CALL_COMMAND_NAME
+
+    merges: list[int] = []
+    sent = GatewayClient.send_command
+    merge = commit._merge
+
+    def counted(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
+        merges[-1] += command.startswith(CALL_COMMAND_NAME)
+        return sent(self, command, *args, **kwargs)
+
+    def counting(*args: Any) -> None:
+        merges.append(0)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(GatewayClient, "send_command", counted)
+            merge(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(commit, "_merge", counting)
+        yield merges
 
 
 def test_this_module_loads_with_code_generation_on(spark) -> None:  # type: ignore[no-untyped-def]
