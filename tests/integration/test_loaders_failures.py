@@ -27,6 +27,12 @@ PIPELINES = {
 }
 NULL_KEY = ([(1, "a", 2, False), (None, "x", 2, False)], SCHEMA)
 CONFLICT = ([(1, "a", 2, False), (1, "other", 2, False)], SCHEMA)
+FRACTIONAL = ([(1, "a2", 2.7, False)], "id INT, name STRING, seq DOUBLE, deleted BOOLEAN")
+TYPE_CHANGED = (
+    r"changed the type of column\(s\) the target cannot hold: seq int->double; the target was "
+    r"left as it was\. Widen the target's column first: ALTER TABLE \S+ SET TBLPROPERTIES "
+    r"\('delta.enableTypeWidening' = 'true'\), then ALTER TABLE \S+ ALTER COLUMN `seq` TYPE double"
+)
 # case: pipeline, extra config, (bronze rows, schema), the error message (a regex)
 CASES: dict[str, tuple[str, dict[str, Any], tuple[list[Any], str], str]] = {
     "scd1_null_key": ("scd1", {}, NULL_KEY, r"\.scd1: NULL in key column id \(1 row\(s\)\)"),
@@ -88,6 +94,31 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[list[Any], str], str]] = {
         {},
         ([(1, "a", 2, False)], "id BIGINT, name STRING, seq INT, deleted BOOLEAN"),
         r"schema changed \(id int->bigint\)",
+    ),
+    # a column's values that the target's type cannot hold were cast into it (2.7 stored as 2)
+    "scd1_sequence_became_fractional": ("scd1", {}, FRACTIONAL, TYPE_CHANGED),
+    "scd2_sequence_became_fractional": (
+        "scd2",
+        {},
+        FRACTIONAL,
+        r"cannot hold: seq int->double, effective_from int->double, effective_to int->double; "
+        r"the target was left as it was\. Widen the target's column first: .* ALTER TABLE \S+ "
+        r"ALTER COLUMN `effective_to` TYPE double\.$",
+    ),
+    "merge_sequence_became_fractional": ("fact_incremental_merge", {}, FRACTIONAL, TYPE_CHANGED),
+    "scd2_key_became_bigint": (
+        "scd2",
+        {},
+        ([(1, "a2", 2, False)], "id BIGINT, name STRING, seq INT, deleted BOOLEAN"),
+        r"\.scd2: source \S+ changed the type of column\(s\) the target cannot hold: id "
+        r"int->bigint; the target was left as it was\. Widen the target's column first",
+    ),
+    "scd1_text_became_a_number": (
+        "scd1",
+        {},
+        ([(1, 7, 2, False)], "id INT, name INT, seq INT, deleted BOOLEAN"),
+        r"column\(s\) the target cannot hold: name string->int; the target was left as it "
+        r"was\. Delta cannot change name in place: cast it back in the source, or rebuild",
     ),
 }
 

@@ -30,6 +30,7 @@ from medallion_orchestrator.loaders.common import (
     latest_version,
     literal,
     ordered_by,
+    without_excluded,
 )
 from medallion_orchestrator.loaders.events import (
     CURRENT,
@@ -44,6 +45,7 @@ from medallion_orchestrator.loaders.events import (
 )
 from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
 from medallion_orchestrator.loaders.null_updates import ignored_columns
+from medallion_orchestrator.loaders.schema import check_target_holds
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.loaders.versions import (
@@ -56,7 +58,7 @@ from medallion_orchestrator.loaders.versions import (
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
-    from pyspark.sql.types import DataType
+    from pyspark.sql.types import DataType, StructType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -84,6 +86,7 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
             versions.write.format("delta").saveAsTable(target)
             return created(lakehouse, spec, target, lakehouse.spark.table(target).count())
         current = lakehouse.spark.table(target)
+        check_target_holds(spec, _as_stored(spec, source), current.schema)
         order = config.sequence_columns
         stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
         seen = partial(_marks, spec, current, stored)
@@ -91,6 +94,20 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
         surrogate = surrogate_column(spec, source.columns)
         chain = _chain(spec, events, current.columns, surrogate)
         return _update(lakehouse, spec, events, unseen, current, chain, surrogate, stored, cache)
+
+
+def _as_stored(spec: LoadSpec, source: DataFrame) -> StructType:
+    """The source's columns as silver stores them: those carried, and the validity interval in
+    the type of its one sequence column."""
+    from pyspark.sql.types import StructField, StructType
+
+    carried = without_excluded(source, spec, keep=spec.keys).schema
+    config = spec.cdc
+    if len(config.sequence_columns) != 1 or config.sequence_columns[0] not in source.columns:
+        return carried
+    kind = source.schema[config.sequence_columns[0]].dataType
+    ends = (config.effective_from_column, config.effective_to_column)
+    return StructType([*carried.fields, *[StructField(name, kind) for name in ends]])
 
 
 def tracked_columns(spec: LoadSpec, attributes: list[str]) -> frozenset[str]:

@@ -1,15 +1,22 @@
-"""Schemas and contents of whole tables: what changed between two schemas, and a fingerprint
-that tells whether two tables hold the same rows without joining them."""
+"""Schemas and contents of whole tables: what changed between two schemas, whether a target's
+columns hold a source's values, and a fingerprint that tells whether two tables hold the same
+rows without joining them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.sql_text import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
-    from pyspark.sql.types import StructType
+    from pyspark.sql.types import DataType, StructType
+
+    from medallion_orchestrator.loaders.spec import LoadSpec
+
+INTEGRAL_DIGITS = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 20}
 
 
 def schema_changes(current: StructType, incoming: StructType) -> list[str]:
@@ -40,3 +47,76 @@ def fingerprint(frame: DataFrame) -> tuple[int, int, int]:
     ).first()
     assert row is not None
     return (int(row[0]), int(row[1]), int(row[2]))
+
+
+def holds(column: DataType, value: DataType) -> bool:
+    """Whether a column of type `column` stores every value of type `value` unchanged: the same
+    type, or one that Delta's type widening widens `value` to. Structs, arrays and maps are
+    left to Delta's schema evolution."""
+    from pyspark.sql.types import (
+        ArrayType,
+        DateType,
+        DecimalType,
+        DoubleType,
+        FloatType,
+        MapType,
+        NullType,
+        StructType,
+        TimestampNTZType,
+    )
+
+    nested = (ArrayType, MapType, StructType)
+    if column == value or isinstance(value, NullType) or isinstance(column, nested):
+        return True
+    digits = INTEGRAL_DIGITS.get(value.simpleString())
+    if digits is not None:
+        if isinstance(column, DecimalType):
+            return column.precision - column.scale >= digits
+        if isinstance(column, DoubleType):
+            return digits <= INTEGRAL_DIGITS["int"]
+        return INTEGRAL_DIGITS.get(column.simpleString(), 0) >= digits
+    if isinstance(value, DecimalType) and isinstance(column, DecimalType):
+        return (
+            column.scale >= value.scale
+            and column.precision - column.scale >= value.precision - value.scale
+        )
+    return (isinstance(value, FloatType) and isinstance(column, DoubleType)) or (
+        isinstance(value, DateType) and isinstance(column, TimestampNTZType)
+    )
+
+
+def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -> None:
+    """LoadError when a column of both has values in `source` that the target's type cannot
+    store unchanged (2.7 in an INT column would be stored as 2): a bronze type change that Delta
+    would cast silently, and AUTO CDC refuses. It names each change and how to apply it."""
+    stored = {field.name: field.dataType for field in target.fields}
+    changed = [
+        (field.name, stored[field.name], field.dataType)
+        for field in source.fields
+        if field.name in stored and not holds(stored[field.name], field.dataType)
+    ]
+    if not changed:
+        return
+    listed = ", ".join(
+        f"{name} {old.simpleString()}->{new.simpleString()}" for name, old, new in changed
+    )
+    message = (
+        f"{spec.destination}: source {spec.source} changed the type of column(s) the target "
+        f"cannot hold: {listed}; the target was left as it was."
+    )
+    widened = [(name, new) for name, old, new in changed if holds(new, old)]
+    if widened:
+        alters = ", ".join(
+            f"ALTER TABLE {spec.destination} ALTER COLUMN {quoted(name)} TYPE {new.simpleString()}"
+            for name, new in widened
+        )
+        message += (
+            f" Widen the target's column first: ALTER TABLE {spec.destination} SET TBLPROPERTIES "
+            f"('delta.enableTypeWidening' = 'true'), then {alters}."
+        )
+    if fixed := [name for name, old, new in changed if not holds(new, old)]:
+        message += (
+            f" Delta cannot change {', '.join(fixed)} in place: cast it back in the source, or "
+            "rebuild the table."
+        )
+    raise LoadError(message)

@@ -21,6 +21,7 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     field,
     ordered_by,
+    without_excluded,
 )
 from medallion_orchestrator.loaders.events import (
     DELETED,
@@ -38,6 +39,7 @@ from medallion_orchestrator.loaders.null_updates import (
     with_kept,
 )
 from medallion_orchestrator.loaders.predicates import any_of
+from medallion_orchestrator.loaders.schema import check_target_holds
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import (
     DELETE,
@@ -71,6 +73,11 @@ def upsert_latest(
     full_extract: bool = False,
     tombstones: Tombstones | None = None,
 ) -> LoadResult:
+    target = spec.target(lakehouse)
+    spark = lakehouse.spark
+    if spark.catalog.tableExists(target):
+        carried = without_excluded(source, spec, keep=tuple(keys))
+        check_target_holds(spec, carried.schema, spark.table(target).schema)
     source, truncated_at = without_truncates(spec, source, order)
     events = change_events(lakehouse, spec, source, keys, cache, order)
     kept = tombstones.replayed(lakehouse, events.sequence_type) if tombstones else None
@@ -83,8 +90,6 @@ def upsert_latest(
     if tombstones is not None:
         latest = cache.keep(latest, eager=False)
         tombstones.record(lakehouse, spec, latest, cache)
-    target = spec.target(lakehouse)
-    spark = lakehouse.spark
     if not spark.catalog.tableExists(target):
         ensure_target_schema(lakehouse, spec)
         fresh = latest.where(~col(DELETED)).drop(*INTERNAL, *bookkeeping(ignored))

@@ -1,0 +1,75 @@
+"""A bronze column whose type changes. A type the target's column holds loads as before; one it
+cannot hold fails naming the change (test_loaders_failures.py), and once the target is widened
+with the statements the error gives, the same load stores the values unchanged (2.5 stays 2.5),
+and a rerun commits nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from integration.loader_support import bronze, fresh_schema, load, row_for, version
+from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
+
+pytestmark = pytest.mark.spark
+
+CONFIG = {
+    "scd1": {"sequence_column": "seq"},
+    "scd2": {"sequence_column": "seq"},
+    "fact_incremental_merge": {"sequence_column": "seq", "watermark_column": "seq"},
+}
+DAY_1 = ([(1, "a", 10, 1), (2, "b", 20, 1)], "id INT, name STRING, score INT, seq INT")
+WIDER = "id INT, name STRING, score DOUBLE, seq DOUBLE"
+NARROWER = "id INT, name STRING, score SMALLINT, seq TINYINT"
+ALTER = re.compile(r"ALTER TABLE \S+ (?:SET TBLPROPERTIES \(.*?\)|ALTER COLUMN `\w+` TYPE \w+)")
+
+
+def first_load(lakehouse: Lakehouse, pipeline: str) -> tuple[str, Any]:
+    schema = fresh_schema("types")
+    source, target = f"dev_bronze.{schema}.source", f"dev_silver.{schema}.{pipeline}"
+    bronze(lakehouse, source, *DAY_1)
+    row = row_for(source, target, pipeline, ["id"], CONFIG[pipeline], primary_key_columns=["id"])
+    load(lakehouse, row)
+    return source, row
+
+
+def current(lakehouse: Lakehouse, target: str) -> list[tuple[Any, ...]]:
+    rows = lakehouse.sql(f"SELECT * FROM {target}").collect()
+    if "is_current" in rows[0].asDict():
+        rows = [row for row in rows if row["is_current"]]
+    return sorted((row["id"], row["score"], row["seq"]) for row in rows)
+
+
+@pytest.mark.parametrize("pipeline", list(CONFIG))
+def test_a_target_widened_as_the_error_says_takes_the_wider_values(spark, pipeline: str) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    target = row.destination
+    bronze(lakehouse, source, [(1, "a", 10.5, 2.5), (2, "b", 20.0, 1.0)], WIDER)
+    with pytest.raises(LoadError) as refused:
+        load(lakehouse, row)
+
+    for statement in ALTER.findall(str(refused.value)):
+        lakehouse.sql(statement)
+    widened = version(lakehouse, target)
+    load(lakehouse, row)
+
+    assert current(lakehouse, target) == [(1, 10.5, 2.5), (2, 20.0, 1.0)]
+    assert load(lakehouse, row).rows_written == 0
+    assert version(lakehouse, target) == widened + 1
+
+
+@pytest.mark.parametrize("pipeline", list(CONFIG))
+def test_a_narrower_source_type_loads_as_before(spark, pipeline: str) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    bronze(lakehouse, source, [(1, "a", 11, 2), (2, "b", 20, 1)], NARROWER)
+
+    load(lakehouse, row)
+
+    assert current(lakehouse, row.destination) == [(1, 11, 2), (2, 20, 1)]
+    kinds = dict(lakehouse.sql(f"SELECT * FROM {row.destination}").dtypes)
+    assert (kinds["score"], kinds["seq"]) == ("int", "int")
