@@ -1,7 +1,9 @@
 """A bronze column whose type changes. A type the target's column holds loads as before; one it
 cannot hold fails naming the change (test_loaders_failures.py), and once the target is widened
 with the statements the error gives, the same load stores the values unchanged (2.5 stays 2.5),
-and a rerun commits nothing."""
+and a rerun commits nothing. A change Delta cannot make in place (int to string) is applied by
+a full refresh, as AUTO CDC asks for one: the table rebuilt with the new type, in one commit,
+its comment, properties and other columns kept."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 
 from integration.loader_support import bronze, fresh_schema, load, row_for, version
 from medallion_orchestrator.errors import LoadError
+from medallion_orchestrator.loaders.dispatch import load_dimension, load_incremental
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
 
 pytestmark = pytest.mark.spark
@@ -24,6 +27,7 @@ CONFIG = {
 DAY_1 = ([(1, "a", 10, 1), (2, "b", 20, 1)], "id INT, name STRING, score INT, seq INT")
 WIDER = "id INT, name STRING, score DOUBLE, seq DOUBLE"
 NARROWER = "id INT, name STRING, score SMALLINT, seq TINYINT"
+GRADED = ([(1, "A+", 2), (2, "B", 1)], "id INT, score STRING, seq INT")  # and name dropped
 ALTER = re.compile(r"ALTER TABLE \S+ (?:SET TBLPROPERTIES \(.*?\)|ALTER COLUMN `\w+` TYPE \w+)")
 
 
@@ -73,3 +77,28 @@ def test_a_narrower_source_type_loads_as_before(spark, pipeline: str) -> None:  
     assert current(lakehouse, row.destination) == [(1, 11, 2), (2, 20, 1)]
     kinds = dict(lakehouse.sql(f"SELECT * FROM {row.destination}").dtypes)
     assert (kinds["score"], kinds["seq"]) == ("int", "int")
+
+
+@pytest.mark.parametrize("pipeline", list(CONFIG))
+def test_a_full_refresh_rebuilds_the_table_with_the_new_type(spark, pipeline: str) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    target = row.destination
+    lakehouse.sql(f"COMMENT ON TABLE {target} IS 'graded'")
+    lakehouse.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ('team' = 'grades')")
+    bronze(lakehouse, source, *GRADED)
+    with pytest.raises(LoadError, match=rf"or rebuild it: --full-refresh {target}\.$"):
+        load(lakehouse, row)
+    before = version(lakehouse, target)
+
+    refresh = load_incremental if pipeline == "fact_incremental_merge" else load_dimension
+    refresh(lakehouse, row, full_refresh=True)
+
+    assert current(lakehouse, target) == [(1, "A+", 2), (2, "B", 1)]
+    assert dict(lakehouse.sql(f"SELECT * FROM {target}").dtypes)["score"] == "string"
+    names = lakehouse.sql(f"SELECT DISTINCT name FROM {target}").collect()
+    assert names == [(None,)]  # a column bronze dropped is kept, as a load keeps it
+    assert version(lakehouse, target) == before + 1
+    detail = lakehouse.sql(f"DESCRIBE DETAIL {target}").first()
+    assert (detail["description"], detail["properties"].get("team")) == ("graded", "grades")
+    assert load(lakehouse, row).rows_written == 0

@@ -8,7 +8,8 @@ How, so that a failed or interrupted refresh leaves the target as it was: the ro
 builds the table afresh in a scratch table beside it (`<table>__full_refresh`, with its own
 tombstones; what it quarantines and says names the target); then one commit replaces every row
 of the target with the scratch's (an overwrite `replaceWhere true` with `mergeSchema`: a data
-commit, which keeps the target's comment, properties and clustering); then the target's state
+commit, which keeps the target's comment, properties and clustering; a bronze type change the
+target cannot hold overwrites the schema instead, its other columns kept); then the target's state
 properties and tombstones are set to the scratch's (one more commit, only when they differ), and
 the scratch tables are dropped. A failure before the replacing commit leaves the target at its
 version. One between the two commits leaves the rebuilt rows with the old state: a missing
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders import hydrate, snapshot_state, tombstones
 from medallion_orchestrator.loaders.common import LoadResult, latest_version
+from medallion_orchestrator.loaders.schema import holds
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.table_settings import set_properties
 from medallion_orchestrator.loaders.uncommitted import leaving_no_uncommitted_target
@@ -63,9 +65,25 @@ def fully_refreshed(
 
 
 def _replace_rows(rebuilt: DataFrame, target: str) -> None:
-    """One data commit: every row of `target` replaced by `rebuilt`'s, columns added."""
-    writer = rebuilt.write.format("delta").mode("overwrite").option("replaceWhere", "true")
-    writer.option("mergeSchema", "true").saveAsTable(target)
+    """One data commit: every row of `target` replaced by `rebuilt`'s, columns added. A column
+    whose type the target cannot hold (a bronze type change, schema.check_target_holds) takes
+    the rebuilt type: the schema is overwritten, the target's other columns kept, NULL."""
+    from pyspark.sql import functions as F
+
+    stored = {f.name: f.dataType for f in rebuilt.sparkSession.table(target).schema}
+    if all(holds(stored[f.name], f.dataType) for f in rebuilt.schema if f.name in stored):
+        writer = rebuilt.write.format("delta").mode("overwrite").option("replaceWhere", "true")
+        writer.option("mergeSchema", "true").saveAsTable(target)
+        return
+    kept = [
+        F.lit(None).cast(kind).alias(name)
+        for name, kind in stored.items()
+        if name not in rebuilt.columns
+    ]
+    rows = rebuilt.select("*", *kept)
+    rows.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(
+        target
+    )
 
 
 def _reset_state(lakehouse: Lakehouse, scratch: str, target: str) -> None:

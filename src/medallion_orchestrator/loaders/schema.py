@@ -117,6 +117,6 @@ def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -
     if fixed := [name for name, old, new in changed if not holds(new, old)]:
         message += (
             f" Delta cannot change {', '.join(fixed)} in place: cast it back in the source, or "
-            "rebuild the table."
+            f"rebuild it: --full-refresh {spec.destination}."
         )
     raise LoadError(message)

@@ -97,5 +97,6 @@ def test_each_change_is_named_with_how_to_apply_it_in_one_line() -> None:
         "left as it was. Widen the target's column first: ALTER TABLE dev_silver.shop.customers"
         " SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true'), then ALTER TABLE "
         "dev_silver.shop.customers ALTER COLUMN `score` TYPE double. Delta cannot change name "
-        "in place: cast it back in the source, or rebuild the table."
+        "in place: cast it back in the source, or rebuild it: --full-refresh "
+        "dev_silver.shop.customers."
     )
