@@ -51,14 +51,31 @@ def read_source(lakehouse: Lakehouse, spec: LoadSpec, table: str | None = None) 
     if not lakehouse.spark.catalog.tableExists(physical):
         raise LoadError(f"{spec.destination}: source table {shown} does not exist")
     source, mapping = lakehouse.spark.table(physical), spec.cdc.column_mapping
-    if not mapping:
+    if mapping:
+        if problems := mapping_problems(mapping, source.columns):
+            raise LoadError(
+                f"{spec.destination}: cdc_source_config.{'; '.join(problems)} "
+                f"(source {shown}: {', '.join(source.columns)})"
+            )
+        source = source.withColumnsRenamed(dict(mapping))
+    return _in_target_case(lakehouse, spec, source)
+
+
+def _in_target_case(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> DataFrame:
+    """The source's columns named as the target's, where they differ only in case: Spark and
+    Delta resolve names regardless of case, so bronze's `SCORE` is silver's `score`, not a new
+    column (a MERGE adding it fails with COLUMN_ALREADY_EXISTS)."""
+    target = spec.target(lakehouse)
+    if not lakehouse.spark.catalog.tableExists(target):
         return source
-    if problems := mapping_problems(mapping, source.columns):
-        raise LoadError(
-            f"{spec.destination}: cdc_source_config.{'; '.join(problems)} "
-            f"(source {shown}: {', '.join(source.columns)})"
-        )
-    return source.withColumnsRenamed(dict(mapping))
+    stored = {column.lower(): column for column in lakehouse.spark.table(target).columns}
+    lowered = [column.lower() for column in source.columns]
+    renamed = {
+        column: stored[low]
+        for column, low in zip(source.columns, lowered, strict=True)
+        if low in stored and stored[low] != column and lowered.count(low) == 1
+    }
+    return source.withColumnsRenamed(renamed) if renamed else source
 
 
 def ensure_target_schema(lakehouse: Lakehouse, spec: LoadSpec) -> None:

@@ -1,4 +1,7 @@
-"""A bronze column whose type changes. A type the target's column holds loads as before; one it
+"""A bronze column renamed but for case is the silver column it was (Spark and Delta resolve
+names regardless of case).
+
+A bronze column whose type changes. A type the target's column holds loads as before; one it
 cannot hold fails naming the change (test_loaders_failures.py), and once the target is widened
 with the statements the error gives, the same load stores the values unchanged (2.5 stays 2.5),
 and a rerun commits nothing. A change Delta cannot make in place (int to string) is applied by
@@ -45,6 +48,24 @@ def current(lakehouse: Lakehouse, target: str) -> list[tuple[Any, ...]]:
     if "is_current" in rows[0].asDict():
         rows = [row for row in rows if row["is_current"]]
     return sorted((row["id"], row["score"], row["seq"]) for row in rows)
+
+
+@pytest.mark.parametrize("pipeline", list(CONFIG))
+def test_a_column_renamed_but_for_case_loads_into_the_same_column(spark, pipeline: str) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    bronze(
+        lakehouse,
+        source,
+        [(1, "a", 11, 2), (2, "b", 20, 1)],
+        "id INT, Name STRING, SCORE INT, seq INT",
+    )
+
+    load(lakehouse, row)
+
+    assert current(lakehouse, row.destination) == [(1, 11, 2), (2, 20, 1)]
+    columns = lakehouse.sql(f"SELECT * FROM {row.destination}").columns
+    assert [c for c in columns if c.lower() in ("name", "score")] == ["name", "score"]
 
 
 @pytest.mark.parametrize("pipeline", list(CONFIG))
