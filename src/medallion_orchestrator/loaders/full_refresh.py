@@ -67,18 +67,21 @@ def fully_refreshed(
 def _replace_rows(rebuilt: DataFrame, target: str) -> None:
     """One data commit: every row of `target` replaced by `rebuilt`'s, columns added. A column
     whose type the target cannot hold (a bronze type change, schema.check_target_holds) takes
-    the rebuilt type: the schema is overwritten, the target's other columns kept, NULL."""
+    the rebuilt type: the schema is overwritten, the target's other columns kept, NULL. Names
+    match regardless of case, as Spark's and Delta's do."""
     from pyspark.sql import functions as F
 
-    stored = {f.name: f.dataType for f in rebuilt.sparkSession.table(target).schema}
-    if all(holds(stored[f.name], f.dataType) for f in rebuilt.schema if f.name in stored):
+    stored = {f.name.lower(): f for f in rebuilt.sparkSession.table(target).schema}
+    types = [(stored.get(f.name.lower()), f.dataType) for f in rebuilt.schema]
+    if all(holds(old.dataType, new) for old, new in types if old is not None):
         writer = rebuilt.write.format("delta").mode("overwrite").option("replaceWhere", "true")
         writer.option("mergeSchema", "true").saveAsTable(target)
         return
+    present = {column.lower() for column in rebuilt.columns}
     kept = [
-        F.lit(None).cast(kind).alias(name)
-        for name, kind in stored.items()
-        if name not in rebuilt.columns
+        F.lit(None).cast(f.dataType).alias(f.name)
+        for low, f in stored.items()
+        if low not in present
     ]
     rows = rebuilt.select("*", *kept)
     rows.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(
