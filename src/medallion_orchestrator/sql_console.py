@@ -106,8 +106,26 @@ def _table(frame: DataFrame, columns: list[str], output: Output, out: TextIO) ->
 
 
 def _text(value: Any) -> str:
+    """A cell as Databricks shows it: structs, arrays and maps as JSON, with field names."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, default=str)
+    if isinstance(value, tuple | list | dict):
+        return json.dumps(_plain(value), default=str)
     return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """Rows (structs) as dicts of their fields, all the way down; map keys as JSON keys."""
+    from pyspark.sql import Row
+
+    if isinstance(value, Row):
+        return {name: _plain(item) for name, item in value.asDict().items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {_key(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def _key(key: Any) -> Any:
+    return key if isinstance(key, str | int | float | bool) or key is None else str(key)
