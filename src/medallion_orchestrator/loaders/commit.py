@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
+from medallion_orchestrator.loaders.nested import nests, reshaped
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.sql_text import path, struct_sql
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
@@ -146,16 +147,22 @@ def _rewrite(
     if changes <= BROADCAST_CHANGES:
         changed = F.broadcast(changed)
     joined = current.alias("t").join(changed.alias("s"), F.expr(merge.condition), "left")
-    update = _assigned(changed, merge.update, types)
+    update, evolving = _assigned(changed, merge.update, types)
     updating = f"s.{path(OP)} = '{UPDATE}'"
+    stored = {
+        name: reshaped(path("t", name), kind, evolving[name])
+        if name in evolving
+        else path("t", name)
+        for name, kind in types.items()
+    }
     kept = {
-        name: _when(updating, update[name], path("t", name)) if name in update else path("t", name)
+        name: _when(updating, update[name], stored[name]) if name in update else stored[name]
         for name in types
     }
     kept |= {name: _when(updating, value) for name, value in update.items() if name not in types}
     rows = _selected(joined.where(field("s", OP).isNull() | (field("s", OP) == UPDATE)), kept)
     inserts = _selected(
-        staged.alias("s").where(col(OP) == INSERT), _assigned(staged, merge.insert, types)
+        staged.alias("s").where(col(OP) == INSERT), _assigned(staged, merge.insert, types)[0]
     )
     rows = rows.unionByName(inserts, allowMissingColumns=True)
     rows.writeTo(target).option("mergeSchema", "true").overwrite(F.lit(True))
@@ -173,21 +180,28 @@ def _rewrite(
 
 def _assigned(
     staged: DataFrame, assignments: dict[str, str], types: dict[str, DataType]
-) -> dict[str, str | Column]:
+) -> tuple[dict[str, str | Column], dict[str, DataType]]:
     """Each assignment over the staged row `s`, cast to its target column's type where the
-    types differ (SQL text where they do not: one expression for all of them)."""
+    types differ (SQL text where they do not: one expression for all of them); and the nested
+    columns whose staged type adds fields, which keep it (schema evolution), with that type."""
     from pyspark.sql import functions as F
 
     if not assignments:
-        return {}
+        return {}, {}
     kinds = staged.alias("s").select(F.expr(struct_sql(assignments)).alias(_ROW)).schema
     given = {item.name: item.dataType for item in kinds[_ROW].dataType.fields}  # type: ignore[attr-defined]
-    return {
+    evolving = {
+        name: given[name]
+        for name in assignments
+        if name in types and given[name] != types[name] and nests(given[name])
+    }
+    values = {
         name: F.expr(value).cast(types[name])
-        if name in types and given[name] != types[name]
+        if name in types and given[name] != types[name] and name not in evolving
         else value
         for name, value in assignments.items()
     }
+    return values, evolving
 
 
 def _when(test: str, value: str | Column, otherwise: str | None = None) -> str | Column:

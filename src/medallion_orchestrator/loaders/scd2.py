@@ -15,6 +15,7 @@ version's start gives that version a new surrogate key.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial, reduce
 from typing import TYPE_CHECKING
 
@@ -44,9 +45,11 @@ from medallion_orchestrator.loaders.events import (
     unseen_rows,
 )
 from medallion_orchestrator.loaders.hydrate import with_initial_hydrate
+from medallion_orchestrator.loaders.nested import evolved, reshaped
 from medallion_orchestrator.loaders.null_updates import ignored_columns
 from medallion_orchestrator.loaders.schema import check_target_holds
 from medallion_orchestrator.loaders.spec import LoadSpec
+from medallion_orchestrator.loaders.sql_text import path
 from medallion_orchestrator.loaders.staging import FILE, OP, Cache, Merge, assignments
 from medallion_orchestrator.loaders.versions import (
     MERGE_FROM,
@@ -199,6 +202,10 @@ def _update(
             spec.destination, 0, latest_version(lakehouse, target), "unchanged: no new events"
         )
     located = current.select("*", field("_metadata", "file_path").alias(FILE))
+    if shapes := evolved(current.schema, events.frame.schema):
+        incoming = {name: (shape.incoming, shape.evolved) for name, shape in shapes.items()}
+        events = replace(events, frame=_in_shapes(events.frame, incoming))
+        located = _in_shapes(located, {n: (s.stored, s.evolved) for n, s in shapes.items()})
     changes = []
     rebuilt_keys = unseen.touched
     if unseen.appended_count and not chain.new and not chain.dropped:
@@ -222,6 +229,15 @@ def _update(
         insert[surrogate] = f"xxhash64({inputs})"
     merge = Merge(f"{on} AND t.`{chain.effective_from}` = s.{MERGE_FROM}", update, insert)
     return merge_staged(lakehouse, spec, target, staged, merge)
+
+
+def _in_shapes(frame: DataFrame, shapes: dict[str, tuple[DataType, DataType]]) -> DataFrame:
+    """`frame` with each nested column of `shapes` brought from its type to the evolved one."""
+    from pyspark.sql import functions as F
+
+    return frame.withColumns(
+        {name: F.expr(reshaped(path(name), have, want)) for name, (have, want) in shapes.items()}
+    )
 
 
 def _small(keys: DataFrame, rows: int) -> DataFrame:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import col
-from medallion_orchestrator.loaders.sql_text import quoted
+from medallion_orchestrator.loaders.sql_text import path
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -51,22 +51,47 @@ def fingerprint(frame: DataFrame) -> tuple[int, int, int]:
 
 def holds(column: DataType, value: DataType) -> bool:
     """Whether a column of type `column` stores every value of type `value` unchanged: the same
-    type, or one that Delta's type widening widens `value` to. Structs, arrays and maps are
-    left to Delta's schema evolution."""
+    type, or one that Delta's type widening widens `value` to; inside structs, arrays and maps,
+    the fields both have (a field only the value has is added by Delta's schema evolution)."""
+    return not unheld(column, value)
+
+
+def unheld(
+    column: DataType, value: DataType, name: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], DataType, DataType]]:
+    """(path, stored type, incoming type) of each place under `name` where the column cannot
+    store the value: a field, array `element` or map `key`/`value` whose type it does not hold."""
+    from pyspark.sql.types import ArrayType, MapType, StructType
+
+    if isinstance(column, StructType) and isinstance(value, StructType):
+        stored = {item.name.lower(): item for item in column.fields}
+        return [
+            change
+            for item in value.fields
+            if (match := stored.get(item.name.lower())) is not None
+            for change in unheld(match.dataType, item.dataType, (*name, match.name))
+        ]
+    if isinstance(column, ArrayType) and isinstance(value, ArrayType):
+        return unheld(column.elementType, value.elementType, (*name, "element"))
+    if isinstance(column, MapType) and isinstance(value, MapType):
+        return [
+            *unheld(column.keyType, value.keyType, (*name, "key")),
+            *unheld(column.valueType, value.valueType, (*name, "value")),
+        ]
+    return [] if _holds_value(column, value) else [(name, column, value)]
+
+
+def _holds_value(column: DataType, value: DataType) -> bool:
     from pyspark.sql.types import (
-        ArrayType,
         DateType,
         DecimalType,
         DoubleType,
         FloatType,
-        MapType,
         NullType,
-        StructType,
         TimestampNTZType,
     )
 
-    nested = (ArrayType, MapType, StructType)
-    if column == value or isinstance(value, NullType) or isinstance(column, nested):
+    if column == value or isinstance(value, NullType):
         return True
     digits = INTEGRAL_DIGITS.get(value.simpleString())
     if digits is not None:
@@ -91,14 +116,15 @@ def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -
     would cast silently, and AUTO CDC refuses. It names each change and how to apply it."""
     stored = {field.name: field.dataType for field in target.fields}
     changed = [
-        (field.name, stored[field.name], field.dataType)
+        change
         for field in source.fields
-        if field.name in stored and not holds(stored[field.name], field.dataType)
+        if field.name in stored
+        for change in unheld(stored[field.name], field.dataType, (field.name,))
     ]
     if not changed:
         return
     listed = ", ".join(
-        f"{name} {old.simpleString()}->{new.simpleString()}" for name, old, new in changed
+        f"{'.'.join(name)} {old.simpleString()}->{new.simpleString()}" for name, old, new in changed
     )
     message = (
         f"{spec.destination}: source {spec.source} changed the type of column(s) the target "
@@ -107,14 +133,14 @@ def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -
     widened = [(name, new) for name, old, new in changed if holds(new, old)]
     if widened:
         alters = ", ".join(
-            f"ALTER TABLE {spec.destination} ALTER COLUMN {quoted(name)} TYPE {new.simpleString()}"
+            f"ALTER TABLE {spec.destination} ALTER COLUMN {path(*name)} TYPE {new.simpleString()}"
             for name, new in widened
         )
         message += (
             f" Widen the target's column first: ALTER TABLE {spec.destination} SET TBLPROPERTIES "
             f"('delta.enableTypeWidening' = 'true'), then {alters}."
         )
-    if fixed := [name for name, old, new in changed if not holds(new, old)]:
+    if fixed := [".".join(name) for name, old, new in changed if not holds(new, old)]:
         message += (
             f" Delta cannot change {', '.join(fixed)} in place: cast it back in the source, or "
             f"rebuild it: --full-refresh {spec.destination}."

@@ -31,6 +31,7 @@ from medallion_orchestrator.loaders.events import (
     change_events,
     latest_per_key,
 )
+from medallion_orchestrator.loaders.nested import Shapes, combined, evolved, reshaped
 from medallion_orchestrator.loaders.null_updates import (
     bookkeeping,
     ignored_columns,
@@ -41,6 +42,7 @@ from medallion_orchestrator.loaders.null_updates import (
 from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.loaders.schema import check_target_holds
 from medallion_orchestrator.loaders.spec import LoadSpec
+from medallion_orchestrator.loaders.sql_text import path
 from medallion_orchestrator.loaders.staging import (
     DELETE,
     FILE,
@@ -120,6 +122,7 @@ def _staged(
     keys, existing = events.keys, set(current.columns)
     stored = bool(order) and existing.issuperset(order)
     compared = [a for a in events.attributes if a in existing and a not in order]
+    shapes = evolved(current.schema, latest.schema)
     added = [a for a in events.attributes if a not in existing]
     target = current.select(
         *[col(c) for c in (*keys, *compared)],
@@ -132,6 +135,11 @@ def _staged(
     stored_at = field("t", STORED) if stored else None
     truncated = before_truncate(stored_at, truncated_at)
     values = {a: field("s", a) for a in events.attributes}
+    values |= {
+        a: F.expr(combined(path("s", a), path("t", a), *shape))
+        for a, shape in shapes.items()
+        if a in compared
+    }
     values |= {
         a: F.when(truncated, field("s", a)).otherwise(over_target(a, stored_at))
         for a in ignored
@@ -150,7 +158,9 @@ def _staged(
     op = (
         F.when(incoming & ~found & ~deleted, INSERT)
         .when(incoming & found & deleted & newer, DELETE)
-        .when(incoming & found & ~deleted & newer & changed(values, compared, added), UPDATE)
+        .when(
+            incoming & found & ~deleted & newer & changed(values, compared, added, shapes), UPDATE
+        )
         .when(~incoming & found & (F.lit(full_extract) | truncated), DELETE)
     )
     return joined.select(
@@ -161,11 +171,25 @@ def _staged(
     ).where(col(OP).isNotNull())
 
 
-def changed(values: dict[str, Column], compared: list[str], added: list[str]) -> Column:
+def changed(
+    values: dict[str, Column],
+    compared: list[str],
+    added: list[str],
+    shapes: dict[str, Shapes] | None = None,
+) -> Column:
     """NULL-safe, the incoming `values` against the target `t`: A->NULL and NULL->A are
-    changes, NULL->NULL is not; a value in a column the target does not have yet is a change."""
+    changes, NULL->NULL is not; a value in a column the target does not have yet is a change.
+    A struct whose fields changed is compared in its evolved type (nested.py)."""
+    from pyspark.sql import functions as F
 
-    tests = [~values[c].eqNullSafe(field("t", c)) for c in compared] + [
+    shapes = shapes or {}
+    stored = {
+        c: F.expr(reshaped(path("t", c), shapes[c].stored, shapes[c].evolved))
+        if c in shapes
+        else field("t", c)
+        for c in compared
+    }
+    tests = [~values[c].eqNullSafe(stored[c]) for c in compared] + [
         values[c].isNotNull() for c in added
     ]
     return any_of(tests)

@@ -6,12 +6,14 @@ import pytest
 from pyspark.sql.types import (
     ArrayType,
     ByteType,
+    DataType,
     DateType,
     DecimalType,
     DoubleType,
     FloatType,
     IntegerType,
     LongType,
+    MapType,
     NullType,
     ShortType,
     StringType,
@@ -25,6 +27,11 @@ from fakes import task_row
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.schema import check_target_holds, holds
 from medallion_orchestrator.loaders.spec import LoadSpec
+
+
+def struct(**types: DataType) -> StructType:
+    return StructType([StructField(name, kind) for name, kind in types.items()])
+
 
 # (column type, value type): the column stores every value unchanged (Delta's type widening)
 HELD = [
@@ -41,7 +48,11 @@ HELD = [
     (TimestampNTZType(), DateType()),
     (IntegerType(), NullType()),
     (StringType(), NullType()),
-    (ArrayType(IntegerType()), ArrayType(LongType())),  # nested types: Delta's evolution decides
+    (ArrayType(LongType()), ArrayType(IntegerType())),
+    (MapType(StringType(), LongType()), MapType(StringType(), ShortType())),
+    (struct(city=StringType()), struct(city=StringType(), zip=StringType())),  # zip is added
+    (struct(city=StringType(), zip=StringType()), struct(CITY=StringType())),  # zip stays
+    (ArrayType(struct(n=LongType())), ArrayType(struct(n=IntegerType(), m=DateType()))),
 ]
 NOT_HELD = [
     (IntegerType(), LongType()),
@@ -56,6 +67,12 @@ NOT_HELD = [
     (IntegerType(), StringType()),
     (TimestampType(), DateType()),
     (DateType(), TimestampNTZType()),
+    (ArrayType(IntegerType()), ArrayType(LongType())),
+    (MapType(IntegerType(), StringType()), MapType(LongType(), StringType())),
+    (struct(n=IntegerType()), struct(n=DoubleType())),
+    (struct(city=StringType()), StringType()),
+    (StringType(), struct(city=StringType())),
+    (ArrayType(StringType()), struct(city=StringType())),
 ]
 
 
@@ -100,3 +117,27 @@ def test_each_change_is_named_with_how_to_apply_it_in_one_line() -> None:
         "in place: cast it back in the source, or rebuild it: --full-refresh "
         "dev_silver.shop.customers."
     )
+
+
+def test_a_field_inside_a_struct_is_named_by_its_path_with_how_to_widen_it() -> None:
+    inner = ArrayType(struct(n=IntegerType(), tag=StringType()))
+    target = schema(id=IntegerType(), address=struct(geo=struct(lat=FloatType())), items=inner)
+    source = schema(
+        id=IntegerType(),
+        address=struct(geo=struct(lat=DoubleType()), zip=StringType()),
+        items=ArrayType(struct(n=LongType(), tag=IntegerType())),
+    )
+
+    with pytest.raises(LoadError) as raised:
+        check_target_holds(spec(), source, target)
+
+    message = str(raised.value)
+    assert (
+        "cannot hold: address.geo.lat float->double, items.element.n int->bigint, "
+        "items.element.tag string->int; the target was left as it was." in message
+    )
+    assert (
+        "ALTER COLUMN `address`.`geo`.`lat` TYPE double, ALTER TABLE dev_silver.shop.customers "
+        "ALTER COLUMN `items`.`element`.`n` TYPE bigint." in message
+    )
+    assert "Delta cannot change items.element.tag in place" in message
