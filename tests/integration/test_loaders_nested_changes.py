@@ -142,3 +142,28 @@ def test_a_field_whose_type_silver_cannot_hold_fails_naming_it(spark, pipeline: 
     load(lakehouse, row)
     stored = lakehouse.sql(f"SELECT address.n FROM {row.destination} WHERE seq = 2").collect()
     assert stored == [(1.5,)]
+
+
+@pytest.mark.parametrize(("pipeline", "how"), PATHS)
+def test_a_field_added_inside_an_array_of_structs_is_added(spark, pipeline: str, how: str) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    items = "id INT, items ARRAY<STRUCT<sku: STRING>>, seq INT"
+    row = first_load(lakehouse, pipeline, [(1, [("a",)], 1), (2, [("b",)], 1)], items)
+    bronze(
+        lakehouse,
+        row.source,
+        [(1, [("a", 2), ("c", None)], 2), (2, [("b", None)], 1)],
+        "id INT, items ARRAY<STRUCT<sku: STRING, qty: INT>>, seq INT",
+    )
+
+    with committing(how):
+        load(lakehouse, row)
+        assert load(lakehouse, row).rows_written == 0
+
+    found = lakehouse.sql(f"SELECT id, items FROM {row.destination} WHERE seq = 2").collect()
+    assert [item.asDict() for item in found[0]["items"]] == [
+        {"sku": "a", "qty": 2},
+        {"sku": "c", "qty": None},
+    ]
+    kinds = dict(lakehouse.sql(f"SELECT * FROM {row.destination}").dtypes)
+    assert kinds["items"] == "array<struct<sku:string,qty:int>>"
