@@ -57,6 +57,8 @@ COMMITS = ["merge", "rewrite"]
 LOADINGS = [*COMMITS, "rebuild"]
 # (pipeline, how) for every way an SCD1 or SCD2 load commits
 PATHS = [("scd1", how) for how in COMMITS] + [("scd2", how) for how in LOADINGS]
+# ... and of the incremental merge, which shares SCD1's upsert
+UPSERT_PATHS = [*PATHS, *[("fact_incremental_merge", how) for how in COMMITS]]
 
 
 @contextmanager

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from integration.loader_support import bronze, fresh_schema, load, row_for, version
+from integration.loader_support import (
+    UPSERT_PATHS,
+    bronze,
+    committing,
+    fresh_schema,
+    load,
+    row_for,
+    version,
+)
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.dispatch import load_dimension, load_incremental
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
@@ -86,6 +94,52 @@ def test_a_target_widened_as_the_error_says_takes_the_wider_values(spark, pipeli
     assert current(lakehouse, target) == [(1, 10.5, 2.5), (2, 20.0, 1.0)]
     assert load(lakehouse, row).rows_written == 0
     assert version(lakehouse, target) == widened + 1
+
+
+BIGGER = "id INT, name STRING, score BIGINT, seq BIGINT"
+
+
+@pytest.mark.parametrize(("pipeline", "how"), UPSERT_PATHS)
+def test_a_target_with_type_widening_on_widens_itself(spark, pipeline: str, how: str) -> None:  # type: ignore[no-untyped-def]
+    """As Delta's MERGE WITH SCHEMA EVOLUTION and AUTO CDC widen such a table's columns."""
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    target = row.destination
+    lakehouse.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    bronze(lakehouse, source, [(1, "a", 5_000_000_000, 3_000_000_000), (2, "b", 20, 1)], BIGGER)
+
+    with committing(how):
+        load(lakehouse, row)
+        widened = version(lakehouse, target)
+        assert load(lakehouse, row).rows_written == 0
+
+    assert current(lakehouse, target) == [(1, 5_000_000_000, 3_000_000_000), (2, 20, 1)]
+    kinds = dict(lakehouse.sql(f"SELECT * FROM {target}").dtypes)
+    assert (kinds["score"], kinds["seq"]) == ("bigint", "bigint")
+    assert version(lakehouse, target) == widened
+
+
+@pytest.mark.parametrize("pipeline", list(CONFIG))
+def test_type_widening_on_leaves_integers_to_doubles_to_the_user(spark, pipeline: str) -> None:  # type: ignore[no-untyped-def]
+    """Delta widens integers to decimals or doubles only when told, never by itself."""
+    lakehouse = lakehouse_for(spark)
+    source, row = first_load(lakehouse, pipeline)
+    target = row.destination
+    lakehouse.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    before = version(lakehouse, target)
+    bronze(
+        lakehouse,
+        source,
+        [(1, "a", 10.5, 2), (2, "b", 20.0, 1)],
+        "id INT, name STRING, score DOUBLE, seq INT",
+    )
+
+    with pytest.raises(
+        LoadError, match=r"cannot hold: score int->double;.*ALTER COLUMN `score` TYPE double"
+    ):
+        load(lakehouse, row)
+
+    assert version(lakehouse, target) == before
 
 
 @pytest.mark.parametrize("pipeline", list(CONFIG))

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from integration.loader_support import bronze, committing, fresh_schema, load, row_for, version
+from integration.loader_support import (
+    UPSERT_PATHS,
+    bronze,
+    committing,
+    fresh_schema,
+    load,
+    row_for,
+    version,
+)
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.runtime.lakehouse import Lakehouse, lakehouse_for
 
@@ -23,15 +31,6 @@ CONFIG = {
     "scd2": {"sequence_column": "seq"},
     "fact_incremental_merge": {"sequence_column": "seq", "watermark_column": "seq"},
 }
-PATHS = [
-    ("scd1", "merge"),
-    ("scd1", "rewrite"),
-    ("scd2", "merge"),
-    ("scd2", "rewrite"),
-    ("scd2", "rebuild"),
-    ("fact_incremental_merge", "merge"),
-    ("fact_incremental_merge", "rewrite"),
-]
 CITY = "id INT, address STRUCT<city: STRING>, seq INT"
 CITY_ZIP = "id INT, address STRUCT<city: STRING, zip: STRING>, seq INT"
 ALTER = re.compile(r"ALTER TABLE \S+ (?:SET TBLPROPERTIES \(.*?\)|ALTER COLUMN [`\w.]+ TYPE \w+)")
@@ -66,7 +65,7 @@ def by_key_and_seq(rows: Any) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda row: (row[0], row[2]))
 
 
-@pytest.mark.parametrize(("pipeline", "how"), PATHS)
+@pytest.mark.parametrize(("pipeline", "how"), UPSERT_PATHS)
 def test_a_field_added_inside_a_struct_is_added_to_silver(spark, pipeline: str, how: str) -> None:  # type: ignore[no-untyped-def]
     lakehouse = lakehouse_for(spark)
     row = first_load(lakehouse, pipeline, DAY_1, CITY)
@@ -93,7 +92,7 @@ def test_a_field_added_inside_a_struct_is_added_to_silver(spark, pipeline: str, 
     assert version(lakehouse, row.destination) == before
 
 
-@pytest.mark.parametrize(("pipeline", "how"), PATHS)
+@pytest.mark.parametrize(("pipeline", "how"), UPSERT_PATHS)
 def test_a_field_bronze_stops_sending_stays_in_silver(spark, pipeline: str, how: str) -> None:  # type: ignore[no-untyped-def]
     lakehouse = lakehouse_for(spark)
     row = first_load(lakehouse, pipeline, DAY_2, CITY_ZIP)
@@ -144,7 +143,7 @@ def test_a_field_whose_type_silver_cannot_hold_fails_naming_it(spark, pipeline: 
     assert stored == [(1.5,)]
 
 
-@pytest.mark.parametrize(("pipeline", "how"), PATHS)
+@pytest.mark.parametrize(("pipeline", "how"), UPSERT_PATHS)
 def test_a_field_added_inside_an_array_of_structs_is_added(spark, pipeline: str, how: str) -> None:  # type: ignore[no-untyped-def]
     lakehouse = lakehouse_for(spark)
     items = "id INT, items ARRAY<STRUCT<sku: STRING>>, seq INT"
@@ -167,3 +166,24 @@ def test_a_field_added_inside_an_array_of_structs_is_added(spark, pipeline: str,
     ]
     kinds = dict(lakehouse.sql(f"SELECT * FROM {row.destination}").dtypes)
     assert kinds["items"] == "array<struct<sku:string,qty:int>>"
+
+
+@pytest.mark.parametrize(("pipeline", "how"), UPSERT_PATHS)
+def test_a_field_widens_itself_on_a_target_with_type_widening_on(
+    spark, pipeline: str, how: str
+) -> None:  # type: ignore[no-untyped-def]
+    lakehouse = lakehouse_for(spark)
+    row = first_load(lakehouse, pipeline, [(1, (1,), 1)], "id INT, address STRUCT<n: INT>, seq INT")
+    table = row.destination
+    lakehouse.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    wider = "id INT, address STRUCT<n: BIGINT, zip: STRING>, seq INT"
+    bronze(lakehouse, row.source, [(1, (5_000_000_000, "0150"), 2)], wider)
+
+    with committing(how):
+        load(lakehouse, row)
+        assert load(lakehouse, row).rows_written == 0
+
+    stored = lakehouse.sql(f"SELECT address FROM {table} WHERE seq = 2").collect()
+    assert [found["address"].asDict() for found in stored] == [{"n": 5_000_000_000, "zip": "0150"}]
+    kinds = dict(lakehouse.sql(f"SELECT * FROM {table}").dtypes)
+    assert kinds["address"] == "struct<n:bigint,zip:string>"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE, Events
 from medallion_orchestrator.loaders.predicates import any_of
+from medallion_orchestrator.loaders.schema import holds
 from medallion_orchestrator.loaders.sql_text import path, struct_of, struct_sql
 from medallion_orchestrator.loaders.staging import FILE, INSERT, OP, UPDATE
 from medallion_orchestrator.loaders.versions import EXISTING, MERGE_FROM, Chain
@@ -83,12 +84,13 @@ def appended_changes(
     found, upsert = col(EXISTING).isNotNull(), ~col(DELETED)
     changed = _differs([c for c in chain.shared if c in chain.tracked], chain.shared, *types)
     start_type = current.schema[EXISTING].dataType[chain.effective_from].dataType
+    sequence = col(SEQUENCE).cast(start_type) if holds(start_type, kind) else col(SEQUENCE)
     event, before = col(VALUES), field(EXISTING, VALUES)
     rows = F.array(
         F.when(found & (~upsert | changed), version(before, start, col(SEQUENCE), UPDATE, start)),
         F.when(
             upsert & (~found | changed),
-            version(event, col(SEQUENCE), F.lit(None), INSERT, col(SEQUENCE).cast(start_type)),
+            version(event, col(SEQUENCE), F.lit(None), INSERT, sequence),
         ),
         F.when(
             upsert & found & ~changed & _differs(chain.shared, chain.shared, *types),

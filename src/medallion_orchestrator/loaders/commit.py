@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import LoadResult, col, field, latest_version
 from medallion_orchestrator.loaders.nested import nests, reshaped
+from medallion_orchestrator.loaders.schema import holds
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.sql_text import path, struct_sql
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE, Merge
@@ -182,8 +183,9 @@ def _assigned(
     staged: DataFrame, assignments: dict[str, str], types: dict[str, DataType]
 ) -> tuple[dict[str, str | Column], dict[str, DataType]]:
     """Each assignment over the staged row `s`, cast to its target column's type where the
-    types differ (SQL text where they do not: one expression for all of them); and the nested
-    columns whose staged type adds fields, which keep it (schema evolution), with that type."""
+    types differ (SQL text where they do not: one expression for all of them); and the columns
+    whose staged type adds fields or is wider (type widening on), which keep it as schema
+    evolution does, with that type."""
     from pyspark.sql import functions as F
 
     if not assignments:
@@ -193,7 +195,9 @@ def _assigned(
     evolving = {
         name: given[name]
         for name in assignments
-        if name in types and given[name] != types[name] and nests(given[name])
+        if name in types
+        and given[name] != types[name]
+        and (nests(given[name]) or not holds(types[name], given[name]))
     }
     values = {
         name: F.expr(value).cast(types[name])

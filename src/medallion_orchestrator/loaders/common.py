@@ -128,6 +128,13 @@ def require_columns(frame: DataFrame, columns: list[str], spec: LoadSpec, role: 
         )
 
 
+def widens_types(lakehouse: Lakehouse, table: str) -> bool:
+    """Whether the Delta table has type widening on (`delta.enableTypeWidening`)."""
+    name = "delta.enableTypeWidening"
+    row = lakehouse.spark.sql(f"SHOW TBLPROPERTIES {table} ('{name}')").first()
+    return row is not None and str(row["value"]).lower() == "true"
+
+
 def latest_version(lakehouse: Lakehouse, table: str) -> int | None:
     """The table's newest Delta version: read from its log in milliseconds where the JVM is at
     hand (classic Spark, open source Delta), else from its history (Spark Connect)."""

@@ -3,14 +3,16 @@ and a stored or incoming value brought to that type as SQL text, field by field,
 
 A field added inside a struct (at any depth, in an array's elements or a map's values) is
 appended after the stored fields, as `MERGE WITH SCHEMA EVOLUTION` adds it; a field bronze no
-longer sends stays. Types are compared, never cast wider: schema.check_target_holds has already
-refused a field whose type the target cannot hold.
+longer sends stays. A field keeps its stored type unless it must widen:
+schema.check_target_holds has refused a type the target cannot hold, unless the table widens
+it (type widening on).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from medallion_orchestrator.loaders.schema import holds
 from medallion_orchestrator.loaders.sql_text import quoted, struct_sql
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ def merged(stored: DataType, incoming: DataType) -> DataType:
         return ArrayType(merged(stored.elementType, incoming.elementType))
     if isinstance(stored, MapType) and isinstance(incoming, MapType):
         return MapType(stored.keyType, merged(stored.valueType, incoming.valueType))
-    return stored
+    return stored if holds(stored, incoming) else incoming  # a type widened (type widening on)
 
 
 def evolved(stored: StructType, incoming: StructType) -> dict[str, Shapes]:

@@ -31,6 +31,7 @@ from medallion_orchestrator.loaders.common import (
     latest_version,
     literal,
     ordered_by,
+    widens_types,
     without_excluded,
 )
 from medallion_orchestrator.loaders.events import (
@@ -89,7 +90,8 @@ def scd2_from(lakehouse: Lakehouse, spec: LoadSpec, source: DataFrame) -> LoadRe
             versions.write.format("delta").saveAsTable(target)
             return created(lakehouse, spec, target, lakehouse.spark.table(target).count())
         current = lakehouse.spark.table(target)
-        check_target_holds(spec, _as_stored(spec, source), current.schema)
+        widening = partial(widens_types, lakehouse, target)
+        check_target_holds(spec, _as_stored(spec, source), current.schema, widening)
         order = config.sequence_columns
         stored = ordered_by(order) if order and set(current.columns).issuperset(order) else None
         seen = partial(_marks, spec, current, stored)

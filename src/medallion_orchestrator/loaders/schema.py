@@ -4,6 +4,7 @@ rows without joining them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
@@ -110,10 +111,28 @@ def _holds_value(column: DataType, value: DataType) -> bool:
     )
 
 
-def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -> None:
+def widens_itself(stored: DataType, incoming: DataType) -> bool:
+    """Whether a MERGE or write with schema evolution widens a column of type `stored` to
+    `incoming` itself, on a table with type widening on: every widening but integers to decimals
+    or doubles, which Delta leaves to an ALTER, "to avoid accidental promotion"."""
+    from pyspark.sql.types import DecimalType, DoubleType
+
+    integral = stored.simpleString() in INTEGRAL_DIGITS
+    return holds(incoming, stored) and not (
+        integral and isinstance(incoming, (DecimalType, DoubleType))
+    )
+
+
+def check_target_holds(
+    spec: LoadSpec,
+    source: StructType,
+    target: StructType,
+    widening: Callable[[], bool] = lambda: False,
+) -> None:
     """LoadError when a column of both has values in `source` that the target's type cannot
     store unchanged (2.7 in an INT column would be stored as 2): a bronze type change that Delta
-    would cast silently, and AUTO CDC refuses. It names each change and how to apply it."""
+    would cast silently, and AUTO CDC refuses. It names each change and how to apply it. With
+    type `widening` on the target, the changes Delta's schema evolution makes itself pass."""
     stored = {field.name: field.dataType for field in target.fields}
     changed = [
         change
@@ -121,6 +140,8 @@ def check_target_holds(spec: LoadSpec, source: StructType, target: StructType) -
         if field.name in stored
         for change in unheld(stored[field.name], field.dataType, (field.name,))
     ]
+    if changed and widening():
+        changed = [(name, old, new) for name, old, new in changed if not widens_itself(old, new)]
     if not changed:
         return
     listed = ", ".join(

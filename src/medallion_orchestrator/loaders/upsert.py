@@ -11,6 +11,7 @@ equal to the target (or a rerun) writes nothing.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.commit import merge_staged
@@ -21,6 +22,7 @@ from medallion_orchestrator.loaders.common import (
     ensure_target_schema,
     field,
     ordered_by,
+    widens_types,
     without_excluded,
 )
 from medallion_orchestrator.loaders.events import (
@@ -79,7 +81,8 @@ def upsert_latest(
     spark = lakehouse.spark
     if spark.catalog.tableExists(target):
         carried = without_excluded(source, spec, keep=tuple(keys))
-        check_target_holds(spec, carried.schema, spark.table(target).schema)
+        widening = partial(widens_types, lakehouse, target)
+        check_target_holds(spec, carried.schema, spark.table(target).schema, widening)
     source, truncated_at = without_truncates(spec, source, order)
     events = change_events(lakehouse, spec, source, keys, cache, order)
     kept = tombstones.replayed(lakehouse, events.sequence_type) if tombstones else None

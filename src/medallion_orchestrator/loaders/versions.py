@@ -35,6 +35,7 @@ from medallion_orchestrator.loaders.common import col, field
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
 from medallion_orchestrator.loaders.null_updates import filled
 from medallion_orchestrator.loaders.predicates import any_of
+from medallion_orchestrator.loaders.schema import holds
 from medallion_orchestrator.loaders.staging import DELETE, FILE, INSERT, OP, UPDATE
 
 if TYPE_CHECKING:
@@ -209,9 +210,10 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
             .when(~col(_START) & found, DELETE)
         )
         start_type = runs.schema[EXISTING].dataType[chain.effective_from].dataType
-        merge_from = F.coalesce(
-            field(EXISTING, chain.effective_from), col(SEQUENCE).cast(start_type)
-        )
+        sequence = col(SEQUENCE)
+        if holds(start_type, runs.schema[SEQUENCE].dataType):  # else the table widens it
+            sequence = sequence.cast(start_type)
+        merge_from = F.coalesce(field(EXISTING, chain.effective_from), sequence)
     return version.select(
         *[col(k) for k in chain.keys],
         merge_from.alias(MERGE_FROM),

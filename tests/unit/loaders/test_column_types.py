@@ -25,7 +25,7 @@ from pyspark.sql.types import (
 
 from fakes import task_row
 from medallion_orchestrator.errors import LoadError
-from medallion_orchestrator.loaders.schema import check_target_holds, holds
+from medallion_orchestrator.loaders.schema import check_target_holds, holds, widens_itself
 from medallion_orchestrator.loaders.spec import LoadSpec
 
 
@@ -141,3 +141,33 @@ def test_a_field_inside_a_struct_is_named_by_its_path_with_how_to_widen_it() -> 
         "ALTER COLUMN `items`.`element`.`n` TYPE bigint." in message
     )
     assert "Delta cannot change items.element.tag in place" in message
+
+
+def test_a_target_with_type_widening_on_takes_what_delta_widens_by_itself() -> None:
+    target = schema(id=IntegerType(), score=FloatType(), day=DateType(), geo=struct(n=ShortType()))
+    source = schema(
+        id=LongType(), score=DoubleType(), day=TimestampNTZType(), geo=struct(n=IntegerType())
+    )
+
+    check_target_holds(spec(), source, target, widening=lambda: True)
+    with pytest.raises(LoadError, match="id int->bigint, score float->double"):
+        check_target_holds(spec(), source, target)
+
+
+def test_type_widening_on_leaves_integers_to_decimals_and_doubles_to_an_alter() -> None:
+    target = schema(id=IntegerType(), score=IntegerType(), amount=LongType())
+    source = schema(id=IntegerType(), score=DoubleType(), amount=DecimalType(20, 0))
+
+    with pytest.raises(LoadError) as raised:
+        check_target_holds(spec(), source, target, widening=lambda: True)
+
+    assert "cannot hold: score int->double, amount bigint->decimal(20,0);" in str(raised.value)
+    assert not widens_itself(IntegerType(), DoubleType())
+    assert widens_itself(DecimalType(10, 2), DecimalType(12, 2))
+
+
+def test_the_table_is_asked_about_type_widening_only_when_a_type_changed() -> None:
+    def asked() -> bool:
+        raise AssertionError("no type changed: the table's properties are not read")
+
+    check_target_holds(spec(), schema(id=IntegerType()), schema(id=LongType()), widening=asked)
