@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from medallion_orchestrator.errors import LoadError
 from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.comparable import comparable
 from medallion_orchestrator.loaders.sql_text import path
 
 if TYPE_CHECKING:
@@ -35,10 +36,11 @@ def schema_changes(current: StructType, incoming: StructType) -> list[str]:
 def fingerprint(frame: DataFrame) -> tuple[int, int, int]:
     """(rows, sum of a 64-bit row hash, sum of a second 32-bit hash): equal multisets of rows
     give equal fingerprints; different ones collide with negligible probability. NULL flags
-    are hashed too, so (1, NULL) and (NULL, 1) differ."""
+    are hashed too, so (1, NULL) and (NULL, 1) differ; maps by their entries (comparable)."""
     from pyspark.sql import functions as F
 
-    parts = [part for c in frame.columns for part in (col(c), col(c).isNull())]
+    kinds = [(item.name, item.dataType) for item in frame.schema.fields]
+    parts = [part for c, kind in kinds for part in (comparable(col(c), kind), col(c).isNull())]
     if not parts:
         return (frame.count(), 0, 0)
     row = frame.agg(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col
+from medallion_orchestrator.loaders.comparable import same
 from medallion_orchestrator.loaders.predicates import any_of
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def snapshot_events(
     order = Window.partitionBy(*[col(k) for k in keys]).orderBy(col(RANK))
     rank, before = col(RANK), F.lag(col(RANK)).over(order)
     after = F.coalesce(F.lead(col(RANK)).over(order), F.size(versions) + 1)
-    differs = any_of([~col(c).eqNullSafe(F.lag(col(c)).over(order)) for c in attributes])
+    kinds = {item.name: item.dataType for item in rows.schema.fields}
+    differs = any_of([~same(col(c), F.lag(col(c)).over(order), kinds[c]) for c in attributes])
     marked = rows.withColumns(
         {
             _UPSERT: (rank > 0) & (before.isNull() | (before < rank - 1) | differs),

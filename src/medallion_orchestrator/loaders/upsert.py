@@ -25,6 +25,7 @@ from medallion_orchestrator.loaders.common import (
     widens_types,
     without_excluded,
 )
+from medallion_orchestrator.loaders.comparable import same
 from medallion_orchestrator.loaders.events import (
     DELETED,
     INTERNAL,
@@ -60,6 +61,7 @@ from medallion_orchestrator.loaders.truncates import before_truncate, without_tr
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import DataType
 
     from medallion_orchestrator.runtime.lakehouse import Lakehouse
 
@@ -126,6 +128,8 @@ def _staged(
     stored = bool(order) and existing.issuperset(order)
     compared = [a for a in events.attributes if a in existing and a not in order]
     shapes = evolved(current.schema, latest.schema)
+    kinds = {item.name: item.dataType for item in latest.schema.fields}
+    kinds |= {name: shape.evolved for name, shape in shapes.items()}
     added = [a for a in events.attributes if a not in existing]
     target = current.select(
         *[col(c) for c in (*keys, *compared)],
@@ -162,7 +166,8 @@ def _staged(
         F.when(incoming & ~found & ~deleted, INSERT)
         .when(incoming & found & deleted & newer, DELETE)
         .when(
-            incoming & found & ~deleted & newer & changed(values, compared, added, shapes), UPDATE
+            incoming & found & ~deleted & newer & changed(values, compared, added, shapes, kinds),
+            UPDATE,
         )
         .when(~incoming & found & (F.lit(full_extract) | truncated), DELETE)
     )
@@ -179,20 +184,23 @@ def changed(
     compared: list[str],
     added: list[str],
     shapes: dict[str, Shapes] | None = None,
+    kinds: dict[str, DataType] | None = None,
 ) -> Column:
     """NULL-safe, the incoming `values` against the target `t`: A->NULL and NULL->A are
     changes, NULL->NULL is not; a value in a column the target does not have yet is a change.
-    A struct whose fields changed is compared in its evolved type (nested.py)."""
+    A struct whose fields changed is compared in its evolved type, and maps by their entries,
+    given the values' `kinds` (nested.py)."""
     from pyspark.sql import functions as F
 
-    shapes = shapes or {}
+    shapes, kinds = shapes or {}, kinds or {}
     stored = {
         c: F.expr(reshaped(path("t", c), shapes[c].stored, shapes[c].evolved))
         if c in shapes
         else field("t", c)
         for c in compared
     }
-    tests = [~values[c].eqNullSafe(stored[c]) for c in compared] + [
-        values[c].isNotNull() for c in added
-    ]
+    tests = [
+        ~same(values[c], stored[c], kinds[c]) if c in kinds else ~values[c].eqNullSafe(stored[c])
+        for c in compared
+    ] + [values[c].isNotNull() for c in added]
     return any_of(tests)

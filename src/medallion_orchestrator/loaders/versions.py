@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
+from medallion_orchestrator.loaders.comparable import same
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE
 from medallion_orchestrator.loaders.null_updates import filled
 from medallion_orchestrator.loaders.predicates import any_of
@@ -152,7 +153,8 @@ def rebuild(events: DataFrame, chain: Chain) -> DataFrame:
     if chain.ignored:
         before = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
         unique = unique.withColumns(filled(chain.ignored, before))
-    opened = unique.withColumn(_START, _opens(chain, lambda c: F.lag(c).over(order)))
+    kinds = {item.name: item.dataType for item in unique.schema.fields}
+    opened = unique.withColumn(_START, _opens(chain, lambda c: F.lag(c).over(order), kinds))
     boundary = F.when(col(_START) | col(DELETED), col(SEQUENCE))
     runs = opened.withColumns(
         {
@@ -201,7 +203,8 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
         if FILE in runs.schema[EXISTING].dataType.names:
             located = [field(EXISTING, FILE).alias(FILE)]
         compared = [*chain.shared, *chain.dropped, *chain.ends]
-        differs = [~col(c).eqNullSafe(field(EXISTING, c)) for c in compared]
+        kinds = {item.name: item.dataType for item in runs.schema.fields}  # never the ends
+        differs = [~same(col(c), field(EXISTING, c), kinds.get(c)) for c in compared]
         differs += [col(c).isNotNull() for c in chain.new]
         found = col(EXISTING).isNotNull()
         op = (
@@ -225,15 +228,17 @@ def _versions(runs: DataFrame, chain: Chain) -> DataFrame:
     )
 
 
-def _opens(chain: Chain, previous: Callable[[Column], Column]) -> Column:
+def _opens(
+    chain: Chain, previous: Callable[[Column], Column], kinds: dict[str, DataType]
+) -> Column:
     """An upsert opens a version: first event, after a delete, or a tracked column changed.
-    `previous` is the value of the event before (lag in sequence order)."""
+    `previous` is the value of the event before (lag in sequence order); `kinds`, the types."""
 
     tests = []
     for name in chain.attributes:
         if name not in chain.tracked:
             continue
-        differs = ~col(name).eqNullSafe(previous(col(name)))
+        differs = ~same(col(name), previous(col(name)), kinds[name])
         if name in chain.new:
             differs = differs & col(IS_BRONZE) & previous(col(IS_BRONZE))
         elif name in chain.dropped:

@@ -13,6 +13,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from medallion_orchestrator.loaders.comparable import has_map
 from medallion_orchestrator.loaders.nested import Shapes, evolved, merged, type_sql
 
 
@@ -65,3 +66,12 @@ def test_a_type_as_sql_quotes_its_field_names() -> None:
     kind = ArrayType(struct(**{"zip code": StringType(), "n`1": MapType(StringType(), LongType())}))
 
     assert type_sql(kind) == "ARRAY<STRUCT<`zip code`: string, `n``1`: MAP<string, bigint>>>"
+
+
+def test_a_map_is_found_at_any_depth() -> None:
+    tags = MapType(StringType(), StringType())
+
+    assert has_map(tags)
+    assert has_map(ArrayType(struct(a=IntegerType(), tags=tags)))
+    assert not has_map(struct(a=ArrayType(struct(b=StringType()))))
+    assert not has_map(StringType())
