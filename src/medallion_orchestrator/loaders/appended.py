@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from medallion_orchestrator.loaders.common import col, field
-from medallion_orchestrator.loaders.comparable import has_map, same
+from medallion_orchestrator.loaders.comparable import incomparable, same
 from medallion_orchestrator.loaders.events import DELETED, SEQUENCE, Events
 from medallion_orchestrator.loaders.predicates import any_of
 from medallion_orchestrator.loaders.schema import holds
@@ -128,11 +128,11 @@ def _differs(
     from pyspark.sql import functions as F
 
     alike = [
-        c for c in columns if event_types[c] == target_types[c] and not has_map(event_types[c])
+        c for c in columns if event_types[c] == target_types[c] and not incomparable(event_types[c])
     ]
     tests = [
         ~same(field(VALUES, c), F.col(path(EXISTING, VALUES, c)), event_types[c])
-        if has_map(event_types[c])
+        if incomparable(event_types[c])
         else F.expr(f"NOT ({path(VALUES, c)} <=> {path(EXISTING, VALUES, c)})")
         for c in columns
         if c not in alike

@@ -23,6 +23,7 @@ from medallion_orchestrator.loaders.common import (
     require_columns,
     without_excluded,
 )
+from medallion_orchestrator.loaders.comparable import comparable, incomparable
 from medallion_orchestrator.loaders.keys import any_null, handle_null_keys, null_key_counts
 from medallion_orchestrator.loaders.spec import LoadSpec
 from medallion_orchestrator.loaders.staging import Cache
@@ -108,11 +109,12 @@ def _exactly_grouped(flagged: DataFrame, keys: list[str], attributes: list[str])
     from pyspark.sql import functions as F
 
     value = F.struct(col(DELETED), *[col(a) for a in attributes])
-    if _orderable(flagged.select(value).schema[0].dataType):
+    kind = flagged.select(value).schema[0].dataType
+    if not incomparable(kind):
         lowest, clash = F.min(value), ~F.min(value).eqNullSafe(F.max(value))
-    else:
-        text = F.to_json(value)
-        lowest, clash = F.min_by(value, text), F.min(text) != F.max(text)
+    else:  # maps and variants: two rows alike but for a map's order are alike
+        ordered = comparable(value, kind)
+        lowest, clash = F.min_by(value, ordered), ~F.min(ordered).eqNullSafe(F.max(ordered))
     return (
         flagged.repartition(*[col(k) for k in keys])
         .groupBy(*[col(k) for k in keys], col(SEQUENCE))
@@ -353,15 +355,3 @@ def _conflict(spec: LoadSpec, keys: list[str], clash: object, order: tuple[str, 
         f"{spec.destination}: source {spec.source} has different rows for key ({key}) "
         "and no sequence_column in cdc_source_config to order them"
     )
-
-
-def _orderable(kind: DataType) -> bool:
-    from pyspark.sql.types import ArrayType, MapType, StructType
-
-    if isinstance(kind, MapType):
-        return False
-    if isinstance(kind, ArrayType):
-        return _orderable(kind.elementType)
-    if isinstance(kind, StructType):
-        return all(_orderable(field.dataType) for field in kind.fields)
-    return kind.typeName() not in ("variant", "object")

@@ -74,7 +74,9 @@ class Lakehouse:
 
 
 def rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
-    """Rewrite every catalog.schema.table (and CREATE/DROP SCHEMA catalog.schema)."""
+    """Rewrite every catalog.schema.table (and CREATE/DROP SCHEMA catalog.schema) in place:
+    the rest of the statement stays as written (sqlglot's Spark rendering is not lossless: it
+    turned `parse_json(doc)` into `doc`)."""
     if _CONFIGURATION.match(statement):
         return statement
     try:
@@ -83,12 +85,32 @@ def rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
         expressions = []
     if len(expressions) != 1 or expressions[0] is None or isinstance(expressions[0], exp.Command):
         return _THREE_PART.sub(lambda m: table(m.group(1), m.group(2), m.group(3)), statement)
-    expression = expressions[0]
-    changed = False
-    for node in list(expression.find_all(exp.Table)):
-        if not node.catalog:
-            continue
-        changed = True
+    names = [node for node in expressions[0].find_all(exp.Table) if node.catalog]
+    spans = [_span(node) for node in names]
+    if None in spans:
+        return _rendered(expressions[0], names, table, schema)
+    rewritten = statement
+    for node, (start, end) in sorted(zip(names, spans, strict=True), key=lambda pair: -pair[1][0]):  # type: ignore[index]
+        name = (
+            table(node.catalog, node.db, node.name) if node.name else schema(node.catalog, node.db)
+        )
+        rewritten = rewritten[:start] + name + rewritten[end:]
+    return rewritten
+
+
+def _span(node: exp.Table) -> tuple[int, int] | None:
+    """Where the table's name is in the statement's text: from its catalog to its last part."""
+    parts = [node.args.get(key) for key in ("catalog", "db", "this")]
+    metas = [part.meta for part in parts if isinstance(part, exp.Identifier)]
+    if len(metas) < 2 or not all("start" in meta and "end" in meta for meta in metas):
+        return None
+    return metas[0]["start"], metas[-1]["end"] + 1
+
+
+def _rendered(expression: exp.Expression, names: list[exp.Table], table: Any, schema: Any) -> str:
+    """The statement rendered by sqlglot with each name replaced: when the names' places in
+    the text are not known."""
+    for node in names:
         if node.name:
             replacement = sqlglot.parse_one(
                 table(node.catalog, node.db, node.name), into=exp.Table, read="spark"
@@ -101,7 +123,7 @@ def rewrite_three_part(statement: str, table: Any, schema: Any) -> str:
             if arg not in ("this", "db", "catalog") and value is not None:
                 replacement.set(arg, value)
         node.replace(replacement)
-    return expression.sql(dialect="spark") if changed else statement
+    return expression.sql(dialect="spark")
 
 
 def lakehouse_for(spark: SparkSession, catalogs: Mapping[str, str] | None = None) -> Lakehouse:

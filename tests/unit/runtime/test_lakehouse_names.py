@@ -53,7 +53,7 @@ def local(stub_spark: StubSpark, tmp_path: Path) -> LocalLakehouse:
             "SELECT c.id, o.total FROM dev_silver.sales.customers AS c "
             "JOIN dev_silver.sales.orders o ON c.id = o.customer_id",
             "SELECT c.id, o.total FROM `dev_silver__sales`.`customers` AS c "
-            "JOIN `dev_silver__sales`.`orders` AS o ON c.id = o.customer_id",
+            "JOIN `dev_silver__sales`.`orders` o ON c.id = o.customer_id",
         ),
         (
             "WITH recent AS (SELECT * FROM dev_silver.sales.orders) SELECT * FROM recent",
@@ -141,6 +141,29 @@ def test_a_variable_set_from_a_query_still_reads_its_table(local: LocalLakehouse
     assert "`dev_silver__sales`.`t`" in rewritten
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT parse_json(doc) AS doc FROM dev_bronze.v.raw",
+        "SELECT doc:a::int, try_variant_get(doc, '$.b', 'int') AS b FROM dev_bronze.v.raw r",
+        "CREATE TABLE dev_bronze.v.t AS\nSELECT id, parse_json(doc) AS doc -- as JSON\n"
+        "FROM dev_bronze.v.raw WHERE id IN (SELECT id FROM `dev_bronze`.`v`.`raw`)",
+    ],
+)
+def test_only_the_names_change_and_the_rest_is_as_written(
+    local: LocalLakehouse, statement: str
+) -> None:
+    """sqlglot's Spark rendering turned `parse_json(doc)` into `doc`: a VARIANT column
+    silently became a STRING one."""
+    expected = (
+        statement.replace("`dev_bronze`.`v`.`raw`", "`dev_bronze__v`.`raw`")
+        .replace("dev_bronze.v.raw", "`dev_bronze__v`.`raw`")
+        .replace("dev_bronze.v.t", "`dev_bronze__v`.`t`")
+    )
+
+    assert local.rewrite(statement) == expected
+
+
 def test_a_string_literal_that_looks_like_a_name_is_kept(local: LocalLakehouse) -> None:
     rewritten = local.rewrite("SELECT 'dev_silver.sales.customers' AS n FROM dev_silver.sales.t")
 
@@ -157,8 +180,8 @@ def test_the_environment_catalog_mapping_applies_locally(
     )
 
     assert rewritten == (
-        "SELECT * FROM `prod_silver__sales`.`customers` AS c "
-        "JOIN `dev_bronze__sales`.`raw` AS r ON c.id = r.id"
+        "SELECT * FROM `prod_silver__sales`.`customers` c "
+        "JOIN `dev_bronze__sales`.`raw` r ON c.id = r.id"
     )
     assert lakehouse.database("dev_silver", "sales") == "prod_silver__sales"
     assert lakehouse.rewrite("SHOW TABLES IN dev_silver.sales") == (
@@ -230,8 +253,8 @@ def test_unity_with_a_mapping_rewrites_catalogs(stub_spark: StubSpark) -> None:
     assert unity.rewrite(
         "SELECT * FROM dev_silver.sales.customers c JOIN dev_gold.mart.daily d ON c.id = d.id"
     ) == (
-        "SELECT * FROM `prod_silver`.`sales`.`customers` AS c "
-        "JOIN `dev_gold`.`mart`.`daily` AS d ON c.id = d.id"
+        "SELECT * FROM `prod_silver`.`sales`.`customers` c "
+        "JOIN `dev_gold`.`mart`.`daily` d ON c.id = d.id"
     )
     assert unity.rewrite("CREATE SCHEMA IF NOT EXISTS dev_bronze.sales") == (
         "CREATE SCHEMA IF NOT EXISTS `prod_bronze`.`sales`"
