@@ -293,3 +293,26 @@ def test_a_variant_column_is_compared_by_its_json(spark, pipeline: str, how: str
         expected.insert(1, (2, '{"x":1}'))  # the version key 2's change closed
     assert sorted(found) == expected
     assert version(lakehouse, target) == before
+
+
+@pytest.mark.parametrize("how", ["merge", "rewrite"])
+def test_a_struct_whose_nulls_are_ignored_takes_its_new_field(spark, how: str) -> None:  # type: ignore[no-untyped-def]
+    """With `ignore_null_updates`, a NULL struct keeps the stored one, brought to the new type."""
+    lakehouse = lakehouse_for(spark)
+    name = fresh_schema("nested")
+    source, target = f"dev_bronze.{name}.source", f"dev_silver.{name}.scd1"
+    bronze(lakehouse, source, [(1, ("Oslo",), 1)], CITY)
+    config = {"sequence_column": "seq", "ignore_null_updates": True}
+    row = row_for(source, target, "scd1", ["id"], config, primary_key_columns=["id"])
+    load(lakehouse, row)
+    bronze(lakehouse, source, [(1, None, 2), (2, ("Bergen", "5003"), 2)], CITY_ZIP)
+
+    with committing(how):
+        load(lakehouse, row)
+        assert load(lakehouse, row).rows_written == 0
+
+    found = {
+        item["id"]: plain(item["address"])
+        for item in lakehouse.sql(f"SELECT * FROM {target}").collect()
+    }
+    assert found == {1: {"city": "Oslo", "zip": None}, 2: {"city": "Bergen", "zip": "5003"}}

@@ -75,16 +75,20 @@ def _kept_values(ignored: list[str]) -> dict[str, Column]:
     return values
 
 
-def over_target(name: str, stored: Column | None) -> Column:
+def over_target(
+    name: str, stored: Column | None, incoming: Column | None = None, kept: Column | None = None
+) -> Column:
     """An ignored column of the latest event `s` over the target row `t`: the target's value
     when the load deleted nothing of the key and its own kept value is none or older than the
-    target's `stored` sequence (a late event never overwrites a newer one)."""
+    target's `stored` sequence (a late event never overwrites a newer one). `incoming` and
+    `kept` stand for `s` and `t`'s values where they are brought to one type first."""
     from pyspark.sql import functions as F
 
     at = field("s", _kept(name)).getField(_AT)
     older = at.isNull() if stored is None else at.isNull() | (at < stored)
     keeps_target = field("s", DELETED_AT).isNull() & older
-    return F.when(keeps_target, field("t", name)).otherwise(field("s", name))
+    incoming = field("s", name) if incoming is None else incoming
+    return F.when(keeps_target, field("t", name) if kept is None else kept).otherwise(incoming)
 
 
 def filled(ignored: frozenset[str], before: WindowSpec) -> dict[str, Column]:

@@ -34,7 +34,7 @@ from medallion_orchestrator.loaders.events import (
     change_events,
     latest_per_key,
 )
-from medallion_orchestrator.loaders.nested import Shapes, combined, evolved, reshaped
+from medallion_orchestrator.loaders.nested import combined, evolved, reshaped
 from medallion_orchestrator.loaders.null_updates import (
     bookkeeping,
     ignored_columns,
@@ -147,8 +147,14 @@ def _staged(
         for a, shape in shapes.items()
         if a in compared
     }
+    stored_as = {  # the target's value in the incoming one's type
+        a: F.expr(reshaped(path("t", a), shape.stored, shape.evolved))
+        for a, shape in shapes.items()
+    }
     values |= {
-        a: F.when(truncated, field("s", a)).otherwise(over_target(a, stored_at))
+        a: F.when(truncated, values[a]).otherwise(
+            over_target(a, stored_at, values[a], stored_as.get(a))
+        )
         for a in ignored
         if a in compared
     }
@@ -166,7 +172,11 @@ def _staged(
         F.when(incoming & ~found & ~deleted, INSERT)
         .when(incoming & found & deleted & newer, DELETE)
         .when(
-            incoming & found & ~deleted & newer & changed(values, compared, added, shapes, kinds),
+            incoming
+            & found
+            & ~deleted
+            & newer
+            & changed(values, compared, added, stored_as, kinds),
             UPDATE,
         )
         .when(~incoming & found & (F.lit(full_extract) | truncated), DELETE)
@@ -183,22 +193,15 @@ def changed(
     values: dict[str, Column],
     compared: list[str],
     added: list[str],
-    shapes: dict[str, Shapes] | None = None,
+    stored_as: dict[str, Column] | None = None,
     kinds: dict[str, DataType] | None = None,
 ) -> Column:
     """NULL-safe, the incoming `values` against the target `t`: A->NULL and NULL->A are
     changes, NULL->NULL is not; a value in a column the target does not have yet is a change.
-    A struct whose fields changed is compared in its evolved type, and maps by their entries,
-    given the values' `kinds` (nested.py)."""
-    from pyspark.sql import functions as F
-
-    shapes, kinds = shapes or {}, kinds or {}
-    stored = {
-        c: F.expr(reshaped(path("t", c), shapes[c].stored, shapes[c].evolved))
-        if c in shapes
-        else field("t", c)
-        for c in compared
-    }
+    A struct whose fields changed is compared as `stored_as` gives the target's value (in the
+    evolved type, nested.py), and maps by their entries, given the values' `kinds`."""
+    stored_as, kinds = stored_as or {}, kinds or {}
+    stored = {c: stored_as.get(c, field("t", c)) for c in compared}
     tests = [
         ~same(values[c], stored[c], kinds[c]) if c in kinds else ~values[c].eqNullSafe(stored[c])
         for c in compared

@@ -199,21 +199,34 @@ def qualified(
     tree = _single_tree(text)
     if tree is None or str(tree.args.get("kind") or "").upper() in ("SCHEMA", "DATABASE"):
         return text, False
-    schemas = _qualify_tables(tree, kept, current)
-    return (tree.sql(dialect="databricks"), HOME in schemas) if schemas else (text, False)
+    places: dict[int | None, str] = {}
+    schemas = _qualify_tables(tree, kept, current, places)
+    if not schemas:
+        return text, False
+    if None in places:  # a name whose place in the text is not known
+        return tree.sql(dialect="databricks"), HOME in schemas
+    for at, prefix in sorted(places.items(), reverse=True):  # type: ignore[arg-type]
+        text = text[:at] + prefix + text[at:]  # type: ignore[index]
+    return text, HOME in schemas
 
 
 def _qualify_tables(
-    tree: exp.Expression, kept: Callable[[str], bool], current: Callable[[], tuple[str, str]]
+    tree: exp.Expression,
+    kept: Callable[[str], bool],
+    current: Callable[[], tuple[str, str]],
+    places: dict[int | None, str],
 ) -> set[tuple[str, str]]:
     """Each table name without a catalog given the current one (see `qualified`), in place; the
-    schemas so named."""
+    schemas so named. `places` gets where each name starts in the text and what goes before it
+    (the rest of the statement stays as written)."""
     target = _own_target(tree)
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     named: set[tuple[str, str]] = set()
     for table in tree.find_all(exp.Table):
         if table.catalog or not isinstance(table.this, exp.Identifier):
             continue
+        first = table.args.get("db") or table.this
+        prefix = f"{_identifier(current()[0])}."
         if table.db:
             if is_spark_database(table.db):
                 continue
@@ -221,7 +234,9 @@ def _qualify_tables(
             continue
         else:
             table.set("db", exp.to_identifier(current()[1]))
+            prefix += f"{_identifier(current()[1])}."
         table.set("catalog", exp.to_identifier(current()[0]))
+        places[first.meta.get("start")] = prefix
         named.add((current()[0], table.db.lower()))
     return named
 
@@ -249,6 +264,7 @@ def _own_target(tree: exp.Expression) -> exp.Table | None:
     return node if isinstance(node, exp.Table) else None
 
 
+_EMPTY_PARENTHESES = re.compile(r"\s*\(\s*\)")
 _CURRENT_NAMES = re.compile(r"(?i)\bcurrent_(?:catalog|schema|database)\s*\(")
 # Spark's own column names for these calls (current_database() is named as current_schema())
 _CURRENT_COLUMNS = {
@@ -268,9 +284,24 @@ def with_current_names(text: str, current: Callable[[], tuple[str, str]]) -> str
     catalog, schema = current()
     values = {exp.CurrentCatalog: catalog, exp.CurrentSchema: schema, exp.CurrentDatabase: schema}
     calls = [node for node in tree.find_all(*values) if not node.expressions]
+    spans = [_call_span(text, call) for call in calls]
+    answers = []
     for call in calls:
         literal: exp.Expression = exp.Literal.string(values[type(call)])
         if isinstance(call.parent, exp.Select) and call.arg_key == "expressions":
             literal = exp.alias_(literal, _CURRENT_COLUMNS[type(call)], quoted=True)
+        answers.append(literal.sql(dialect="databricks"))
         call.replace(literal)
-    return tree.sql(dialect="databricks") if calls else text
+    if None in spans:  # a call whose place in the text is not known
+        return tree.sql(dialect="databricks") if calls else text
+    for (start, end), answer in sorted(zip(spans, answers, strict=True), reverse=True):  # type: ignore[arg-type]
+        text = text[:start] + answer + text[end:]
+    return text
+
+
+def _call_span(text: str, call: exp.Expression) -> tuple[int, int] | None:
+    """Where a call without arguments is in the text: its name and its parentheses."""
+    if "start" not in call.meta:
+        return None
+    parentheses = _EMPTY_PARENTHESES.match(text, call.meta["end"] + 1)
+    return (call.meta["start"], parentheses.end()) if parentheses else None

@@ -22,7 +22,13 @@ KEPT = {"loose"}
         ("SHOW SCHEMAS", "SHOW SCHEMAS IN spark_catalog", False),
         ("SHOW SCHEMAS LIKE 'x*'", "SHOW SCHEMAS IN spark_catalog LIKE 'x*'", False),
         ("INSERT INTO s.t VALUES (1)", "INSERT INTO spark_catalog.s.t VALUES (1)", False),
-        ("SELECT a.id FROM s.t a", "SELECT a.id FROM spark_catalog.s.t AS a", False),
+        ("SELECT a.id FROM s.t a", "SELECT a.id FROM spark_catalog.s.t a", False),
+        (
+            "SELECT parse_json(doc) AS doc -- as JSON\nFROM s.t JOIN `s`.`u` USING (id)",
+            "SELECT parse_json(doc) AS doc -- as JSON\n"
+            "FROM spark_catalog.s.t JOIN spark_catalog.`s`.`u` USING (id)",
+            False,
+        ),
         (
             "CREATE TABLE loose AS SELECT 1 AS id",
             "CREATE TABLE spark_catalog.default.loose AS SELECT 1 AS id",
@@ -100,9 +106,13 @@ def test_use_catalog_is_a_catalog_command(statement: str) -> None:
         ),
         (
             "SELECT upper(current_schema()) AS s FROM t WHERE current_catalog() = 'x'",
-            "SELECT UPPER('s1') AS s FROM t WHERE 'dev_silver' = 'x'",
+            "SELECT upper('s1') AS s FROM t WHERE 'dev_silver' = 'x'",
         ),
         ("SELECT current_schema() AS here", "SELECT 's1' AS here"),
+        (
+            "SELECT parse_json(j) AS doc, current_schema ( ) -- here\nFROM t",
+            "SELECT parse_json(j) AS doc, 's1' AS `current_schema()` -- here\nFROM t",
+        ),
         ("SELECT 'current_schema()' AS text", None),
         ("SELECT 1", None),
         ("CREATE VIEW v AS SELECT current_schema() AS s", None),
